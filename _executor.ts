@@ -1,0 +1,165 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// The abstract Executor: subclasses implement submit and shutdown; map and
+// asyncDispose come from here.
+
+import type { Future } from "./_future.ts";
+import { type ChunkSubmitter, type MapOptions, runMap } from "./_map.ts";
+import type { Task } from "./_tasks.ts";
+
+/** Options of an executor's `shutdown`. */
+export interface ShutdownOptions {
+  /**
+   * Whether the returned promise waits until every future is done and every
+   * worker has exited. With `false` it resolves at once and the workers exit
+   * when the pending work is done.
+   *
+   * @default {true}
+   */
+  wait?: boolean;
+  /**
+   * Whether to cancel every task that has not started. Running tasks always
+   * finish.
+   *
+   * @default {false}
+   */
+  cancelFutures?: boolean;
+}
+
+/**
+ * The inputs of `map`: one iterable (or async iterable) per parameter of the
+ * task, zipped together.
+ *
+ * @typeParam A The task's parameter types.
+ */
+export type MapInputs<A extends unknown[]> = {
+  [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]>;
+};
+
+// Executors that can send several calls as one message register here; the
+// rest get chunks of single submits, with the same results.
+const chunkSubmitters = new WeakMap<Executor, ChunkSubmitter>();
+
+/** Lets an executor's `map` send chunks as single messages. */
+export function setChunkSubmitter(
+  executor: Executor,
+  submit: ChunkSubmitter,
+): void {
+  chunkSubmitters.set(executor, submit);
+}
+
+/**
+ * The base class of every executor, as Python's `Executor`. A subclass
+ * implements {@linkcode Executor.submit} and {@linkcode Executor.shutdown};
+ * it gets `map` and `await using` from here.
+ *
+ * @example A tiny executor that runs tasks in this thread
+ * ```ts
+ * import { Executor, Future, type ShutdownOptions, type Task } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * class InlineExecutor extends Executor {
+ *   submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>> {
+ *     if (typeof fn !== "function") throw new TypeError("Cannot submit: inline functions only");
+ *     const future = new Future<Awaited<R>>();
+ *     future.setRunningOrNotifyCancel();
+ *     Promise.resolve()
+ *       .then(() => fn(...args))
+ *       .then((v) => future.setResult(v), (e) => future.setException(e));
+ *     return future;
+ *   }
+ *   shutdown(_options?: ShutdownOptions): Promise<void> {
+ *     return Promise.resolve();
+ *   }
+ * }
+ *
+ * await using executor = new InlineExecutor();
+ * const squares = await Array.fromAsync(executor.map((x: number) => x * x, [1, 2, 3]));
+ * assert.deepEqual(squares, [1, 4, 9]);
+ * ```
+ */
+export abstract class Executor implements AsyncDisposable {
+  /**
+   * Schedules `fn(...args)` and returns a future of its result.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's return type.
+   * @param fn A self-contained function or a {@linkcode fromModule} reference.
+   * @param args The arguments.
+   * @returns The task's future.
+   * @throws {Error} If the executor is shut down.
+   * @throws {BrokenExecutor} If the executor is broken.
+   * @throws {TypeError} If `fn` cannot be sent to a worker.
+   */
+  abstract submit<A extends unknown[], R>(
+    fn: Task<A, R>,
+    ...args: A
+  ): Future<Awaited<R>>;
+
+  /**
+   * Stops accepting tasks. Queued tasks still run unless `cancelFutures`.
+   * Calling it again is harmless.
+   *
+   * @param options Whether to wait and whether to cancel queued tasks.
+   * @returns A promise that resolves when shut down (see `wait`).
+   */
+  abstract shutdown(options?: ShutdownOptions): Promise<void>;
+
+  /**
+   * Calls `fn` on the zipped items of `iterables` (the shortest wins) and
+   * yields the results in input order.
+   *
+   * With sync iterables every task is submitted now (unless `buffersize`);
+   * async iterables are read as they yield. A task's error is thrown when its
+   * result is reached; the iterator then ends and the tasks not yet started
+   * are cancelled, as they are when the loop is left early. Option errors
+   * throw from this call, before anything is submitted.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's return type.
+   * @param fn A self-contained function or a {@linkcode fromModule} reference.
+   * @param iterables One iterable per parameter, optionally followed by
+   * {@linkcode MapOptions}.
+   * @returns An async iterator of the results.
+   * @throws {TypeError} For an input that is not iterable or an option of the
+   * wrong type.
+   * @throws {RangeError} For `timeout < 0`, or `chunksize`/`buffersize` that
+   * is not a positive integer.
+   * @throws {TimeoutError} From the iterator, when `timeout` passes first.
+   */
+  map<A extends unknown[], R>(
+    fn: Task<A, R>,
+    ...iterables: MapInputs<A>
+  ): AsyncIterableIterator<Awaited<R>>;
+  /**
+   * Calls `fn` on the zipped items of `iterables` with options.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's return type.
+   * @param fn A self-contained function or a {@linkcode fromModule} reference.
+   * @param args The iterables, then the options.
+   * @returns An async iterator of the results.
+   */
+  map<A extends unknown[], R>(
+    fn: Task<A, R>,
+    ...args: [...MapInputs<A>, MapOptions]
+  ): AsyncIterableIterator<Awaited<R>>;
+  map(fn: unknown, ...args: unknown[]): AsyncIterableIterator<unknown> {
+    return runMap(
+      (task, taskArgs) =>
+        this.submit(task as Task<unknown[], unknown>, ...taskArgs),
+      chunkSubmitters.get(this),
+      fn,
+      args,
+    );
+  }
+
+  /**
+   * Shuts down and waits, for `await using executor = new …()`.
+   *
+   * @returns A promise that resolves when every future is done and every
+   * worker has exited.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ wait: true });
+  }
+}

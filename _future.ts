@@ -1,0 +1,332 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// Future<T>: CPython's state machine (_base.py) with promise-returning waits.
+
+import { CancelledError, InvalidStateError, TimeoutError } from "./_errors.ts";
+import {
+  checkFunction,
+  checkOptions,
+  checkTimeout,
+  startTimer,
+} from "./_validate.ts";
+
+/** The states of a {@linkcode Future}, as in Python. */
+export type FutureState = "pending" | "running" | "cancelled" | "finished";
+
+/** Options of {@linkcode Future.result} and {@linkcode Future.exception}. */
+export interface ResultOptions {
+  /**
+   * How long to wait, in milliseconds, before rejecting with `TimeoutError`;
+   * `0` checks once without waiting.
+   *
+   * @default {undefined} (wait as long as it takes)
+   */
+  timeout?: number;
+}
+
+type Listener = () => void;
+
+// Library-internal access to a future's outcome and completion, wired up in
+// the class's static block so no public member exposes it.
+let listen: <T>(future: Future<T>, listener: Listener) => () => void;
+let failed: (future: Future<unknown>) => boolean;
+let outcome: <T>(future: Future<T>) => { ok: true; value: T } | {
+  ok: false;
+  error: unknown;
+};
+
+/**
+ * The eventual result of a task, as in Python's `concurrent.futures.Future`.
+ *
+ * A future starts `pending`, becomes `running` when an executor starts it,
+ * and ends `finished` (with a result or an exception) or `cancelled`. Read the
+ * outcome with `await future.result()`.
+ *
+ * A `Future` is deliberately not thenable: it has no `then`, so `await`,
+ * promises and async generators pass it through instead of unwrapping it, and
+ * `for await (const f of asCompleted(fs))` gives you the future itself.
+ *
+ * A failed future that nobody reads never causes an unhandled rejection.
+ *
+ * @typeParam T The type of the result.
+ *
+ * @example Settle a future by hand
+ * ```ts
+ * import { Future } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * const future = new Future<number>();
+ * future.addDoneCallback((f) => console.log("done:", f.state));
+ * future.setResult(42);
+ * assert.equal(await future.result(), 42);
+ * ```
+ */
+export class Future<T> {
+  #state: FutureState = "pending";
+  #value: T | undefined;
+  #error: unknown;
+  #failed = false;
+  // Closures rather than the callbacks themselves keep Future<T> covariant.
+  #callbacks: Listener[] | undefined;
+  #listeners: Set<Listener> | undefined;
+
+  static {
+    listen = (future, listener) => {
+      (future.#listeners ??= new Set()).add(listener);
+      return () => future.#listeners?.delete(listener);
+    };
+    failed = (future) => future.#failed;
+    outcome = (future) =>
+      future.#failed
+        ? { ok: false, error: future.#error }
+        : { ok: true, value: future.#value as never };
+  }
+
+  /** The current state: `"pending"`, `"running"`, `"cancelled"` or `"finished"`. */
+  get state(): FutureState {
+    return this.#state;
+  }
+
+  /**
+   * Cancels the future if it has not started.
+   *
+   * A pending future becomes cancelled and its done callbacks run. A running
+   * task is never interrupted: cancelling it does nothing.
+   *
+   * @returns `true` if the future is cancelled (now or before), `false` if it
+   * is running or finished.
+   */
+  cancel(): boolean {
+    if (this.#state === "cancelled") return true;
+    if (this.#state !== "pending") return false;
+    this.#state = "cancelled";
+    this.#settle();
+    return true;
+  }
+
+  /**
+   * Tells whether the future was cancelled.
+   *
+   * @returns `true` if the future is cancelled.
+   */
+  cancelled(): boolean {
+    return this.#state === "cancelled";
+  }
+
+  /**
+   * Tells whether the task is running now.
+   *
+   * @returns `true` while the future is running.
+   */
+  running(): boolean {
+    return this.#state === "running";
+  }
+
+  /**
+   * Tells whether the future is done: finished or cancelled.
+   *
+   * @returns `true` once the future is finished or cancelled.
+   */
+  done(): boolean {
+    return this.#state === "finished" || this.#state === "cancelled";
+  }
+
+  /**
+   * Waits for the task's result.
+   *
+   * @param options How long to wait.
+   * @returns The result of the task.
+   * @throws {CancelledError} If the future was cancelled.
+   * @throws {TimeoutError} If the future is not done within `timeout` ms.
+   * @throws {unknown} Whatever the task threw, as it was thrown.
+   * @throws {RangeError} If `timeout` is negative.
+   */
+  async result(options?: ResultOptions): Promise<T> {
+    await this.#wait(options, "get result");
+    if (this.#state === "cancelled") throw new CancelledError();
+    if (this.#failed) throw this.#error;
+    return this.#value as T;
+  }
+
+  /**
+   * Waits for the task and returns what it threw.
+   *
+   * @param options How long to wait.
+   * @returns The task's exception, or `undefined` if it succeeded.
+   * @throws {CancelledError} If the future was cancelled.
+   * @throws {TimeoutError} If the future is not done within `timeout` ms.
+   * @throws {RangeError} If `timeout` is negative.
+   */
+  async exception(options?: ResultOptions): Promise<unknown> {
+    await this.#wait(options, "get exception");
+    if (this.#state === "cancelled") throw new CancelledError();
+    return this.#failed ? this.#error : undefined;
+  }
+
+  /**
+   * Calls `fn(future)` once the future is done, in registration order. On a
+   * future that is already done, `fn` runs at once, synchronously. A callback
+   * that throws is reported on `console.error`; the next callbacks still run.
+   *
+   * @param fn The callback.
+   * @throws {TypeError} If `fn` is not a function.
+   */
+  addDoneCallback(fn: (future: Future<T>) => void): void {
+    checkFunction(fn, "fn", "add done callback");
+    if (this.done()) this.#call(fn);
+    else (this.#callbacks ??= []).push(() => this.#call(fn));
+  }
+
+  /**
+   * Marks the future running, for executor implementations: call it right
+   * before starting the task, and skip the task if it returns `false`.
+   *
+   * @returns `true` if the future was pending and is now running, `false` if
+   * it was cancelled.
+   * @throws {InvalidStateError} If the future is running or finished.
+   */
+  setRunningOrNotifyCancel(): boolean {
+    if (this.#state === "cancelled") return false;
+    if (this.#state !== "pending") {
+      throw new InvalidStateError(
+        `Cannot set future running: it is already ${this.#state}`,
+      );
+    }
+    this.#state = "running";
+    return true;
+  }
+
+  /**
+   * Finishes the future with a result, for executor implementations.
+   *
+   * @param value The result.
+   * @throws {InvalidStateError} If the future is already finished or cancelled.
+   */
+  setResult(value: T): void {
+    this.#finish("set result");
+    this.#value = value;
+    this.#settle();
+  }
+
+  /**
+   * Finishes the future with an exception, for executor implementations. Any
+   * value counts as a failure, even a falsy one.
+   *
+   * @param error What the task threw.
+   * @throws {InvalidStateError} If the future is already finished or cancelled.
+   */
+  setException(error: unknown): void {
+    this.#finish("set exception");
+    this.#failed = true;
+    this.#error = error;
+    this.#settle();
+  }
+
+  /**
+   * Describes the future, as Python's `repr` does.
+   *
+   * @returns For example `Future<finished: returned number>`.
+   */
+  toString(): string {
+    if (this.#state !== "finished") return `Future<${this.#state}>`;
+    return this.#failed
+      ? `Future<finished: raised ${errorName(this.#error)}>`
+      : `Future<finished: returned ${typeName(this.#value)}>`;
+  }
+
+  #finish(action: string): void {
+    if (this.done()) {
+      throw new InvalidStateError(
+        `Cannot ${action}: future is already ${this.#state}`,
+      );
+    }
+    this.#state = "finished";
+  }
+
+  #settle(): void {
+    const listeners = this.#listeners;
+    const callbacks = this.#callbacks;
+    this.#listeners = this.#callbacks = undefined;
+    if (listeners) { for (const listener of listeners) listener(); }
+    if (callbacks) { for (const callback of callbacks) callback(); }
+  }
+
+  #call(fn: (future: Future<T>) => void): void {
+    try {
+      fn(this);
+    } catch (error) {
+      console.error(`Exception calling done callback for ${this}:`, error);
+    }
+  }
+
+  async #wait(
+    options: ResultOptions | undefined,
+    action: string,
+  ): Promise<void> {
+    const timeout = checkTimeout(checkOptions(options, action).timeout, action);
+    if (!(await whenDone(this, timeout))) {
+      throw new TimeoutError(
+        `Cannot ${action}: future not done within ${timeout} ms`,
+      );
+    }
+  }
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return typeof value;
+  return Object.getPrototypeOf(value)?.constructor?.name ?? "Object";
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeName(error);
+}
+
+/**
+ * Calls `listener` once when `future` is done (not at once if it already is).
+ * Returns a function that removes the listener.
+ */
+export function onDone<T>(future: Future<T>, listener: Listener): () => void {
+  return listen(future, listener);
+}
+
+/**
+ * Resolves `true` when `future` is done, or `false` if `ms` milliseconds pass
+ * first (`undefined` waits forever, `0` checks now).
+ */
+export function whenDone(
+  future: Future<unknown>,
+  ms: number | undefined,
+): Promise<boolean> {
+  if (future.done()) return Promise.resolve(true);
+  if (ms === 0) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = ms === undefined ? undefined : startTimer(ms, () => {
+      off();
+      resolve(false);
+    });
+    const off = listen(future, () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Tells whether a done future finished with an exception. */
+export function hasFailed(future: Future<unknown>): boolean {
+  return failed(future);
+}
+
+/** Reads a finished future's outcome without waiting. */
+export function outcomeOf<T>(
+  future: Future<T>,
+): { ok: true; value: T } | { ok: false; error: unknown } {
+  return outcome(future);
+}
+
+/** Checks that `value` is a Future, for functions that take futures. */
+export function checkFuture(value: unknown, action: string): Future<unknown> {
+  if (value instanceof Future) return value;
+  throw new TypeError(
+    `Cannot ${action}: expected a Future, received ${typeName(value)}`,
+  );
+}

@@ -1,0 +1,299 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// Executor.map, generic over any executor that has `submit` (_base.py's map
+// plus process.py's chunking): eager submission from sync inputs, lazy from
+// async ones or under `buffersize`, results in input order, a deadline from
+// the call, and cancellation of what is left when the iterator ends.
+
+import { CancelledError, TimeoutError } from "./_errors.ts";
+import { type Future, outcomeOf, whenDone } from "./_future.ts";
+import { Deque } from "./_deque.ts";
+import { isModuleTask } from "./_tasks.ts";
+import {
+  checkPositiveInteger,
+  checkTimeout,
+  describe,
+  startTimer,
+} from "./_validate.ts";
+
+/** Options of an executor's `map`. */
+export interface MapOptions {
+  /**
+   * Milliseconds from the `map` call after which waiting for the next result
+   * throws `TimeoutError`; results already done are still yielded.
+   *
+   * @default {undefined} (wait as long as it takes)
+   */
+  timeout?: number;
+  /**
+   * How many calls travel to a worker as one message. Larger chunks cut the
+   * per-task cost of many small calls.
+   *
+   * @default {1}
+   */
+  chunksize?: number;
+  /**
+   * The most chunks submitted but not yet yielded. With it, the input is read
+   * lazily, so infinite inputs work.
+   *
+   * @default {undefined} (submit everything at once)
+   */
+  buffersize?: number;
+}
+
+/** Runs a chunk of calls as one task; set by executors that can. */
+export type ChunkSubmitter = (
+  fn: unknown,
+  argsList: unknown[][],
+) => Future<unknown[]>;
+
+/** A chunk in which one call failed: the results before it, then the error. */
+export class ChunkFailure {
+  /** Makes the record. */
+  constructor(readonly values: unknown[], readonly error: unknown) {}
+}
+
+type Submit = (fn: unknown, args: unknown[]) => Future<unknown>;
+type Entry = { future: Future<unknown>; chunk: boolean } | { error: unknown };
+type Source =
+  | { sync: true; it: Iterator<unknown> }
+  | { sync: false; it: AsyncIterator<unknown> };
+
+const ACTION = "map";
+
+/** Splits `map`'s arguments into iterables and options. */
+export function splitMapArgs(args: unknown[]): [unknown[], MapOptions] {
+  const last = args.at(-1);
+  if (isPlainObject(last)) return [args.slice(0, -1), last as MapOptions];
+  return [args, {}];
+}
+
+/** The body of `Executor.prototype.map`. */
+export function runMap(
+  submit: Submit,
+  chunks: ChunkSubmitter | undefined,
+  fn: unknown,
+  args: unknown[],
+): AsyncIterableIterator<unknown> {
+  const [iterables, options] = splitMapArgs(args);
+  const timeout = checkTimeout(options.timeout, ACTION);
+  const chunksize =
+    checkPositiveInteger(options.chunksize, "chunksize", ACTION) ?? 1;
+  const buffersize = checkPositiveInteger(
+    options.buffersize,
+    "buffersize",
+    ACTION,
+  );
+  if (typeof fn !== "function" && !isModuleTask(fn)) {
+    throw new TypeError(
+      `Cannot ${ACTION}: task must be a function or a fromModule() reference, received ${
+        describe(fn)
+      }`,
+    );
+  }
+  const deadline = timeout === undefined
+    ? Infinity
+    : performance.now() + timeout;
+  const sources = iterables.map(toSource);
+  const run = new MapRun(sources, deadline, buffersize, (argsList) => {
+    if (chunks && chunksize > 1) {
+      return [{ future: chunks(fn, argsList), chunk: true }];
+    }
+    return argsList.map((a) => ({ future: submit(fn, a), chunk: false }));
+  }, chunksize);
+  run.start();
+  return run.results();
+}
+
+class MapRun {
+  #entries = new Deque<Entry>();
+  #exhausted = false;
+  #closed = false;
+  #wake: (() => void) | undefined; // the consumer waits for the pump
+  #space: (() => void) | undefined; // the pump waits for room in the buffer
+  readonly #async: boolean;
+
+  constructor(
+    readonly sources: Source[],
+    readonly deadline: number,
+    readonly buffersize: number | undefined,
+    readonly submitChunk: (argsList: unknown[][]) => Entry[],
+    readonly chunksize: number,
+  ) {
+    this.#async = sources.some((s) => !s.sync);
+  }
+
+  /** Submits what must be submitted at the call: all, a buffer, or a pump. */
+  start(): void {
+    if (this.#async) {
+      void this.#pump();
+      return;
+    }
+    try {
+      this.#fill(this.buffersize ?? Infinity);
+    } catch (error) {
+      this.#cancelAll(); // the call failed, so nothing it submitted is wanted
+      throw error;
+    }
+  }
+
+  async *results(): AsyncGenerator<unknown, void, undefined> {
+    try {
+      for (;;) {
+        const entry = this.#entries.shift() ?? await this.#nextFromPump();
+        if (!entry) return;
+        // Refill before waiting, as CPython does, so a worker is never idle
+        // while the consumer waits for the oldest result.
+        if (!this.#async && this.buffersize) this.#fill(this.buffersize);
+        else this.#space?.();
+        if ("error" in entry) throw entry.error;
+        const value = await this.#resultOf(entry.future);
+        if (!entry.chunk) {
+          yield value;
+          continue;
+        }
+        const { values, error } = value instanceof ChunkFailure
+          ? value
+          : { values: value as unknown[], error: undefined };
+        for (const v of values) yield v;
+        if (value instanceof ChunkFailure) throw error;
+      }
+    } finally {
+      this.#closed = true;
+      this.#cancelAll();
+      this.#space?.();
+    }
+  }
+
+  async #resultOf(future: Future<unknown>): Promise<unknown> {
+    const left = this.deadline - performance.now();
+    const ms = left === Infinity ? undefined : Math.max(0, left);
+    if (!(await whenDone(future, ms))) {
+      future.cancel();
+      throw new TimeoutError(
+        `Cannot ${ACTION}: result not ready within the timeout`,
+      );
+    }
+    if (future.cancelled()) throw new CancelledError();
+    const outcome = outcomeOf(future);
+    if (outcome.ok) return outcome.value;
+    if (outcome.error instanceof ChunkFailure) return outcome.error;
+    throw outcome.error;
+  }
+
+  #fill(limit: number): void {
+    while (this.#entries.length < limit && !this.#exhausted) {
+      const argsList: unknown[][] = [];
+      while (argsList.length < this.chunksize) {
+        const args = zipSync(this.sources);
+        if (!args) {
+          this.#exhausted = true;
+          break;
+        }
+        argsList.push(args);
+      }
+      if (argsList.length) this.#push(this.submitChunk(argsList));
+    }
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (!this.#closed && !this.#exhausted) {
+        if (this.buffersize && this.#entries.length >= this.buffersize) {
+          await new Promise<void>((resolve) => (this.#space = resolve));
+          this.#space = undefined;
+          continue;
+        }
+        const argsList: unknown[][] = [];
+        while (argsList.length < this.chunksize) {
+          const args = await zipAsync(this.sources);
+          if (!args) {
+            this.#exhausted = true;
+            break;
+          }
+          argsList.push(args);
+        }
+        if (this.#closed) return;
+        if (argsList.length) this.#push(this.submitChunk(argsList));
+      }
+    } catch (error) {
+      this.#push([{ error }]);
+    } finally {
+      this.#exhausted = true;
+      this.#wake?.();
+    }
+  }
+
+  #push(entries: Entry[]): void {
+    for (const entry of entries) this.#entries.push(entry);
+    this.#wake?.();
+  }
+
+  async #nextFromPump(): Promise<Entry | undefined> {
+    while (this.#entries.length === 0 && !this.#exhausted) {
+      const left = this.deadline - performance.now();
+      if (left <= 0) {
+        throw new TimeoutError(
+          `Cannot ${ACTION}: input not ready within the timeout`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = left === Infinity ? undefined : startTimer(left, resolve);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+    return this.#entries.shift();
+  }
+
+  #cancelAll(): void {
+    for (const entry of this.#entries.drain()) {
+      if ("future" in entry) entry.future.cancel();
+    }
+  }
+}
+
+function toSource(value: unknown): Source {
+  if (
+    value !== null && (typeof value === "object" || typeof value === "string")
+  ) {
+    const it = Object(value);
+    if (typeof it[Symbol.asyncIterator] === "function") {
+      return { sync: false, it: it[Symbol.asyncIterator]() };
+    }
+    if (typeof it[Symbol.iterator] === "function") {
+      return { sync: true, it: it[Symbol.iterator]() };
+    }
+  }
+  throw new TypeError(
+    `Cannot ${ACTION}: each input must be an iterable or async iterable, received ${
+      describe(value)
+    }`,
+  );
+}
+
+function zipSync(sources: Source[]): unknown[] | undefined {
+  if (sources.length === 0) return undefined;
+  const args: unknown[] = [];
+  for (const source of sources) {
+    const step = (source.it as Iterator<unknown>).next();
+    if (step.done) return undefined;
+    args.push(step.value);
+  }
+  return args;
+}
+
+async function zipAsync(sources: Source[]): Promise<unknown[] | undefined> {
+  if (sources.length === 0) return undefined;
+  const steps = await Promise.all(sources.map((s) => s.it.next()));
+  return steps.some((s) => s.done) ? undefined : steps.map((s) => s.value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) &&
+    !(Symbol.iterator in value) && !(Symbol.asyncIterator in value);
+}

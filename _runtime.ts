@@ -1,0 +1,19 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// The one place that tells Deno from Bun. Everything else asks `runtime`.
+
+/** The JavaScript runtimes this package knows. */
+export type Runtime = "deno" | "bun" | "other";
+
+function detect(): Runtime {
+  const g = globalThis as { Deno?: { version?: unknown }; Bun?: unknown };
+  // Bun defines no Deno global and Deno no Bun global; check Bun first since
+  // a Deno shim in Bun would still leave Bun defined.
+  if (typeof g.Bun === "object" && g.Bun !== null) return "bun";
+  if (typeof g.Deno === "object" && g.Deno !== null && g.Deno.version) {
+    return "deno";
+  }
+  return "other";
+}
+
+/** The runtime this module was loaded in, detected once. */
+export const runtime: Runtime = detect();

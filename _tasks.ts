@@ -1,0 +1,193 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// What can be submitted: a self-contained function, sent by its source, or a
+// module export, sent by reference (module URL + export name), the way Python
+// pickles a function by module and name.
+
+import { describe } from "./_validate.ts";
+
+/**
+ * A reference to a function exported by a module, made by
+ * {@linkcode fromModule}. It carries the function's signature for type
+ * checking; at run time it is only the module URL and the export name.
+ *
+ * @typeParam A The function's parameter types.
+ * @typeParam R The function's return type.
+ */
+export interface ModuleTask<A extends unknown[], R> {
+  /** The module's absolute URL. */
+  readonly module: string;
+  /** The name of the exported function. */
+  readonly name: string;
+  /** Type-level only, never set: the function's signature. */
+  readonly signature?: (...args: A) => R;
+}
+
+/**
+ * What an executor runs: a self-contained function (sent by its source text)
+ * or a {@linkcode ModuleTask} from {@linkcode fromModule}.
+ *
+ * @typeParam A The parameter types.
+ * @typeParam R The return type.
+ */
+export type Task<A extends unknown[], R> =
+  | ((...args: A) => R)
+  | ModuleTask<A, R>;
+
+/**
+ * The functions a module exports, as {@linkcode ModuleTask}s: what
+ * {@linkcode fromModule} returns for `typeof import("./tasks.ts")`.
+ *
+ * @typeParam M The module's type.
+ */
+export type ModuleTasks<M> = {
+  readonly [
+    K in keyof M & string as M[K] extends (...args: never[]) => unknown ? K
+      : never
+  ]: M[K] extends (...args: infer A) => infer R ? ModuleTask<A, R> : never;
+};
+
+/**
+ * Refers to the functions a module exports, so that an executor can run them
+ * in a worker thread or process by reference. The worker imports the module
+ * once and calls the export: imports, closures and module state work inside
+ * it, unlike in an inline function.
+ *
+ * Nothing is imported here: a missing module or export fails the future of
+ * the task that uses it, and the pool stays usable.
+ *
+ * @typeParam M The module's type, `typeof import("./tasks.ts")`, which gives
+ * `submit` its argument and result types.
+ * @param url The module's absolute URL, usually
+ * `new URL("./tasks.ts", import.meta.url)`.
+ * @returns An object whose properties refer to the module's exports.
+ * @throws {TypeError} If `url` is not an absolute URL.
+ *
+ * @example Refer to a module's exports
+ * ```ts
+ * import { fromModule } from "@concurrent/futures";
+ * import assert from "node:assert/strict";
+ *
+ * const tasks = fromModule<{ fib(n: number): number }>("file:///srv/tasks.ts");
+ * assert.equal(tasks.fib.name, "fib");
+ * assert.equal(tasks.fib.module, "file:///srv/tasks.ts");
+ * ```
+ */
+export function fromModule<M>(url: string | URL): ModuleTasks<M> {
+  const module = absoluteUrl(url);
+  const cache = new Map<string, ModuleTask<unknown[], unknown>>();
+  return new Proxy(Object.create(null), {
+    get(_target, key) {
+      // Not thenable, not iterable: a bag of references is not a promise.
+      if (typeof key !== "string" || key === "then") return undefined;
+      let task = cache.get(key);
+      if (!task) {
+        task = Object.freeze({ module, name: key });
+        moduleTasks.add(task);
+        cache.set(key, task);
+      }
+      return task;
+    },
+  });
+}
+
+function absoluteUrl(url: string | URL): string {
+  if (url instanceof URL) return url.href;
+  if (typeof url === "string") {
+    if (URL.canParse(url)) return new URL(url).href;
+    throw new TypeError(
+      `Cannot refer to module: url must be absolute, such as new URL("./tasks.ts", import.meta.url), received ${
+        describe(url)
+      }`,
+    );
+  }
+  throw new TypeError(
+    `Cannot refer to module: url must be a string or URL, received ${
+      describe(url)
+    }`,
+  );
+}
+
+const moduleTasks = new WeakSet<object>();
+
+/** How a task crosses to a worker: its source, or its module and export. */
+export type TaskSpec =
+  | { readonly kind: "source"; readonly source: string }
+  | { readonly kind: "module"; readonly module: string; readonly name: string };
+
+/** A task described for the wire, with a key that identifies it. */
+export interface DescribedTask {
+  /** Equal for tasks that compile to the same function. */
+  readonly key: string;
+  readonly spec: TaskSpec;
+}
+
+const described = new WeakMap<object, DescribedTask>();
+
+/**
+ * Describes a task for sending to a worker, once per function object.
+ *
+ * @throws {TypeError} For a native, bound or class function, or a value that
+ * is neither a function nor a module task.
+ */
+export function describeTask(task: unknown, action: string): DescribedTask {
+  if (
+    (typeof task !== "function" && typeof task !== "object") || task === null
+  ) {
+    throw notATask(task, action);
+  }
+  const known = described.get(task);
+  if (known) return known;
+  let result: DescribedTask;
+  if (moduleTasks.has(task)) {
+    const { module, name } = task as ModuleTask<unknown[], unknown>;
+    result = {
+      key: `module:${module}#${name}`,
+      spec: { kind: "module", module, name },
+    };
+  } else if (typeof task === "function") {
+    const source = Function.prototype.toString.call(task);
+    checkSource(source, task, action);
+    result = { key: source, spec: { kind: "source", source } };
+  } else {
+    throw notATask(task, action);
+  }
+  described.set(task, result);
+  return result;
+}
+
+/** Tells whether `task` is a reference made by {@linkcode fromModule}. */
+export function isModuleTask(
+  task: unknown,
+): task is ModuleTask<unknown[], unknown> {
+  return typeof task === "object" && task !== null && moduleTasks.has(task);
+}
+
+function checkSource(
+  source: string,
+  fn: { name: string },
+  action: string,
+): void {
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    const what = fn.name.startsWith("bound ")
+      ? "a bound function"
+      : "a native function";
+    throw new TypeError(
+      `Cannot ${action}: ${what} has no source to send to a worker, received ${
+        fn.name || "anonymous"
+      }; wrap the call in an arrow function such as (a, b) => Math.pow(a, b), or export a function from a module and use fromModule()`,
+    );
+  }
+  if (/^class\b/.test(source)) {
+    throw new TypeError(
+      `Cannot ${action}: a class cannot be called as a task, received class ${fn.name}; submit a function that constructs it instead`,
+    );
+  }
+}
+
+function notATask(task: unknown, action: string): TypeError {
+  return new TypeError(
+    `Cannot ${action}: task must be a function or a fromModule() reference, received ${
+      describe(task)
+    }`,
+  );
+}
