@@ -35,6 +35,13 @@ export class Deque<T> {
     return this.#length === 0 ? undefined : this.#items[this.#head];
   }
 
+  /** Iterates the items front to back without removing them. */
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = 0; i < this.#length; i++) {
+      yield this.#items[(this.#head + i) & (this.#items.length - 1)] as T;
+    }
+  }
+
   /** Removes and returns every item, front first. */
   drain(): T[] {
     const out: T[] = [];

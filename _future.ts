@@ -25,6 +25,16 @@ export interface ResultOptions {
 
 type Listener = () => void;
 
+/**
+ * Lets an executor that sends tasks ahead to a busy worker keep them
+ * cancellable: `started()` tells whether the worker has begun the task, and
+ * `cancel()` atomically stops it from starting, returning `false` if too late.
+ */
+export interface StartProbe {
+  started(): boolean;
+  cancel(): boolean;
+}
+
 // Library-internal access to a future's outcome and completion, wired up in
 // the class's static block so no public member exposes it.
 let listen: <T>(future: Future<T>, listener: Listener) => () => void;
@@ -33,6 +43,7 @@ let outcome: <T>(future: Future<T>) => { ok: true; value: T } | {
   ok: false;
   error: unknown;
 };
+let probe: (future: Future<unknown>, probe: StartProbe) => void;
 
 /**
  * The eventual result of a task, as in Python's `concurrent.futures.Future`.
@@ -68,6 +79,7 @@ export class Future<T> {
   // Closures rather than the callbacks themselves keep Future<T> covariant.
   #callbacks: Listener[] | undefined;
   #listeners: Set<Listener> | undefined;
+  #probe: StartProbe | undefined;
 
   static {
     listen = (future, listener) => {
@@ -79,10 +91,14 @@ export class Future<T> {
       future.#failed
         ? { ok: false, error: future.#error }
         : { ok: true, value: future.#value as never };
+    probe = (future, startProbe) => {
+      future.#probe = startProbe;
+    };
   }
 
   /** The current state: `"pending"`, `"running"`, `"cancelled"` or `"finished"`. */
   get state(): FutureState {
+    this.#sync();
     return this.#state;
   }
 
@@ -98,7 +114,12 @@ export class Future<T> {
   cancel(): boolean {
     if (this.#state === "cancelled") return true;
     if (this.#state !== "pending") return false;
+    if (this.#probe && !this.#probe.cancel()) {
+      this.#start(); // the worker got to it first
+      return false;
+    }
     this.#state = "cancelled";
+    this.#probe = undefined;
     this.#settle();
     return true;
   }
@@ -118,6 +139,7 @@ export class Future<T> {
    * @returns `true` while the future is running.
    */
   running(): boolean {
+    this.#sync();
     return this.#state === "running";
   }
 
@@ -191,7 +213,7 @@ export class Future<T> {
         `Cannot set future running: it is already ${this.#state}`,
       );
     }
-    this.#state = "running";
+    this.#start();
     return true;
   }
 
@@ -227,10 +249,21 @@ export class Future<T> {
    * @returns For example `Future<finished: returned number>`.
    */
   toString(): string {
-    if (this.#state !== "finished") return `Future<${this.#state}>`;
+    if (this.#state !== "finished") return `Future<${this.state}>`;
     return this.#failed
       ? `Future<finished: raised ${errorName(this.#error)}>`
       : `Future<finished: returned ${typeName(this.#value)}>`;
+  }
+
+  // A task sent ahead to a worker is pending here until the worker starts
+  // it; the probe tells when that happened.
+  #sync(): void {
+    if (this.#state === "pending" && this.#probe?.started()) this.#start();
+  }
+
+  #start(): void {
+    this.#state = "running";
+    this.#probe = undefined;
   }
 
   #finish(action: string): void {
@@ -240,6 +273,7 @@ export class Future<T> {
       );
     }
     this.#state = "finished";
+    this.#probe = undefined;
   }
 
   #settle(): void {
@@ -321,6 +355,14 @@ export function outcomeOf<T>(
   future: Future<T>,
 ): { ok: true; value: T } | { ok: false; error: unknown } {
   return outcome(future);
+}
+
+/** Attaches a start probe to a pending future (see {@linkcode StartProbe}). */
+export function setStartProbe(
+  future: Future<unknown>,
+  startProbe: StartProbe,
+): void {
+  probe(future, startProbe);
 }
 
 /** Checks that `value` is a Future, for functions that take futures. */

@@ -30,7 +30,20 @@ export const Status = {
   Error: 1,
   /** A chunk failed part-way: the value is `[valuesBefore, Thrown]`. */
   ChunkError: 2,
+  /** Cancelled before it started (threads only): not run, no value. */
+  Cancelled: 3,
 } as const;
+
+/**
+ * States of a task's slot in a thread worker's shared cancel ring: the pool
+ * writes Queued when it sends the task, then either the worker moves it to
+ * Started or `Future.cancel()` moves it to Cancelled, whichever wins the
+ * compare-and-swap. So a task sent ahead to a busy worker stays cancellable.
+ */
+export const Slot = { Queued: 0, Started: 1, Cancelled: 2 } as const;
+
+/** Slots per worker; a power of two that bounds the tasks in flight. */
+export const SLOTS = 4096;
 
 /**
  * What a task threw: an Error, rebuilt on the other side from its wire form,
@@ -45,6 +58,8 @@ export interface InitMessage {
   name: string;
   initializer: TaskSpec | null;
   initargs: unknown[];
+  /** The cancel ring (threads only): an Int32Array over SLOTS entries. */
+  slots: Int32Array | null;
 }
 
 /** A batch of tasks, in order. `tasks` holds `[id, fnId, kind, args]`. */

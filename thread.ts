@@ -1,10 +1,190 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 
 /**
- * ThreadPoolExecutor: runs tasks on worker threads. (Under construction: only
- * the error class is here yet.)
+ * {@linkcode ThreadPoolExecutor}: Python's `ThreadPoolExecutor` on worker
+ * threads, for CPU-bound work that would otherwise block the event loop.
+ *
+ * Tasks are self-contained functions (sent by their source and compiled once
+ * per worker) or module exports referenced with {@linkcode fromModule}.
+ * Arguments and results cross by structured clone; errors keep their class,
+ * message, own properties and worker-side stack.
+ *
+ * @example Run a CPU-bound function on two threads
+ * ```ts
+ * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+ * import assert from "node:assert/strict";
+ *
+ * await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+ * const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+ * const future = executor.submit(fib, 20);
+ * assert.equal(await future.result(), 6765);
+ * ```
  *
  * @module
  */
 
+import { BrokenThreadPool } from "./_errors.ts";
+import {
+  Executor,
+  setChunkSubmitter,
+  type ShutdownOptions,
+} from "./_executor.ts";
+import type { Future } from "./_future.ts";
+import {
+  checkOptionsObject,
+  checkShutdownOptions,
+  executorSetup,
+} from "./_options.ts";
+import { Pool } from "./_pool.ts";
+import { TaskKind } from "./_protocol.ts";
+import type { Task } from "./_tasks.ts";
+import { startThread } from "./_thread_transport.ts";
+
 export { BrokenThreadPool } from "./_errors.ts";
+export {
+  fromModule,
+  type ModuleTask,
+  type ModuleTasks,
+  type Task,
+} from "./_tasks.ts";
+
+/** Options of {@linkcode ThreadPoolExecutor}. */
+export interface ThreadPoolExecutorOptions {
+  /**
+   * The most worker threads to run at once. Workers start lazily, one per
+   * `submit` while none is idle.
+   *
+   * @default {navigator.hardwareConcurrency}
+   */
+  maxWorkers?: number;
+  /**
+   * Names the workers `${threadNamePrefix}_${n}`, visible as `self.name`
+   * inside them.
+   *
+   * @default {"ThreadPoolExecutor-<k>"} where k counts executors
+   */
+  threadNamePrefix?: string;
+  /**
+   * Runs once in each worker before its first task, with `initargs`; it may
+   * be async. If it throws, the pool is broken: pending futures fail with
+   * {@linkcode BrokenThreadPool} and `submit` throws it.
+   *
+   * @default {undefined}
+   */
+  initializer?: Task<never, unknown>;
+  /**
+   * The arguments of `initializer`.
+   *
+   * @default {[]}
+   */
+  initargs?: unknown[];
+}
+
+let executors = 0;
+
+/**
+ * Runs tasks on a pool of worker threads, as Python's `ThreadPoolExecutor`.
+ *
+ * An idle executor never keeps the program alive, while pending work does; a
+ * script that forgets `shutdown()` still exits once its results are in.
+ * A worker that dies outside a task breaks the pool: every pending and
+ * running future fails with {@linkcode BrokenThreadPool}, never left pending.
+ *
+ * In Deno, a running task cannot be stopped (a busy thread ignores
+ * `terminate()`); use a `ProcessPoolExecutor` for work you may need to kill.
+ *
+ * @example Map with chunks, then shut down with `await using`
+ * ```ts
+ * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+ * import assert from "node:assert/strict";
+ *
+ * await using executor = new ThreadPoolExecutor();
+ * const doubled = [];
+ * for await (const x of executor.map((n: number) => n * 2, [1, 2, 3, 4], { chunksize: 2 })) {
+ *   doubled.push(x);
+ * }
+ * assert.deepEqual(doubled, [2, 4, 6, 8]);
+ * ```
+ */
+export class ThreadPoolExecutor extends Executor {
+  readonly #pool: Pool;
+
+  /**
+   * Makes a thread pool. No thread starts until the first `submit`.
+   *
+   * @param options The pool's size, names and worker initializer.
+   * @throws {RangeError} If `maxWorkers` is not a positive integer.
+   * @throws {TypeError} For an option of the wrong type, an unknown option,
+   * or an `initializer` that cannot be sent to a worker.
+   */
+  constructor(options?: ThreadPoolExecutorOptions) {
+    super();
+    const action = "create ThreadPoolExecutor";
+    const { threadNamePrefix, ...rest } = checkOptionsObject(options, action, [
+      "maxWorkers",
+      "threadNamePrefix",
+      "initializer",
+      "initargs",
+    ]);
+    if (
+      threadNamePrefix !== undefined && typeof threadNamePrefix !== "string"
+    ) {
+      throw new TypeError(
+        `Cannot ${action}: threadNamePrefix must be a string, received ${typeof threadNamePrefix}`,
+      );
+    }
+    const namePrefix = threadNamePrefix ?? `ThreadPoolExecutor-${executors++}`;
+    this.#pool = new Pool({
+      ...executorSetup(rest, action),
+      what: "thread pool",
+      namePrefix,
+      maxTasksPerWorker: undefined,
+      sharedCancel: true,
+      broken: (message, init) => new BrokenThreadPool(message, init),
+      start: startThread,
+    });
+    setChunkSubmitter(
+      this,
+      (fn, argsList) =>
+        this.#pool.submit(fn, argsList, TaskKind.Chunk) as Future<unknown[]>,
+    );
+  }
+
+  /**
+   * Schedules `fn(...args)` on a worker thread.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's return type.
+   * @param fn A self-contained function or a {@linkcode fromModule} reference.
+   * @param args The arguments, passed by structured clone.
+   * @returns The future of the result.
+   * @throws {Error} If the executor is shut down.
+   * @throws {BrokenThreadPool} If the pool is broken.
+   * @throws {TypeError} If `fn` is a native, bound or class function, or not
+   * a task at all.
+   */
+  submit<A extends unknown[], R>(
+    fn: Task<A, R>,
+    ...args: A
+  ): Future<Awaited<R>> {
+    return this.#pool.submit(fn, args) as Future<Awaited<R>>;
+  }
+
+  /**
+   * Stops accepting tasks and, by default, waits for every future and
+   * worker. Calling it again is harmless.
+   *
+   * @param options `wait` (default `true`) and `cancelFutures` (default
+   * `false`: queued tasks still run).
+   * @returns A promise that resolves once shut down.
+   * @throws {TypeError} If an option is not a boolean.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    try {
+      const { wait, cancelFutures } = checkShutdownOptions(options);
+      return this.#pool.shutdown(wait, cancelFutures);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}

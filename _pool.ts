@@ -1,0 +1,344 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// The pool core shared by both executors: the queue, worker records,
+// dispatch, results, shutdown and the broken state. The executors differ only
+// in the Transport that starts a worker and carries its messages.
+
+import { Deque } from "./_deque.ts";
+import type { BrokenExecutor } from "./_errors.ts";
+import { Future, setStartProbe } from "./_future.ts";
+import { ChunkFailure } from "./_map.ts";
+import {
+  type FnDef,
+  type FromWorker,
+  RESULT_STRIDE,
+  Status,
+  TaskKind,
+  type Thrown,
+} from "./_protocol.ts";
+import type {
+  ExitStatus,
+  Job,
+  Transport,
+  TransportEvents,
+} from "./_pool_worker.ts";
+import { WorkerRecord } from "./_pool_worker.ts";
+import { type DescribedTask, describeTask, type TaskSpec } from "./_tasks.ts";
+import { fromThrown } from "./_wire_error.ts";
+
+/** How a pool differs by kind. */
+export interface PoolConfig {
+  /** "thread pool" or "process pool", for messages. */
+  what: string;
+  maxWorkers: number;
+  /** Worker names are `${namePrefix}_${n}`. */
+  namePrefix: string;
+  initializer: DescribedTask | undefined;
+  initargs: unknown[];
+  maxTasksPerWorker: number | undefined;
+  /** Threads share memory, so tasks sent ahead stay cancellable. */
+  sharedCancel: boolean;
+  broken: (message: string, options: ErrorOptions) => BrokenExecutor;
+  start: (name: string, events: TransportEvents) => Transport;
+}
+
+/** Runs tasks on up to `maxWorkers` workers. */
+export class Pool {
+  readonly #config: PoolConfig;
+  readonly #queue = new Deque<Job>();
+  readonly #workers = new Set<WorkerRecord>();
+  readonly #fnIds = new Map<string, number>();
+  readonly #fnSpecs: TaskSpec[] = [];
+  readonly #drained: (() => void)[] = [];
+  #nextId = 0;
+  #started = 0;
+  #scheduled = false;
+  #shutdown = false;
+  #broken: { reason: string; cause: unknown } | undefined;
+
+  constructor(config: PoolConfig) {
+    this.#config = config;
+  }
+
+  /** Queues `task(...args)` (or a chunk of calls) and returns its future. */
+  submit(
+    task: unknown,
+    args: unknown[],
+    kind: number = TaskKind.Call,
+  ): Future<unknown> {
+    this.#checkOpen();
+    const fnId = this.#fnId(describeTask(task, "submit task"));
+    const future = new Future<unknown>();
+    this.#queue.push({ id: this.#nextId++, future, fnId, kind, args });
+    this.#adjustWorkers();
+    if (!this.#scheduled) {
+      // Dispatch after the caller's synchronous burst: one message per worker.
+      this.#scheduled = true;
+      queueMicrotask(() => {
+        this.#scheduled = false;
+        this.#dispatch();
+      });
+    }
+    return future;
+  }
+
+  /** Stops taking tasks; see `Executor.shutdown`. */
+  shutdown(wait: boolean, cancelFutures: boolean): Promise<void> {
+    this.#shutdown = true;
+    if (cancelFutures) {
+      for (const job of this.#queue.drain()) job.future.cancel();
+      // Tasks sent ahead to a thread but not started can still be cancelled.
+      for (const w of this.#workers) {
+        for (const job of w.inflight) job.future.cancel();
+      }
+    }
+    this.#stopIdle();
+    return wait ? this.#whenDrained() : Promise.resolve();
+  }
+
+  /** Stops every worker at once; what was running or pending fails. */
+  terminate(signal: "SIGTERM" | "SIGKILL", reason: string): Promise<void> {
+    this.#shutdown = true;
+    this.#fail(this.#queue.drain(), reason, undefined);
+    for (const w of this.#workers) {
+      this.#fail(w.inflight.drain(), reason, undefined);
+      w.stop(signal);
+    }
+    return this.#whenDrained();
+  }
+
+  #checkOpen(): void {
+    if (this.#broken) {
+      throw this.#config.broken(this.#brokenMessage(), {
+        cause: this.#broken.cause,
+      });
+    }
+    if (this.#shutdown) {
+      throw new Error(
+        `Cannot submit task: the ${this.#config.what} has been shut down`,
+      );
+    }
+  }
+
+  #brokenMessage(): string {
+    const what = this.#config.what;
+    return `${what[0]!.toUpperCase()}${what.slice(1)} is broken: ${
+      this.#broken!.reason
+    }`;
+  }
+
+  #fnId(task: DescribedTask): number {
+    let id = this.#fnIds.get(task.key);
+    if (id === undefined) {
+      id = this.#fnSpecs.push(task.spec) - 1;
+      this.#fnIds.set(task.key, id);
+    }
+    return id;
+  }
+
+  // As CPython: start a worker per submit while none is idle, up to the max.
+  #adjustWorkers(): void {
+    let idle = 0;
+    for (const w of this.#workers) {
+      if (w.state === "running" && w.inflight.length === 0) idle++;
+    }
+    if (
+      this.#queue.length > idle && this.#workers.size < this.#config.maxWorkers
+    ) {
+      this.#startWorker();
+    }
+  }
+
+  #startWorker(): void {
+    const { namePrefix, sharedCancel, initializer, initargs } = this.#config;
+    const w = new WorkerRecord(
+      `${namePrefix}_${this.#started++}`,
+      sharedCancel,
+    );
+    this.#workers.add(w);
+    w.transport = this.#config.start(w.name, {
+      message: (message) => this.#onMessage(w, message),
+      exit: (status) => this.#onExit(w, status),
+    });
+    try {
+      w.transport.send({
+        t: "init",
+        name: w.name,
+        initializer: initializer?.spec ?? null,
+        initargs,
+        slots: w.slots,
+      });
+    } catch (error) {
+      this.#break(
+        "the initializer's arguments cannot be sent to a worker",
+        error,
+      );
+    }
+  }
+
+  #dispatch(): void {
+    if (this.#broken || this.#queue.length === 0) return;
+    const now = performance.now();
+    const workers = [...this.#workers].filter((w) => w.state === "running")
+      .sort((a, b) => a.inflight.length - b.inflight.length);
+    let left = workers.length;
+    for (const w of workers) {
+      // A fair share each, so a burst spreads over every worker.
+      const share = Math.ceil(this.#queue.length / left--);
+      const count = Math.min(
+        share,
+        w.capacity(now, this.#config.maxTasksPerWorker),
+      );
+      const jobs: Job[] = [];
+      while (jobs.length < count && this.#queue.length > 0) {
+        const job = this.#queue.shift()!;
+        if (!job.future.cancelled()) jobs.push(job);
+      }
+      if (jobs.length > 0) this.#send(w, jobs, now);
+      if (w.assigned === this.#config.maxTasksPerWorker) w.state = "retiring";
+    }
+  }
+
+  #send(w: WorkerRecord, jobs: Job[], now: number): void {
+    const defs: FnDef[] = [];
+    const tasks: unknown[] = [];
+    for (const job of jobs) {
+      if (!w.known.has(job.fnId) && !defs.some(([id]) => id === job.fnId)) {
+        defs.push([job.fnId, this.#fnSpecs[job.fnId]!]);
+      }
+      tasks.push(job.id, job.fnId, job.kind, job.args);
+    }
+    const firstSlot = w.reserveSlots(jobs.length);
+    try {
+      w.transport.send({ t: "run", defs: defs.length ? defs : null, tasks });
+    } catch (error) {
+      // Something in the batch cannot cross: find it by sending one by one.
+      if (jobs.length > 1) {
+        return jobs.forEach((job) => this.#send(w, [job], now));
+      }
+      const detail = error instanceof Error ? error.message : String(error);
+      return jobs[0]!.future.setException(
+        new TypeError(`Cannot send the task to a worker: ${detail}`, {
+          cause: error,
+        }),
+      );
+    }
+    for (const [id] of defs) w.known.add(id);
+    const probes = w.sent(jobs, firstSlot, now);
+    jobs.forEach((job, i) => {
+      if (probes) setStartProbe(job.future, probes[i]!);
+      else job.future.setRunningOrNotifyCancel();
+    });
+  }
+
+  #onMessage(w: WorkerRecord, message: FromWorker): void {
+    if (this.#broken) return; // its futures have failed already
+    if (message.t === "init-failed") {
+      return this.#break(
+        "a worker's initializer threw",
+        fromThrown(message.error),
+      );
+    }
+    if (message.t === "fatal") {
+      return this.#break(
+        `worker ${w.name} threw outside a task`,
+        fromThrown(message.error),
+      );
+    }
+    const { results } = message;
+    for (let i = 0; i < results.length; i += RESULT_STRIDE) {
+      const job = w.inflight.shift();
+      if (job === undefined || job.id !== results[i]) {
+        return this.#break("a worker sent a result out of order", undefined);
+      }
+      settle(job.future, results[i + 1] as number, results[i + 2]);
+    }
+    w.progressed(
+      results.length / RESULT_STRIDE,
+      message.busy,
+      performance.now(),
+    );
+    this.#dispatch();
+    if (w.inflight.length === 0) {
+      if (w.state === "retiring" || (this.#shutdown && !this.#hasQueued())) {
+        w.stop("close");
+      }
+    }
+  }
+
+  #onExit(w: WorkerRecord, status: ExitStatus): void {
+    const expected = w.state === "stopping";
+    w.state = "exited";
+    this.#workers.delete(w);
+    if (!expected) {
+      const cause = status.error ?? new Error(describeExit(w.name, status));
+      const reason = status.error === undefined
+        ? `worker ${w.name} exited unexpectedly`
+        : `worker ${w.name} could not start`;
+      this.#break(reason, cause);
+    } else if (!this.#broken && this.#hasQueued()) {
+      this.#adjustWorkers(); // replace a worker retired by maxTasksPerChild
+      this.#dispatch();
+    }
+    this.#checkDrained();
+  }
+
+  #break(reason: string, cause: unknown): void {
+    if (this.#broken) return;
+    this.#broken = { reason, cause };
+    this.#fail(this.#queue.drain(), this.#brokenMessage(), cause);
+    for (const w of this.#workers) {
+      this.#fail(w.inflight.drain(), this.#brokenMessage(), cause);
+      w.stop("SIGTERM");
+    }
+    this.#checkDrained();
+  }
+
+  // One error per future, so tracebacks never accumulate (CPython gh-101267).
+  #fail(jobs: Job[], message: string, cause: unknown): void {
+    for (const { future } of jobs) {
+      if (!future.done()) {
+        future.setException(this.#config.broken(message, { cause }));
+      }
+    }
+  }
+
+  // Cancelled jobs stay queued until dispatch passes them; drop them here.
+  #hasQueued(): boolean {
+    while (this.#queue.peek()?.future.cancelled()) this.#queue.shift();
+    return this.#queue.length > 0;
+  }
+
+  #stopIdle(): void {
+    if (this.#hasQueued()) return;
+    for (const w of this.#workers) if (w.inflight.length === 0) w.stop("close");
+  }
+
+  #whenDrained(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#drained.push(resolve);
+      this.#checkDrained();
+    });
+  }
+
+  #checkDrained(): void {
+    if (this.#workers.size > 0 || this.#hasQueued()) return;
+    for (const resolve of this.#drained.splice(0)) resolve();
+  }
+}
+
+function settle(future: Future<unknown>, status: number, value: unknown): void {
+  // Done already: cancelled before it started, or settled by its owner.
+  if (future.done()) return;
+  if (status === Status.Ok) future.setResult(value);
+  else if (status === Status.Error) {
+    future.setException(fromThrown(value as Thrown));
+  } else if (status === Status.ChunkError) {
+    const [values, thrown] = value as [unknown[], Thrown];
+    future.setException(new ChunkFailure(values, fromThrown(thrown)));
+  }
+}
+
+function describeExit(name: string, { code, signal }: ExitStatus): string {
+  if (signal) return `Worker ${name} was killed by ${signal}`;
+  return `Worker ${name} exited with code ${code ?? "unknown"}`;
+}

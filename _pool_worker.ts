@@ -1,0 +1,190 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// The pool's record of one worker: what it has in flight, which functions it
+// knows, how many tasks to send it ahead, and the transport under it.
+
+import { Deque } from "./_deque.ts";
+import type { Future, StartProbe } from "./_future.ts";
+import { type FromWorker, Slot, SLOTS, type ToWorker } from "./_protocol.ts";
+
+/** How a worker ended. */
+export interface ExitStatus {
+  /** The exit code, when it exited by itself. */
+  code: number | null;
+  /** The signal that killed it (processes). */
+  signal: string | null;
+  /** Why it could not start or what it died of, when known. */
+  error?: unknown;
+}
+
+/** Events a transport reports about its worker. */
+export interface TransportEvents {
+  message(message: FromWorker): void;
+  /** Exactly once, however the worker ended. */
+  exit(status: ExitStatus): void;
+}
+
+/** How the pool reaches one worker: a thread or a child process. */
+export interface Transport {
+  /** Sends a message; throws if it cannot be serialized (nothing is sent). */
+  send(message: ToWorker): void;
+  /** Keeps the program alive while this worker is busy. */
+  ref(): void;
+  /** Lets the program exit while this worker is idle. */
+  unref(): void;
+  /** Ends the worker: "close" when it is idle, or by force. */
+  stop(how: "close" | "SIGTERM" | "SIGKILL"): void;
+}
+
+/** A submitted task as the pool tracks it. */
+export interface Job {
+  readonly id: number;
+  readonly future: Future<unknown>;
+  readonly fnId: number;
+  readonly kind: number;
+  readonly args: unknown[];
+}
+
+// Send a worker about this much work ahead, so it never waits for the main
+// thread between tiny tasks, yet a slow task holds little behind it.
+const AHEAD_MS = 2;
+// A worker silent this long (or 8 task-times) is busy with a long task: send
+// it nothing more until it reports.
+const STALL_MS = 5;
+
+/** One worker of a pool. */
+export class WorkerRecord {
+  readonly inflight: Deque<Job> = new Deque();
+  readonly known: Set<number> = new Set();
+  /** "running" takes tasks; "retiring" finishes its own; "stopping" is ending. */
+  state: "running" | "retiring" | "stopping" | "exited" = "running";
+  /** Tasks ever sent, for maxTasksPerChild. */
+  assigned = 0;
+  readonly #slots: Int32Array | null;
+  #sent = 0;
+  #estimate = NaN; // milliseconds per task, smoothed
+  #lastProgress = 0;
+  #refd = false;
+  #transport: Transport | undefined;
+
+  constructor(readonly name: string, sharedCancel: boolean) {
+    this.#slots = sharedCancel
+      ? new Int32Array(
+        new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT),
+      )
+      : null;
+  }
+
+  /** The cancel ring shared with a thread worker, or null for processes. */
+  get slots(): Int32Array | null {
+    return this.#slots;
+  }
+
+  get transport(): Transport {
+    return this.#transport!;
+  }
+
+  set transport(transport: Transport) {
+    this.#transport = transport;
+  }
+
+  /** How many more tasks to send now. */
+  capacity(now: number, maxTasks: number | undefined): number {
+    if (this.state !== "running") return 0;
+    const busy = this.inflight.length;
+    if (
+      busy > 0 &&
+      now - this.#lastProgress > Math.max(STALL_MS, 8 * this.#estimate)
+    ) {
+      return 0;
+    }
+    // Until a task has been timed, assume it is slow: one at a time, exactly
+    // as in Python, so nothing is sent ahead of an unknown task.
+    let window = Number.isNaN(this.#estimate) ? 1 : Math.min(
+      SLOTS,
+      Math.max(1, Math.floor(AHEAD_MS / Math.max(this.#estimate, 1e-4))),
+    );
+    if (maxTasks !== undefined) {
+      window = Math.min(window, maxTasks - this.assigned + busy);
+    }
+    return window - busy;
+  }
+
+  /**
+   * Prepares the cancel ring for `count` tasks about to be sent and returns
+   * the first slot; the worker claims slots in the same order.
+   */
+  reserveSlots(count: number): number {
+    const first = this.#sent;
+    if (this.#slots) {
+      for (let i = 0; i < count; i++) {
+        Atomics.store(this.#slots, (first + i) & (SLOTS - 1), Slot.Queued);
+      }
+    }
+    return first;
+  }
+
+  /** Records tasks that were sent, after `send` succeeded. */
+  sent(
+    jobs: readonly Job[],
+    firstSlot: number,
+    now: number,
+  ): StartProbe[] | undefined {
+    if (this.inflight.length === 0) {
+      this.#lastProgress = now;
+      this.#setRef(true);
+    }
+    this.#sent = firstSlot + jobs.length;
+    this.assigned += jobs.length;
+    for (const job of jobs) this.inflight.push(job);
+    const slots = this.#slots;
+    if (!slots) return undefined;
+    return jobs.map((_, i) =>
+      new SlotProbe(slots, (firstSlot + i) & (SLOTS - 1))
+    );
+  }
+
+  /** Records a batch of results and the time the worker spent on them. */
+  progressed(count: number, busy: number, now: number): void {
+    this.#lastProgress = now;
+    if (count > 0 && busy > 0) {
+      const perTask = busy / count;
+      this.#estimate = Number.isNaN(this.#estimate)
+        ? perTask
+        : (this.#estimate + perTask) / 2;
+    }
+    if (this.inflight.length === 0 && this.state === "running") {
+      this.#setRef(false);
+    }
+  }
+
+  /** Stops the worker; a stopping worker keeps the program alive until it exits. */
+  stop(how: "close" | "SIGTERM" | "SIGKILL"): void {
+    if (this.state === "stopping" || this.state === "exited") return;
+    this.state = "stopping";
+    this.#setRef(true);
+    this.transport.stop(how);
+  }
+
+  #setRef(on: boolean): void {
+    if (this.#refd === on) return;
+    this.#refd = on;
+    if (on) this.transport.ref();
+    else this.transport.unref();
+  }
+}
+
+class SlotProbe implements StartProbe {
+  constructor(readonly slots: Int32Array, readonly slot: number) {}
+  started(): boolean {
+    return Atomics.load(this.slots, this.slot) === Slot.Started;
+  }
+  cancel(): boolean {
+    return Atomics.compareExchange(
+      this.slots,
+      this.slot,
+      Slot.Queued,
+      Slot.Cancelled,
+    ) ===
+      Slot.Queued;
+  }
+}

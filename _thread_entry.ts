@@ -1,0 +1,37 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// The module a ThreadPoolExecutor worker runs. It speaks to the pool through
+// `self` in a web Worker (Bun) or `parentPort` in a node:worker_threads worker
+// (Deno); see _thread_transport.ts for why each runtime uses which.
+
+import { parentPort } from "node:worker_threads";
+import process from "node:process";
+import type { FromWorker, ToWorker } from "./_protocol.ts";
+import { WorkerCore } from "./_worker_core.ts";
+
+interface WebScope {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+}
+
+const scope = globalThis as unknown as { self?: WebScope };
+let post: (message: FromWorker) => void;
+let listen: (receive: (message: ToWorker) => void) => void;
+if (scope.self === undefined && parentPort) {
+  const port = parentPort;
+  post = (message) => port.postMessage(message);
+  listen = (receive) => port.on("message", receive);
+  // Tasks written for web workers expect `self` (e.g. `self.name`).
+  (globalThis as { self?: unknown }).self = globalThis;
+} else {
+  const self = scope.self!;
+  post = (message) => self.postMessage(message);
+  listen = (receive) => (self.onmessage = (event) => receive(event.data));
+}
+
+const core = new WorkerCore({ post });
+// An error outside any task would kill the worker (and in Deno, unless the
+// main thread handles it, the whole process): report it so the pool breaks
+// cleanly instead. These listeners work in both Deno and Bun workers.
+process.on("uncaughtException", (error) => core.fatal(error));
+process.on("unhandledRejection", (error) => core.fatal(error));
+listen((message) => core.receive(message));
