@@ -268,14 +268,15 @@ export class Pool {
   #onExit(w: WorkerRecord, status: ExitStatus): void {
     const expected = w.state === "stopping";
     w.state = "exited";
-    this.#workers.delete(w);
     if (!expected) {
       const cause = status.error ?? new Error(describeExit(w.name, status));
       const reason = status.error === undefined
         ? `worker ${w.name} exited unexpectedly`
         : `worker ${w.name} could not start`;
-      this.#break(reason, cause);
-    } else if (!this.#broken && this.#hasQueued()) {
+      this.#break(reason, cause); // fails what it was running too
+    }
+    this.#workers.delete(w);
+    if (expected && !this.#broken && this.#hasQueued()) {
       this.#adjustWorkers(); // replace a worker retired by maxTasksPerChild
       this.#dispatch();
     }

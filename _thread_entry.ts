@@ -24,6 +24,9 @@ if (scope.self === undefined && parentPort) {
   (globalThis as { self?: unknown }).self = globalThis;
 } else {
   const self = scope.self!;
+  // Bun's workers lack the standard self.close(); give tasks the same
+  // meaning as in Deno: the worker ends (and the pool breaks).
+  (self as { close?: () => void }).close ??= () => process.exit(0);
   post = (message) => self.postMessage(message);
   listen = (receive) => (self.onmessage = (event) => receive(event.data));
 }
