@@ -37,7 +37,8 @@ export interface StartProbe {
 
 // Library-internal access to a future's outcome and completion, wired up in
 // the class's static block so no public member exposes it.
-let listen: <T>(future: Future<T>, listener: Listener) => () => void;
+let listen: <T>(future: Future<T>, listener: Listener) => void;
+let unlisten: <T>(future: Future<T>, listener: Listener) => void;
 let failed: (future: Future<unknown>) => boolean;
 let outcome: <T>(future: Future<T>) => { ok: true; value: T } | {
   ok: false;
@@ -78,13 +79,16 @@ export class Future<T> {
   #failed = false;
   // Closures rather than the callbacks themselves keep Future<T> covariant.
   #callbacks: Listener[] | undefined;
-  #listeners: Set<Listener> | undefined;
+  #listeners: Listener[] | undefined;
   #probe: StartProbe | undefined;
 
   static {
     listen = (future, listener) => {
-      (future.#listeners ??= new Set()).add(listener);
-      return () => future.#listeners?.delete(listener);
+      (future.#listeners ??= []).push(listener);
+    };
+    unlisten = (future, listener) => {
+      const at = future.#listeners?.indexOf(listener) ?? -1;
+      if (at >= 0) future.#listeners!.splice(at, 1);
     };
     failed = (future) => future.#failed;
     outcome = (future) =>
@@ -162,11 +166,8 @@ export class Future<T> {
    * @throws {unknown} Whatever the task threw, as it was thrown.
    * @throws {RangeError} If `timeout` is negative.
    */
-  async result(options?: ResultOptions): Promise<T> {
-    await this.#wait(options, "get result");
-    if (this.#state === "cancelled") throw new CancelledError();
-    if (this.#failed) throw this.#error;
-    return this.#value as T;
+  result(options?: ResultOptions): Promise<T> {
+    return this.#read(options, "get result", false) as Promise<T>;
   }
 
   /**
@@ -178,10 +179,8 @@ export class Future<T> {
    * @throws {TimeoutError} If the future is not done within `timeout` ms.
    * @throws {RangeError} If `timeout` is negative.
    */
-  async exception(options?: ResultOptions): Promise<unknown> {
-    await this.#wait(options, "get exception");
-    if (this.#state === "cancelled") throw new CancelledError();
-    return this.#failed ? this.#error : undefined;
+  exception(options?: ResultOptions): Promise<unknown> {
+    return this.#read(options, "get exception", true);
   }
 
   /**
@@ -292,17 +291,53 @@ export class Future<T> {
     }
   }
 
-  async #wait(
+  // One promise per call, and none beyond it for a done future: every
+  // task's result passes through here.
+  #read(
     options: ResultOptions | undefined,
     action: string,
-  ): Promise<void> {
-    const timeout = checkTimeout(checkOptions(options, action).timeout, action);
-    if (!(await whenDone(this, timeout))) {
-      throw new TimeoutError(
-        `Cannot ${action}: future not done within ${timeout} ms`,
-      );
+    exception: boolean,
+  ): Promise<unknown> {
+    let timeout: number | undefined;
+    try {
+      if (options !== undefined) {
+        timeout = checkTimeout(checkOptions(options, action).timeout, action);
+      }
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (this.done()) return this.#outcome(exception);
+    if (timeout === 0) return Promise.reject(timedOut(action, 0));
+    return new Promise((resolve, reject) => {
+      const listener = () => {
+        clearTimeout(timer);
+        resolve(this.#outcome(exception));
+      };
+      const timer = timeout === undefined
+        ? undefined
+        : startTimer(timeout, () => {
+          unlisten(this, listener);
+          reject(timedOut(action, timeout));
+        });
+      listen(this, listener);
+    });
   }
+
+  #outcome(exception: boolean): Promise<unknown> {
+    if (this.#state === "cancelled") {
+      return Promise.reject(new CancelledError());
+    }
+    if (exception) {
+      return Promise.resolve(this.#failed ? this.#error : undefined);
+    }
+    return this.#failed
+      ? Promise.reject(this.#error)
+      : Promise.resolve(this.#value);
+  }
+}
+
+function timedOut(action: string, ms: number): TimeoutError {
+  return new TimeoutError(`Cannot ${action}: future not done within ${ms} ms`);
 }
 
 function typeName(value: unknown): string {
@@ -320,7 +355,8 @@ function errorName(error: unknown): string {
  * Returns a function that removes the listener.
  */
 export function onDone<T>(future: Future<T>, listener: Listener): () => void {
-  return listen(future, listener);
+  listen(future, listener);
+  return () => unlisten(future, listener);
 }
 
 /**
@@ -334,14 +370,15 @@ export function whenDone(
   if (future.done()) return Promise.resolve(true);
   if (ms === 0) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = ms === undefined ? undefined : startTimer(ms, () => {
-      off();
-      resolve(false);
-    });
-    const off = listen(future, () => {
+    const listener = () => {
       clearTimeout(timer);
       resolve(true);
+    };
+    const timer = ms === undefined ? undefined : startTimer(ms, () => {
+      unlisten(future, listener);
+      resolve(false);
     });
+    listen(future, listener);
   });
 }
 

@@ -8,9 +8,12 @@ import type { BrokenExecutor } from "./_errors.ts";
 import { Future, setStartProbe } from "./_future.ts";
 import { ChunkFailure } from "./_map.ts";
 import {
+  DONE_RESULTS,
   type FnDef,
   type FromWorker,
+  Msg,
   RESULT_STRIDE,
+  type RunMessage,
   Status,
   TaskKind,
   type Thrown,
@@ -38,7 +41,12 @@ export interface PoolConfig {
   /** Threads share memory, so tasks sent ahead stay cancellable. */
   sharedCancel: boolean;
   broken: (message: string, options: ErrorOptions) => BrokenExecutor;
-  start: (name: string, events: TransportEvents) => Transport;
+  /** Starts a worker; `modules` are the task modules submitted so far. */
+  start: (
+    name: string,
+    events: TransportEvents,
+    modules: readonly string[],
+  ) => Transport;
 }
 
 /** Runs tasks on up to `maxWorkers` workers. */
@@ -48,6 +56,7 @@ export class Pool {
   readonly #workers = new Set<WorkerRecord>();
   readonly #fnIds = new Map<string, number>();
   readonly #fnSpecs: TaskSpec[] = [];
+  readonly #modules = new Set<string>();
   readonly #drained: (() => void)[] = [];
   #nextId = 0;
   #started = 0;
@@ -57,6 +66,7 @@ export class Pool {
 
   constructor(config: PoolConfig) {
     this.#config = config;
+    if (config.initializer) this.#fnId(config.initializer);
   }
 
   /** Queues `task(...args)` (or a chunk of calls) and returns its future. */
@@ -66,9 +76,11 @@ export class Pool {
     kind: number = TaskKind.Call,
   ): Future<unknown> {
     this.#checkOpen();
-    const fnId = this.#fnId(describeTask(task, "submit task"));
+    const fnId = this.#fnIdOf(task);
     const future = new Future<unknown>();
-    this.#queue.push({ id: this.#nextId++, future, fnId, kind, args });
+    // A chunk travels as one argument: the list of argument lists.
+    const jobArgs = kind === TaskKind.Chunk ? [args] : args;
+    this.#queue.push({ id: this.#nextId++, future, fnId, kind, args: jobArgs });
     this.#adjustWorkers();
     if (!this.#scheduled) {
       // Dispatch after the caller's synchronous burst: one message per worker.
@@ -126,26 +138,34 @@ export class Pool {
     }`;
   }
 
+  #fnIdOf(task: unknown): number {
+    // Inline tasks are usually fresh closures (`submit((x) => x + 1, i)` in
+    // a loop), so look them up by source before describing them anew.
+    if (typeof task === "function") {
+      const id = this.#fnIds.get(Function.prototype.toString.call(task));
+      if (id !== undefined) return id;
+    }
+    return this.#fnId(describeTask(task, "submit task"));
+  }
+
   #fnId(task: DescribedTask): number {
     let id = this.#fnIds.get(task.key);
     if (id === undefined) {
       id = this.#fnSpecs.push(task.spec) - 1;
       this.#fnIds.set(task.key, id);
+      if (task.spec.kind === "module") this.#modules.add(task.spec.module);
     }
     return id;
   }
 
   // As CPython: start a worker per submit while none is idle, up to the max.
   #adjustWorkers(): void {
+    if (this.#workers.size >= this.#config.maxWorkers) return;
     let idle = 0;
     for (const w of this.#workers) {
       if (w.state === "running" && w.inflight.length === 0) idle++;
     }
-    if (
-      this.#queue.length > idle && this.#workers.size < this.#config.maxWorkers
-    ) {
-      this.#startWorker();
-    }
+    if (this.#queue.length > idle) this.#startWorker();
   }
 
   #startWorker(): void {
@@ -158,15 +178,15 @@ export class Pool {
     w.transport = this.#config.start(w.name, {
       message: (message) => this.#onMessage(w, message),
       exit: (status) => this.#onExit(w, status),
-    });
+    }, [...this.#modules]);
     try {
-      w.transport.send({
-        t: "init",
-        name: w.name,
-        initializer: initializer?.spec ?? null,
+      w.transport.send([
+        Msg.Init,
+        w.name,
+        initializer?.spec ?? null,
         initargs,
-        slots: w.slots,
-      });
+        w.slots,
+      ]);
     } catch (error) {
       this.#break(
         "the initializer's arguments cannot be sent to a worker",
@@ -200,16 +220,17 @@ export class Pool {
 
   #send(w: WorkerRecord, jobs: Job[], now: number): void {
     const defs: FnDef[] = [];
-    const tasks: unknown[] = [];
+    const message: RunMessage = [Msg.Run, null];
     for (const job of jobs) {
       if (!w.known.has(job.fnId) && !defs.some(([id]) => id === job.fnId)) {
         defs.push([job.fnId, this.#fnSpecs[job.fnId]!]);
       }
-      tasks.push(job.id, job.fnId, job.kind, job.args);
+      message.push(job.id, job.fnId, job.kind, job.args.length, ...job.args);
     }
+    if (defs.length) message[1] = defs;
     const firstSlot = w.reserveSlots(jobs.length);
     try {
-      w.transport.send({ t: "run", defs: defs.length ? defs : null, tasks });
+      w.transport.send(message);
     } catch (error) {
       // Something in the batch cannot cross: find it by sending one by one.
       if (jobs.length > 1) {
@@ -232,29 +253,28 @@ export class Pool {
 
   #onMessage(w: WorkerRecord, message: FromWorker): void {
     if (this.#broken) return; // its futures have failed already
-    if (message.t === "init-failed") {
+    if (message[0] === Msg.InitFailed) {
       return this.#break(
         "a worker's initializer threw",
-        fromThrown(message.error),
+        fromThrown(message[1]),
       );
     }
-    if (message.t === "fatal") {
+    if (message[0] === Msg.Fatal) {
       return this.#break(
         `worker ${w.name} threw outside a task`,
-        fromThrown(message.error),
+        fromThrown(message[1]),
       );
     }
-    const { results } = message;
-    for (let i = 0; i < results.length; i += RESULT_STRIDE) {
+    for (let i = DONE_RESULTS; i < message.length; i += RESULT_STRIDE) {
       const job = w.inflight.shift();
-      if (job === undefined || job.id !== results[i]) {
+      if (job === undefined || job.id !== message[i]) {
         return this.#break("a worker sent a result out of order", undefined);
       }
-      settle(job.future, results[i + 1] as number, results[i + 2]);
+      settle(job.future, message[i + 1] as number, message[i + 2]);
     }
     w.progressed(
-      results.length / RESULT_STRIDE,
-      message.busy,
+      (message.length - DONE_RESULTS) / RESULT_STRIDE,
+      message[1],
       performance.now(),
     );
     this.#dispatch();

@@ -6,14 +6,18 @@
 
 import { Deque } from "./_deque.ts";
 import {
+  DONE_RESULTS,
+  type DoneMessage,
   type FnDef,
   type FromWorker,
   type InitMessage,
+  Msg,
+  RESULT_STRIDE,
+  RUN_TASKS,
   type RunMessage,
   Slot,
   SLOTS,
   Status,
-  TASK_STRIDE,
   TaskKind,
   type Thrown,
   type ToWorker,
@@ -47,13 +51,16 @@ export class WorkerCore {
   readonly #outbox: Outbox;
   readonly #fns = new Map<number, Loaded>();
   readonly #batches = new Deque<{ tasks: unknown[]; next: number }>();
-  #init: Promise<boolean> | undefined;
+  // The message being filled: [Msg.Done, busy, ...results].
+  #results: unknown[] = [Msg.Done, 0];
+  // Tasks wait for the initializer; after it failed they never run.
+  #ready = false;
   #slots: Int32Array | null = null;
   #seq = 0;
   #draining = false;
-  #results: unknown[] = [];
   #busy = 0;
   #lastFlush = 0;
+  #clock = 0;
 
   constructor(outbox: Outbox) {
     this.#outbox = outbox;
@@ -61,41 +68,44 @@ export class WorkerCore {
 
   /** Handles a message from the pool. */
   receive(message: ToWorker): void {
-    if (message.t === "init") {
-      this.#init = this.#initialize(message);
+    if (message[0] === Msg.Init) {
+      this.#initialize(message);
     } else {
       this.#define(message);
-      this.#batches.push({ tasks: message.tasks, next: 0 });
+      this.#batches.push({ tasks: message, next: RUN_TASKS });
+      this.#drain();
     }
-    void this.#drain();
   }
 
   /** Reports an error that escaped every task: the pool will break. */
   fatal(error: unknown): void {
     this.#flush();
-    this.#outbox.post({ t: "fatal", error: toThrown(error) });
+    this.#outbox.post([Msg.Fatal, toThrown(error)]);
   }
 
-  async #initialize(message: InitMessage): Promise<boolean> {
-    if (message.name) {
-      (globalThis as { name?: string }).name = message.name;
+  #initialize(message: InitMessage): void {
+    const [, name, initializer, initargs, slots] = message;
+    if (name) (globalThis as { name?: string }).name = name;
+    this.#slots = slots;
+    if (!initializer) {
+      this.#ready = true;
+      return;
     }
-    this.#slots = message.slots;
-    if (!message.initializer) return true;
-    try {
-      const loaded = this.#load(message.initializer);
+    (async () => {
+      const loaded = this.#load(initializer);
       await loaded.loading;
       if (!loaded.fn) throw loaded.error;
-      await loaded.fn(...message.initargs);
-      return true;
-    } catch (error) {
-      this.#outbox.post({ t: "init-failed", error: this.#thrown(error, true) });
-      return false;
-    }
+      await loaded.fn(...initargs);
+    })().then(() => {
+      this.#ready = true;
+      this.#drain();
+    }, (error) => {
+      this.#outbox.post([Msg.InitFailed, this.#thrown(error, true)]);
+    });
   }
 
   #define(message: RunMessage): void {
-    for (const [fnId, spec] of message.defs ?? [] as FnDef[]) {
+    for (const [fnId, spec] of message[1] ?? [] as FnDef[]) {
       this.#fns.set(fnId, this.#load(spec));
     }
   }
@@ -116,29 +126,33 @@ export class WorkerCore {
     return loaded;
   }
 
-  async #drain(): Promise<void> {
-    if (this.#draining) return;
+  // Synchronous while tasks are: a batch of sync tasks runs in one go, and
+  // only a task that returns a promise makes the loop wait for it.
+  #drain(): void {
+    if (this.#draining || !this.#ready) return;
     this.#draining = true;
-    try {
-      // Tasks wait for the initializer; after it failed they never run.
-      if (this.#init && !(await this.#init)) return;
-      for (
-        let batch = this.#batches.peek();
-        batch;
-        batch = this.#batches.peek()
-      ) {
-        while (batch.next < batch.tasks.length) {
-          const at = batch.next;
-          batch.next += TASK_STRIDE;
-          const running = this.#runOne(batch.tasks, at);
-          if (running) await running;
+    this.#clock = performance.now();
+    for (
+      let batch = this.#batches.peek();
+      batch;
+      batch = this.#batches.peek()
+    ) {
+      while (batch.next < batch.tasks.length) {
+        const at = batch.next;
+        batch.next += 4 + (batch.tasks[at + 3] as number);
+        const running = this.#runOne(batch.tasks, at);
+        if (running) {
+          running.then(() => {
+            this.#draining = false;
+            this.#drain();
+          });
+          return;
         }
-        this.#batches.shift();
       }
-      this.#flush();
-    } finally {
-      this.#draining = false;
+      this.#batches.shift();
     }
+    this.#draining = false;
+    this.#flush();
   }
 
   // Returns a promise only when the task really awaits, so a batch of
@@ -165,43 +179,52 @@ export class WorkerCore {
       }
     }
     const kind = tasks[at + 2];
-    const args = tasks[at + 3] as unknown[];
-    const start = performance.now();
-    const finish = (status: number, value: unknown) => {
-      const end = performance.now();
-      this.#busy += end - start;
-      this.#results.push(id, status, value);
-      if (end - this.#lastFlush > FLUSH_MS) this.#flush();
-    };
-    const fail = (error: unknown) =>
-      finish(Status.Error, this.#thrown(error, loaded?.inline));
-    if (!loaded?.fn) {
-      return fail(loaded ? loaded.error : new Error("Unknown task function"));
-    }
-    try {
-      const result = kind === TaskKind.Chunk
-        ? runChunk(
-          loaded.fn,
-          args as unknown[][],
-          (e) => this.#thrown(e, loaded.inline),
-        )
-        : loaded.fn(...args);
-      if (!isThenable(result)) return finish(Status.Ok, result);
-      this.#flush(); // what finished so far should not wait for this task
-      return Promise.resolve(result).then(
-        (value) => finish(Status.Ok, value),
-        (error) => {
-          if (error instanceof ChunkError) {
-            finish(Status.ChunkError, [error.values, error.thrown]);
-          } else fail(error);
-        },
+    const argc = tasks[at + 3] as number;
+    const fn = loaded?.fn;
+    if (!fn) {
+      const error = loaded ? loaded.error : new Error("Unknown task function");
+      return this.#finish(
+        id,
+        Status.Error,
+        this.#thrown(error, loaded?.inline),
       );
-    } catch (error) {
-      if (error instanceof ChunkError) {
-        return finish(Status.ChunkError, [error.values, error.thrown]);
-      }
-      return fail(error);
     }
+    const inline = loaded.inline;
+    let result: unknown;
+    try {
+      result = kind === TaskKind.Chunk
+        ? runChunk(
+          fn,
+          tasks[at + 4] as unknown[][],
+          (e) => this.#thrown(e, inline),
+        )
+        : call(fn, tasks, at + 4, argc);
+    } catch (error) {
+      return this.#fail(id, error, inline);
+    }
+    if (!isThenable(result)) return this.#finish(id, Status.Ok, result);
+    this.#flush(); // what finished so far should not wait for this task
+    return Promise.resolve(result).then(
+      (value) => this.#finish(id, Status.Ok, value),
+      (error) => this.#fail(id, error, inline),
+    );
+  }
+
+  #fail(id: number, error: unknown, inline: boolean): void {
+    if (error instanceof ChunkError) {
+      this.#finish(id, Status.ChunkError, [error.values, error.thrown]);
+    } else {
+      this.#finish(id, Status.Error, this.#thrown(error, inline));
+    }
+  }
+
+  // One clock read per task: the time since the previous one is its cost.
+  #finish(id: number, status: number, value: unknown): void {
+    const now = performance.now();
+    this.#busy += now - this.#clock;
+    this.#clock = now;
+    this.#results.push(id, status, value);
+    if (now - this.#lastFlush > FLUSH_MS) this.#flush();
   }
 
   #thrown(error: unknown, inline = false): Thrown {
@@ -219,33 +242,45 @@ export class WorkerCore {
 
   #flush(): void {
     this.#lastFlush = performance.now();
-    if (this.#results.length === 0) return;
-    const results = this.#results;
-    const busy = this.#busy;
-    this.#results = [];
+    if (this.#results.length === DONE_RESULTS) return;
+    const message = this.#results;
+    message[1] = this.#busy;
+    this.#results = [Msg.Done, 0];
     this.#busy = 0;
     try {
-      this.#outbox.post({ t: "done", results, busy });
+      this.#outbox.post(message as DoneMessage);
     } catch {
       // Some result cannot cross: send them one by one, failing only those.
-      for (let i = 0; i < results.length; i += 3) {
-        const one = results.slice(i, i + 3);
+      for (let i = DONE_RESULTS; i < message.length; i += RESULT_STRIDE) {
+        const [id, status, value] = message.slice(i, i + RESULT_STRIDE);
         try {
-          this.#outbox.post({ t: "done", results: one, busy: 0 });
+          this.#outbox.post([Msg.Done, 0, id, status, value]);
         } catch (error) {
-          const cause = toThrown(error);
-          const message = `Cannot send the task's result back: ${
-            "error" in cause ? cause.error.message : String(error)
-          }`;
-          const failure = toThrown(new TypeError(message, { cause: error }));
-          this.#outbox.post({
-            t: "done",
-            results: [one[0], Status.Error, failure],
-            busy: 0,
-          });
+          const detail = error instanceof Error ? error.message : String(error);
+          const failure = new TypeError(
+            `Cannot send the task's result back: ${detail}`,
+            {
+              cause: error,
+            },
+          );
+          this.#outbox.post([Msg.Done, 0, id, Status.Error, toThrown(failure)]);
         }
       }
     }
+  }
+}
+
+// Spreading into a fresh array per call is the cost a flat message avoids.
+function call(fn: Fn, message: unknown[], from: number, argc: number): unknown {
+  switch (argc) {
+    case 0:
+      return fn();
+    case 1:
+      return fn(message[from]);
+    case 2:
+      return fn(message[from], message[from + 1]);
+    default:
+      return fn(...message.slice(from, from + argc));
   }
 }
 
