@@ -1,0 +1,256 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// Child processes for the process pool: a byte channel over two extra pipes
+// (fd 3 to the child, fd 4 from it) while stdout and stderr are inherited,
+// so what a task prints reaches the parent's own output in order and never
+// touches the channel. This file is the one place that picks the runtime's
+// command line (_spawn_deno.ts, _spawn_bun.ts).
+//
+// Both runtimes start children with node:child_process. Deno.Command has no
+// fd beyond stdio. In Bun, Bun.spawn can open fds 3 and 4 too, but hands back
+// raw non-blocking fds: node:fs streams on them fail with EAGAIN, and the
+// Bun.file(fd) stream and writer that do work are slower where it counts.
+// Bun 1.4.5, the same echo child and channel code, two runs of
+// `bun bench/transport_probe.ts --bun-spawn`:
+//
+//                        start → 1st frame   ping-pong         pipelined 16 B    1 MiB echo
+//   node:child_process   52–58 ms            18.2–18.6 k/s     663–671 k/s       137–152 MiB/s
+//   Bun.spawn, Bun.file  48–50 ms            16.4–16.6 k/s     229–236 k/s       144–155 MiB/s
+
+import { type ChildProcess, spawn } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
+import { clearTimeout, setTimeout } from "node:timers";
+import type { DenoPermissions } from "./_deno_permissions.ts";
+import { runtime } from "./_runtime.ts";
+import { bunCommand } from "./_spawn_bun.ts";
+import { checkDenoCanSpawn, denoCommand } from "./_spawn_deno.ts";
+
+/** What to run in a child process. */
+export interface ChildOptions {
+  /** The module the child runs. */
+  entry: URL;
+  /** Arguments after the module. */
+  args?: string[];
+  /** Modules (paths or file URLs) the child must be able to read (Deno). */
+  readable: string[];
+  /** The child's permissions instead of the parent's whole grants (Deno). */
+  denoPermissions?: DenoPermissions;
+}
+
+/** How a child ended. */
+export interface ExitStatus {
+  /** The exit code, when it exited by itself. */
+  code: number | null;
+  /** The signal that ended it. */
+  signal: string | null;
+  /**
+   * Why it ended, when the reason is on this side: it could not be started,
+   * or `ChildEvents.data` threw (the child was then killed).
+   */
+  error?: unknown;
+}
+
+/** What a child reports. */
+export interface ChildEvents {
+  /**
+   * Bytes from the child's fd 4, in order, in arbitrary chunks. If it
+   * throws, the child is killed and the error is in the exit status.
+   */
+  data(chunk: Uint8Array): void;
+  /** Exactly once, after the last `data`, however the child ended. */
+  exit(status: ExitStatus): void;
+}
+
+/** A running child process. */
+export interface Child {
+  /** Its process id, or undefined when it failed to start. */
+  readonly pid: number | undefined;
+  /** Sends bytes to the child's fd 3; dropped once the child has exited. */
+  write(bytes: Uint8Array): void;
+  /** Closes fd 3: the child sees end of input and exits. */
+  end(): void;
+  /** Keeps this program alive while the child runs (the default). */
+  ref(): void;
+  /** Lets this program exit while the child runs; it then exits too. */
+  unref(): void;
+  /** Sends a signal; does nothing once the child has exited. */
+  kill(signal: "SIGTERM" | "SIGKILL"): void;
+}
+
+/** A command line. */
+export interface ChildCommand {
+  file: string;
+  args: string[];
+}
+
+/**
+ * Throws unless this runtime can start child processes (and, in Deno, is
+ * allowed to: an interactive user is asked). With `denoPermissions`, also
+ * checks that this process holds what they ask for.
+ *
+ * @throws {Error} Naming the runtime, or the Deno flags that are missing.
+ * @throws {TypeError} If `denoPermissions` asks for more than is held.
+ */
+export function checkCanSpawn(denoPermissions?: DenoPermissions): void {
+  if (runtime === "deno") return checkDenoCanSpawn(denoPermissions);
+  if (runtime !== "bun") {
+    throw new Error(
+      "Cannot start child processes: this runtime is neither Deno nor Bun, and ProcessPoolExecutor needs one of them",
+    );
+  }
+}
+
+/**
+ * Starts a child process of this runtime running `options.entry`. A failure
+ * to start is reported as `exit({ error })`, never thrown.
+ */
+export function spawnChild(options: ChildOptions, events: ChildEvents): Child {
+  let child: ChildProcess;
+  try {
+    checkCanSpawn();
+    const { file, args } = runtime === "deno"
+      ? denoCommand(options)
+      : bunCommand(options);
+    child = spawn(file, args, {
+      stdio: ["ignore", "inherit", "inherit", "pipe", "pipe"],
+    });
+  } catch (error) {
+    queueMicrotask(() => events.exit({ code: null, signal: null, error }));
+    return {
+      pid: undefined,
+      write() {},
+      end() {},
+      ref() {},
+      unref() {},
+      kill() {},
+    };
+  }
+  return new ProcessChild(child, events);
+}
+
+// How long to wait for the child's fd 4 to close after the child has exited,
+// counted from the last data. Normally it closes at once; it stays open only
+// when the child left a process behind that inherited it (Deno does not
+// close inherited fds when a task starts a subprocess).
+const DRAIN_MS = 200;
+
+interface RefStream {
+  ref?(): void;
+  unref?(): void;
+}
+
+class ProcessChild implements Child {
+  readonly #process: ChildProcess;
+  readonly #events: ChildEvents;
+  readonly #input: Writable & RefStream;
+  readonly #output: Readable & RefStream;
+  #writable = true;
+  #outputClosed = false;
+  #refd = true;
+  #exit: ExitStatus | undefined;
+  #error: unknown;
+  #drain: ReturnType<typeof setTimeout> | undefined;
+  #reported = false;
+
+  constructor(child: ChildProcess, events: ChildEvents) {
+    this.#process = child;
+    this.#events = events;
+    this.#input = child.stdio[3] as Writable;
+    this.#output = child.stdio[4] as Readable;
+    child.on("error", (error) => {
+      // Before the child started, there will be no exit event.
+      if (child.pid === undefined) {
+        this.#finish({ code: null, signal: null, error });
+      }
+    });
+    child.on("exit", (code, signal) => {
+      const status: ExitStatus = { code, signal };
+      if (this.#error !== undefined) status.error = this.#error;
+      this.#exited(status);
+    });
+    // EPIPE or a reset after the child died: the exit event tells the story.
+    this.#input.on("error", () => (this.#writable = false));
+    this.#output.on("error", () => this.#output.destroy());
+    this.#output.on("data", (chunk: Uint8Array) => {
+      if (this.#reported) return;
+      try {
+        events.data(chunk);
+      } catch (error) {
+        // Bytes the parent cannot handle (a corrupt frame) would be an
+        // uncaught exception here: stop the child and say why instead.
+        this.#error ??= error;
+        this.kill("SIGKILL");
+      }
+      if (this.#drain !== undefined) this.#armDrain();
+    });
+    this.#output.on("close", () => {
+      this.#outputClosed = true;
+      if (this.#exit !== undefined) this.#finish(this.#exit);
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#process.pid;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.#writable) this.#input.write(bytes);
+  }
+
+  end(): void {
+    if (!this.#writable) return;
+    this.#writable = false;
+    this.#input.end();
+  }
+
+  ref(): void {
+    this.#refd = true;
+    this.#process.ref();
+    this.#input.ref?.();
+    this.#output.ref?.();
+    this.#drain?.ref();
+  }
+
+  unref(): void {
+    this.#refd = false;
+    this.#process.unref();
+    this.#input.unref?.();
+    this.#output.unref?.();
+    this.#drain?.unref();
+  }
+
+  kill(signal: "SIGTERM" | "SIGKILL"): void {
+    if (this.#exit !== undefined || this.#reported) return;
+    try {
+      this.#process.kill(signal);
+    } catch {
+      // Deno throws when the child has just exited: nothing to kill.
+    }
+  }
+
+  #exited(status: ExitStatus): void {
+    if (this.#reported) return; // it never started: already reported
+    this.#exit = status;
+    this.#writable = false;
+    this.#input.destroy();
+    // Frames written just before the exit may still be unread: report the
+    // exit after the last of them, when fd 4 closes.
+    if (this.#outputClosed) this.#finish(status);
+    else this.#armDrain();
+  }
+
+  #armDrain(): void {
+    clearTimeout(this.#drain);
+    this.#drain = setTimeout(() => this.#finish(this.#exit!), DRAIN_MS);
+    if (!this.#refd) this.#drain.unref();
+  }
+
+  #finish(status: ExitStatus): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    this.#writable = false;
+    clearTimeout(this.#drain);
+    this.#input.destroy();
+    this.#output.destroy();
+    this.#events.exit(status);
+  }
+}

@@ -1,0 +1,365 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import {
+  checkDenoPermissions,
+  denoPermissionFlags,
+  type DenoPermissions,
+  type QueryPermission,
+} from "../_deno_permissions.ts";
+import { runtime } from "../_runtime.ts";
+import { checkCanSpawn, type ExitStatus, spawnChild } from "../_spawn.ts";
+import {
+  ECHO_ENTRY,
+  type EchoChild,
+  runScript,
+  startEcho,
+} from "./fixtures/_echo_client.ts";
+
+const fixture = (name: string) =>
+  new URL(`./fixtures/${name}`, import.meta.url);
+const denoOnly = { skip: runtime !== "deno" && "Deno permissions" };
+
+// Ends a test's child whatever happened, and checks it reported one exit.
+async function dispose(echo: EchoChild): Promise<void> {
+  echo.child.kill("SIGKILL");
+  await echo.exited;
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(echo.exits(), 1, "exit reported exactly once");
+}
+
+// A process that exited but was not reaped (a zombie: in some sandboxes
+// nothing reaps orphans) counts as gone.
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return process.platform !== "linux";
+  }
+}
+
+// Polls for a condition, up to `limitMs`: waiting for a state, not a delay.
+async function waitFor(check: () => boolean, limitMs = 5000): Promise<boolean> {
+  for (const end = Date.now() + limitMs; Date.now() < end;) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return check();
+}
+
+test("checkCanSpawn() passes on this runtime with every permission", () => {
+  checkCanSpawn();
+});
+
+test("an echo round trip carries every kind of value", async () => {
+  const echo = startEcho();
+  try {
+    const [kind, pid] = await echo.next();
+    assert.equal(kind, "ready");
+    assert.equal(pid, echo.child.pid);
+    const values = [
+      1n,
+      new Map([[1, new Set(["a"])]]),
+      new Date(5),
+      /x/g,
+      {
+        plain: [1, "two", null],
+      },
+      new Float64Array([1.5, NaN]),
+      undefined,
+      -0,
+    ];
+    echo.send(["echo", ...values]);
+    assert.deepEqual(await echo.next(), ["echo", ...values]);
+  } finally {
+    await dispose(echo);
+  }
+});
+
+test("frames sent back to back arrive whole and in order, large ones too", async () => {
+  const echo = startEcho();
+  try {
+    await echo.next();
+    echo.send(["burst", 2000, 10]);
+    echo.send(["burst", 3, 4 << 20]); // more than a pipe holds: writes block
+    for (let i = 0; i < 2003; i++) {
+      const [kind, n, bytes] = await echo.next();
+      assert.equal(kind, "burst");
+      assert.equal(n, i < 2000 ? i : i - 2000);
+      assert.equal((bytes as Uint8Array).length, i < 2000 ? 10 : 4 << 20);
+      assert.equal((bytes as Uint8Array)[9], (n as number) & 0xff);
+    }
+    const big = new Uint8Array(16 << 20).map((_, i) => i % 251);
+    echo.send(["echo", big]);
+    assert.deepEqual(await echo.next(), ["echo", big]);
+  } finally {
+    await dispose(echo);
+  }
+});
+
+test("end() lets the child exit by itself with code 0", async () => {
+  const echo = startEcho();
+  await echo.next();
+  echo.child.end();
+  assert.deepEqual(await echo.exited, { code: 0, signal: null });
+  await dispose(echo);
+});
+
+for (const command of ["exit", "runtime-exit"]) {
+  test(`a child that exits with code 3 (${command}) reports it after its last frame`, async () => {
+    const echo = startEcho();
+    await echo.next();
+    echo.send([command, 3]);
+    assert.deepEqual(await echo.next(), ["bye"]);
+    assert.deepEqual(await echo.exited, { code: 3, signal: null });
+    // Once exited, a child ignores everything without throwing.
+    echo.send(["echo", 1]);
+    echo.child.end();
+    echo.child.kill("SIGKILL");
+    await dispose(echo);
+  });
+}
+
+for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+  test(`a child killed with ${signal} reports the signal`, async () => {
+    const echo = startEcho();
+    await echo.next();
+    echo.child.kill(signal);
+    assert.deepEqual(await echo.exited, { code: null, signal });
+    await dispose(echo);
+  });
+}
+
+test("a child that cannot start reports exit({ error }), not a throw", async () => {
+  const echo = startEcho({ args: ["null\0byte"] });
+  const status = await echo.exited;
+  assert.equal(echo.child.pid, undefined);
+  assert.equal(status.code, null);
+  assert.ok(status.error instanceof Error);
+  echo.send(["echo"]); // dropped
+  await dispose(echo);
+});
+
+test("a data handler that throws stops the child and the error is reported", async () => {
+  const { promise, resolve } = Promise.withResolvers<ExitStatus>();
+  const boom = new RangeError("corrupt frame");
+  spawnChild({ entry: ECHO_ENTRY, readable: [] }, {
+    data() {
+      throw boom;
+    },
+    exit: resolve,
+  });
+  assert.deepEqual(await promise, {
+    code: null,
+    signal: "SIGKILL",
+    error: boom,
+  });
+});
+
+test("exit is reported even while a grandchild holds the channel open", async () => {
+  const echo = startEcho();
+  let grandchild = 0;
+  try {
+    await echo.next();
+    echo.send(["grandchild"]);
+    grandchild = (await echo.next())[1] as number;
+    assert.deepEqual(await echo.exited, { code: 0, signal: null });
+  } finally {
+    if (grandchild) process.kill(grandchild, "SIGKILL");
+    await dispose(echo);
+  }
+});
+
+test("what a child prints reaches the parent's output, never the channel", async () => {
+  const { code, stdout, stderr } = await runScript(
+    fixture("spawn_print_parent.ts"),
+  );
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  const at = (line: string) => lines.indexOf(line);
+  assert.ok(at("child out-line") >= 0, stdout);
+  assert.ok(at("child out-line (direct)") > at("child out-line"), stdout);
+  assert.ok(at('parent got ["printed"]') >= 0, stdout);
+  assert.ok(at('parent got ["echo","after printing"]') >= 0, stdout);
+  assert.equal(lines.at(-1), 'parent saw exit {"code":0,"signal":null}');
+  assert.equal(lines.length, 5, stdout);
+  assert.match(stderr, /^child err-line$/m);
+});
+
+test("a child exits when its parent is killed with SIGKILL", async () => {
+  const file = fileURLToPath(fixture("spawn_orphan_parent.ts"));
+  const parent = spawn(
+    process.execPath,
+    runtime === "deno" ? ["run", "-A", file] : [file],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const exited = new Promise((resolve) => parent.on("exit", resolve));
+  let pid = 0;
+  try {
+    const line = await new Promise<string>((resolve) => {
+      let out = "";
+      parent.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+        if (out.includes("\n")) resolve(out);
+      });
+    });
+    pid = Number(/^child (\d+)/.exec(line)?.[1]);
+    assert.ok(isRunning(pid), "the child runs while its parent does");
+    parent.kill("SIGKILL");
+    await exited;
+    assert.ok(await waitFor(() => !isRunning(pid)), `child ${pid} lingers`);
+  } finally {
+    parent.kill("SIGKILL");
+    if (pid && isRunning(pid)) process.kill(pid, "SIGKILL");
+  }
+});
+
+test("an unref'd idle child lets its parent exit, and then exits too", async () => {
+  const { code, stdout, stderr } = await runScript(
+    fixture("spawn_idle_parent.ts"),
+    { args: ["unref"] },
+  );
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /idle and unref'd/);
+  const pid = Number(/^child (\d+)/m.exec(stdout)?.[1]);
+  assert.ok(await waitFor(() => !isRunning(pid)), `child ${pid} lingers`);
+});
+
+test("a ref'd child keeps its parent alive", async () => {
+  const { code, stdout, stderr } = await runScript(
+    fixture("spawn_idle_parent.ts"),
+    { args: ["ref"] },
+  );
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /still alive/);
+});
+
+test("Deno permission flags copy whole grants and add the modules", () => {
+  const held = new Set(["net", "env", "read:/data", "run:/bin/deno"]);
+  const query: QueryPermission = (name, entry) =>
+    held.has(entry === undefined ? name : `${name}:${entry}`)
+      ? "granted"
+      : "prompt";
+  assert.deepEqual(
+    denoPermissionFlags(undefined, ["/m/a.ts", "/m/b,c.ts"], query),
+    [
+      "--allow-read=/m/a.ts,/m/b,,c.ts",
+      "--allow-net",
+      "--allow-env",
+    ],
+  );
+  assert.deepEqual(
+    denoPermissionFlags(
+      { read: ["/data"], net: true, env: false },
+      ["/m/a.ts"],
+      query,
+    ),
+    ["--allow-read=/data,/m/a.ts", "--allow-net"],
+  );
+  assert.deepEqual(denoPermissionFlags({ run: ["/bin/deno"] }, [], query), [
+    "--allow-run=/bin/deno",
+  ]);
+  assert.throws(
+    () => denoPermissionFlags({ read: ["/data", "/etc"] }, [], query),
+    /^TypeError: Cannot give a child process --allow-read=\/etc: /,
+  );
+  assert.throws(
+    () => denoPermissionFlags({ write: true }, [], query),
+    /^TypeError: Cannot give a child process --allow-write: /,
+  );
+});
+
+test("denoPermissions must be an object of booleans and string lists", () => {
+  const action = "create ProcessPoolExecutor";
+  assert.equal(checkDenoPermissions(undefined, action), undefined);
+  const ok: DenoPermissions = { read: ["/a"], net: true, env: false };
+  assert.equal(checkDenoPermissions(ok, action), ok);
+  for (
+    const [value, message] of [
+      [5, /denoPermissions must be an object, received 5/],
+      [{ read: "/a" }, /denoPermissions.read must be a boolean or an array/],
+      [{ net: [1] }, /denoPermissions.net must be a boolean or an array/],
+      [{ hrtime: true }, /unknown denoPermissions key "hrtime"/],
+    ] as const
+  ) {
+    assert.throws(() => checkDenoPermissions(value, action), (e: unknown) => {
+      assert.ok(e instanceof TypeError);
+      assert.match(e.message, /^Cannot create ProcessPoolExecutor: /);
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+});
+
+test(
+  "a Deno child asked for malformed permissions fails to start",
+  denoOnly,
+  async () => {
+    const echo = startEcho({
+      denoPermissions: { read: "/" } as unknown as DenoPermissions,
+    });
+    const { error } = await echo.exited;
+    assert.ok(error instanceof TypeError);
+    assert.match(error.message, /denoPermissions.read must be a boolean/);
+    await dispose(echo);
+  },
+);
+
+test(
+  "without --allow-run and --allow-env, checkCanSpawn() names both",
+  denoOnly,
+  async () => {
+    const { stdout } = await runScript(fixture("spawn_deno_permissions.ts"), {
+      args: ["check", "/"],
+      denoFlags: ["--allow-read"],
+    });
+    assert.match(
+      stdout,
+      /^Error: Cannot start child processes in Deno: run with --allow-run=\S+ --allow-env /,
+    );
+  },
+);
+
+test(
+  "a Deno child gets the parent's whole grants, or exactly what is spelled out",
+  denoOnly,
+  async () => {
+    const dir = fileURLToPath(new URL("..", import.meta.url)).replace(
+      /\/$/,
+      "",
+    );
+    const denoFlags = [
+      `--allow-read=${dir}`,
+      "--allow-env",
+      `--allow-run=${process.execPath}`,
+      "--allow-net",
+    ];
+    const run = async (mode: string) =>
+      (await runScript(fixture("spawn_deno_permissions.ts"), {
+        args: [mode, dir],
+        denoFlags,
+      })).stdout.trim();
+    const defaults = JSON.parse(await run("default"));
+    assert.equal(defaults.net, "granted");
+    assert.equal(defaults.env, "granted");
+    assert.equal(defaults.read, "prompt"); // partial grants cannot be copied
+    assert.equal(defaults[`read:${dir}`], "prompt");
+    assert.equal(defaults.run, "prompt");
+    const spelled = JSON.parse(await run("spelled"));
+    assert.equal(spelled.net, "granted");
+    assert.equal(spelled.env, "prompt");
+    assert.equal(spelled[`read:${dir}`], "granted");
+    assert.match(
+      await run("too-much"),
+      /^exit error TypeError: Cannot give a child process --allow-read=\/: /,
+    );
+  },
+);
