@@ -351,6 +351,7 @@ function settle(future: Future<unknown>, status: number, value: unknown): void {
   // Done already: cancelled before it started, or settled by its owner.
   if (future.done()) return;
   if (status === Status.Ok) future.setResult(value);
+  else if (status === Status.Void) future.setResult(undefined);
   else if (status === Status.Error) {
     future.setException(fromThrown(value as Thrown));
   } else if (status === Status.ChunkError) {

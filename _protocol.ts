@@ -45,6 +45,11 @@ export const Status = {
   ChunkError: 2,
   /** Cancelled before it started (threads only): not run, no value. */
   Cancelled: 3,
+  /**
+   * The result is `undefined`, sent as null: one `undefined` would push the
+   * whole batch off the process codec's JSON fast path.
+   */
+  Void: 4,
 } as const;
 
 /**

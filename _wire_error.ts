@@ -13,7 +13,8 @@ export interface WireError {
   /** The nearest built-in class in its prototype chain, to rebuild it with. */
   base: string;
   message: string;
-  stack: string | undefined;
+  /** Left out when the error has none (undefined would slow the codec). */
+  stack?: string;
   cause?: Thrown;
   /** `AggregateError.errors`. */
   errors?: Thrown[];
@@ -48,9 +49,9 @@ export function toThrown(value: unknown, seen = new Set<unknown>()): Thrown {
     name: String(value.name),
     base: baseName(value),
     message: String(value.message),
-    stack: typeof value.stack === "string" ? value.stack : undefined,
     props: [],
   };
+  if (typeof value.stack === "string") error.stack = value.stack;
   if (Object.hasOwn(value, "cause")) error.cause = toThrown(value.cause, seen);
   if (value instanceof AggregateError && Array.isArray(value.errors)) {
     error.errors = value.errors.map((e: unknown) => toThrown(e, seen));
@@ -83,7 +84,7 @@ function fromWire(wire: WireError): Error {
     error = new (BUILTINS[wire.base] ?? Error)(wire.message);
   }
   if (error.name !== wire.name) error.name = wire.name;
-  define(error, "stack", wire.stack);
+  if (wire.stack !== undefined) define(error, "stack", wire.stack);
   if (wire.cause) define(error, "cause", fromThrown(wire.cause));
   for (const [key, value] of wire.props) {
     (error as unknown as Record<string, unknown>)[key] = fromThrown(value);

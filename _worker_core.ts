@@ -223,7 +223,9 @@ export class WorkerCore {
     const now = performance.now();
     this.#busy += now - this.#clock;
     this.#clock = now;
-    this.#results.push(id, status, value);
+    if (value === undefined && status === Status.Ok) {
+      this.#results.push(id, Status.Void, null);
+    } else this.#results.push(id, status, value);
     if (now - this.#lastFlush > FLUSH_MS) this.#flush();
   }
 
@@ -235,7 +237,9 @@ export class WorkerCore {
     ) {
       const { message, stack } = thrown.error;
       thrown.error.message = message + CLOSURE_HINT;
-      thrown.error.stack = stack?.replace(message, thrown.error.message);
+      if (stack) {
+        thrown.error.stack = stack.replace(message, thrown.error.message);
+      }
     }
     return thrown;
   }

@@ -1,10 +1,233 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 
 /**
- * ProcessPoolExecutor: runs tasks in child processes. (Under construction:
- * only the error class is here yet.)
+ * {@linkcode ProcessPoolExecutor}: Python's `ProcessPoolExecutor` on child
+ * processes of the same runtime (`deno run` or `bun`), for work that must be
+ * isolated or may need to be killed.
+ *
+ * Tasks take the same forms as with threads (inline functions by source,
+ * module exports by {@linkcode fromModule}), and the same values cross.
+ * What a task prints reaches this process's stdout and stderr unchanged.
+ *
+ * @example Run a function in a child process
+ * ```ts
+ * import { ProcessPoolExecutor } from "@concurrent/futures/process";
+ * import assert from "node:assert/strict";
+ *
+ * await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+ * const future = executor.submit((a: bigint, b: bigint) => a ** b, 2n, 70n);
+ * assert.equal(await future.result(), 2n ** 70n);
+ * ```
  *
  * @module
  */
 
+import type { DenoPermissions } from "./_deno_permissions.ts";
+import { BrokenProcessPool } from "./_errors.ts";
+import {
+  Executor,
+  setChunkSubmitter,
+  type ShutdownOptions,
+} from "./_executor.ts";
+import type { Future } from "./_future.ts";
+import {
+  checkOptionsObject,
+  checkShutdownOptions,
+  executorSetup,
+} from "./_options.ts";
+import { Pool } from "./_pool.ts";
+import { startProcess } from "./_process_transport.ts";
+import { TaskKind } from "./_protocol.ts";
+import { checkCanSpawn } from "./_spawn.ts";
+import type { Task } from "./_tasks.ts";
+import { checkPositiveInteger } from "./_validate.ts";
+
+export type { DenoPermissions } from "./_deno_permissions.ts";
 export { BrokenProcessPool } from "./_errors.ts";
+export {
+  fromModule,
+  type ModuleTask,
+  type ModuleTasks,
+  type Task,
+} from "./_tasks.ts";
+
+/** Options of {@linkcode ProcessPoolExecutor}. */
+export interface ProcessPoolExecutorOptions {
+  /**
+   * The most child processes to run at once. Children start lazily, one per
+   * `submit` while none is idle.
+   *
+   * @default {navigator.hardwareConcurrency}
+   */
+  maxWorkers?: number;
+  /**
+   * Runs once in each child before its first task, with `initargs`; it may be
+   * async. If it throws, the pool is broken: pending futures fail with
+   * {@linkcode BrokenProcessPool} and `submit` throws it.
+   *
+   * @default {undefined}
+   */
+  initializer?: Task<never, unknown>;
+  /**
+   * The arguments of `initializer`.
+   *
+   * @default {[]}
+   */
+  initargs?: unknown[];
+  /**
+   * Replaces a child with a fresh one after it has run this many tasks (a
+   * chunk of `map` counts as one), to bound leaks in long-running pools.
+   *
+   * @default {undefined} (children live as long as the pool)
+   */
+  maxTasksPerChild?: number;
+  /**
+   * Deno only: the permissions of each child, instead of the default (the
+   * parent's whole-permission grants, such as `--allow-net`, plus reading the
+   * task modules). Needed when the parent runs with partial grants such as
+   * `--allow-read=/data`, which Deno cannot report. A child never gets more
+   * than the parent: asking for more is a `TypeError`.
+   *
+   * @default {undefined}
+   */
+  denoPermissions?: DenoPermissions;
+}
+
+/**
+ * Runs tasks in a pool of child processes, as Python's
+ * `ProcessPoolExecutor`.
+ *
+ * A child that exits, crashes or is killed while the pool is open breaks
+ * it: every pending and running future fails with
+ * {@linkcode BrokenProcessPool}, whose `cause` names the exit code or signal.
+ * Children exit by themselves when this process dies, even by `SIGKILL`.
+ * An idle pool never keeps the program alive; pending work does.
+ *
+ * @example Stop every child at once
+ * ```ts
+ * import { ProcessPoolExecutor } from "@concurrent/futures/process";
+ * import assert from "node:assert/strict";
+ *
+ * const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+ * assert.equal(await executor.submit(() => 42).result(), 42);
+ * await executor.killWorkers();
+ * assert.throws(() => executor.submit(() => 1), Error);
+ * ```
+ */
+export class ProcessPoolExecutor extends Executor {
+  readonly #pool: Pool;
+
+  /**
+   * Makes a process pool. No child starts until the first `submit`.
+   *
+   * @param options The pool's size, initializer, child lifetime and (Deno)
+   * permissions.
+   * @throws {Error} If this runtime cannot start child processes, or (Deno)
+   * lacks permission to run `Deno.execPath()`.
+   * @throws {RangeError} If `maxWorkers` or `maxTasksPerChild` is not a
+   * positive integer.
+   * @throws {TypeError} For an option of the wrong type, an unknown option,
+   * or an `initializer` that cannot be sent to a child.
+   */
+  constructor(options?: ProcessPoolExecutorOptions) {
+    super();
+    const action = "create ProcessPoolExecutor";
+    const { maxTasksPerChild, denoPermissions, ...rest } = checkOptionsObject(
+      options,
+      action,
+      [
+        "maxWorkers",
+        "initializer",
+        "initargs",
+        "maxTasksPerChild",
+        "denoPermissions",
+      ],
+    );
+    const setup = executorSetup(rest, action);
+    const maxTasksPerWorker = checkPositiveInteger(
+      maxTasksPerChild,
+      "maxTasksPerChild",
+      action,
+    );
+    checkCanSpawn(denoPermissions);
+    this.#pool = new Pool({
+      ...setup,
+      what: "process pool",
+      namePrefix: "ProcessPoolExecutor",
+      maxTasksPerWorker,
+      sharedCancel: false,
+      broken: (message, init) => new BrokenProcessPool(message, init),
+      start: (name, events, modules) =>
+        startProcess(name, events, modules, denoPermissions),
+    });
+    setChunkSubmitter(
+      this,
+      (fn, argsList) =>
+        this.#pool.submit(fn, argsList, TaskKind.Chunk) as Future<unknown[]>,
+    );
+  }
+
+  /**
+   * Schedules `fn(...args)` in a child process.
+   *
+   * @typeParam A The task's parameter types.
+   * @typeParam R The task's return type.
+   * @param fn A self-contained function or a {@linkcode fromModule} reference.
+   * @param args The arguments; the same values cross as with threads.
+   * @returns The future of the result.
+   * @throws {Error} If the executor is shut down.
+   * @throws {BrokenProcessPool} If the pool is broken.
+   * @throws {TypeError} If `fn` is a native, bound or class function, or not
+   * a task at all.
+   */
+  submit<A extends unknown[], R>(
+    fn: Task<A, R>,
+    ...args: A
+  ): Future<Awaited<R>> {
+    return this.#pool.submit(fn, args) as Future<Awaited<R>>;
+  }
+
+  /**
+   * Stops accepting tasks and, by default, waits for every future and for
+   * every child to exit. Calling it again is harmless.
+   *
+   * @param options `wait` (default `true`) and `cancelFutures` (default
+   * `false`: queued tasks still run).
+   * @returns A promise that resolves once shut down.
+   * @throws {TypeError} If an option is not a boolean.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    try {
+      const { wait, cancelFutures } = checkShutdownOptions(options);
+      return this.#pool.shutdown(wait, cancelFutures);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Sends `SIGTERM` to every child at once and shuts the executor down: what
+   * was running or pending fails with {@linkcode BrokenProcessPool}.
+   *
+   * @returns A promise that resolves when every child has exited.
+   */
+  terminateWorkers(): Promise<void> {
+    return this.#pool.terminate(
+      "SIGTERM",
+      "Process pool was stopped by terminateWorkers()",
+    );
+  }
+
+  /**
+   * Sends `SIGKILL` to every child at once and shuts the executor down: what
+   * was running or pending fails with {@linkcode BrokenProcessPool}.
+   *
+   * @returns A promise that resolves when every child has exited.
+   */
+  killWorkers(): Promise<void> {
+    return this.#pool.terminate(
+      "SIGKILL",
+      "Process pool was stopped by killWorkers()",
+    );
+  }
+}

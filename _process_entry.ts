@@ -1,0 +1,26 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// The module a ProcessPoolExecutor child runs: frames from the pool on fd 3,
+// frames back on fd 4, tasks run by the same WorkerCore as in threads. The
+// child exits when fd 3 ends: when the pool closes it, and when the parent
+// dies, even by SIGKILL, so no child outlives its pool.
+
+import process from "node:process";
+import { decodeMessage, encodeMessage } from "./_codec.ts";
+import { FrameDecoder } from "./_frames.ts";
+import { openParentChannel } from "./_process_channel.ts";
+import type { ToWorker } from "./_protocol.ts";
+import { WorkerCore } from "./_worker_core.ts";
+
+const decoder = new FrameDecoder();
+const channel = openParentChannel((chunk) => {
+  for (const payload of decoder.push(chunk)) {
+    core.receive(decodeMessage(payload) as ToWorker);
+  }
+}, () => process.exit(0));
+const core = new WorkerCore({
+  post: (message) => channel.write(encodeMessage(message)),
+});
+// Errors outside any task are reported so the pool breaks with their cause,
+// instead of the child dying with only an exit code to show.
+process.on("uncaughtException", (error) => core.fatal(error));
+process.on("unhandledRejection", (error) => core.fatal(error));

@@ -1,0 +1,48 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// Starts a pool child process and carries the pool's messages to and from it
+// as frames (_codec.ts) over the child's private pipes (_spawn.ts).
+
+import { decodeMessage, encodeMessage } from "./_codec.ts";
+import type { DenoPermissions } from "./_deno_permissions.ts";
+import { FrameDecoder } from "./_frames.ts";
+import type { Transport, TransportEvents } from "./_pool_worker.ts";
+import type { FromWorker } from "./_protocol.ts";
+import { spawnChild } from "./_spawn.ts";
+
+const ENTRY = new URL("./_process_entry.ts", import.meta.url);
+
+/** Starts one child process running `_process_entry.ts`. */
+export function startProcess(
+  _name: string,
+  events: TransportEvents,
+  modules: readonly string[],
+  denoPermissions: DenoPermissions | undefined,
+): Transport {
+  const decoder = new FrameDecoder();
+  const child = spawnChild(
+    {
+      entry: ENTRY,
+      readable: [...modules],
+      ...(denoPermissions ? { denoPermissions } : {}),
+    },
+    {
+      // A frame that does not decode throws here; the child is then killed
+      // and the pool breaks with that error as the cause.
+      data(chunk) {
+        for (const payload of decoder.push(chunk)) {
+          events.message(decodeMessage(payload) as FromWorker);
+        }
+      },
+      exit: (status) => events.exit(status),
+    },
+  );
+  child.unref();
+  return {
+    // encodeMessage throws before anything is written, so a value that
+    // cannot cross fails its own task only.
+    send: (message) => child.write(encodeMessage(message)),
+    ref: () => child.ref(),
+    unref: () => child.unref(),
+    stop: (how) => how === "close" ? child.end() : child.kill(how),
+  };
+}
