@@ -37,4 +37,12 @@ const core = new WorkerCore({ post });
 // cleanly instead. These listeners work in both Deno and Bun workers.
 process.on("uncaughtException", (error) => core.fatal(error));
 process.on("unhandledRejection", (error) => core.fatal(error));
+// Under `bun test` the process listeners above are not called in workers and
+// the worker dies regardless; its own error event still sees the error first.
+if (typeof addEventListener === "function") {
+  addEventListener(
+    "error",
+    (event) => core.fatal((event as ErrorEvent).error ?? event),
+  );
+}
 listen((message) => core.receive(message));

@@ -1,0 +1,302 @@
+// ProcessPoolExecutor behaviour that is specific to processes. The behaviour
+// every executor shares is in the conformance suite
+// (process_conformance_test.ts).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { runtime } from "../_runtime.ts";
+import { BrokenExecutor } from "../future.ts";
+import { BrokenProcessPool, ProcessPoolExecutor } from "../process.ts";
+import { openGate } from "./_gate.ts";
+import { isRunning, runScript, scriptArgv, waitFor } from "./_run_script.ts";
+
+const fixture = (name: string) =>
+  new URL(`./fixtures/${name}`, import.meta.url);
+const denoOnly = {
+  skip: runtime !== "deno" && "Deno permissions do not exist in Bun",
+};
+const pid = () => process.pid;
+
+test("ProcessPoolExecutor() validates its options", () => {
+  for (const bad of [0, -1, 2.5]) {
+    assert.throws(
+      () => new ProcessPoolExecutor({ maxWorkers: bad }),
+      RangeError,
+    );
+    assert.throws(
+      () => new ProcessPoolExecutor({ maxTasksPerChild: bad }),
+      RangeError,
+    );
+  }
+  assert.throws(
+    () =>
+      new ProcessPoolExecutor({ maxTasksPerChild: "1" as unknown as number }),
+    TypeError,
+  );
+  assert.throws(
+    () =>
+      new ProcessPoolExecutor(
+        { threadNamePrefix: "x" } as unknown as { maxWorkers: number },
+      ),
+    TypeError,
+  );
+});
+
+test("ProcessPoolExecutor runs tasks in child processes of the same runtime", async () => {
+  await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const [childPid, isDeno] = await executor.submit(() =>
+    [
+      process.pid,
+      typeof (globalThis as { Deno?: unknown }).Deno === "object",
+    ] as const
+  ).result();
+  assert.notEqual(childPid, process.pid);
+  assert.equal(isDeno, runtime === "deno");
+});
+
+test("ProcessPoolExecutor passes what a task prints to stdout and stderr without corrupting results", async () => {
+  const { code, stdout, stderr } = await runScript(
+    fixture("process_output_script.ts"),
+  );
+  assert.equal(code, 0, stderr);
+  const lines = stdout.split("\n");
+  assert.equal(lines[0], "log 1");
+  assert.ok(lines.includes("write 2"));
+  assert.ok(stdout.indexOf("write 2") < stdout.indexOf("log 3"));
+  assert.ok(
+    stdout.includes("\u0005\u0000\u0000\u0000\u0001{}"),
+    "the frame-like bytes are plain output",
+  );
+  assert.match(stdout, /result 42\n$/);
+  assert.match(stderr, /error 1/);
+});
+
+test("ProcessPoolExecutor replaces a child after maxTasksPerChild tasks", async () => {
+  await using executor = new ProcessPoolExecutor({
+    maxWorkers: 1,
+    maxTasksPerChild: 3,
+  });
+  const pids: number[] = [];
+  for (let i = 0; i < 7; i++) pids.push(await executor.submit(pid).result());
+  assert.equal(new Set(pids.slice(0, 3)).size, 1);
+  assert.equal(new Set(pids.slice(3, 6)).size, 1);
+  assert.notEqual(pids[2], pids[3]);
+  assert.notEqual(pids[5], pids[6]);
+  assert.ok(
+    await waitFor(() => !isRunning(pids[0]!)),
+    "a retired child is reaped",
+  );
+});
+
+test("ProcessPoolExecutor completes queued work across maxTasksPerChild replacements (gh-115634)", async () => {
+  await using executor = new ProcessPoolExecutor({
+    maxWorkers: 2,
+    maxTasksPerChild: 2,
+  });
+  const futures = Array.from(
+    { length: 9 },
+    (_, i) => executor.submit((x: number) => x * 2, i),
+  );
+  assert.deepEqual(await Promise.all(futures.map((f) => f.result())), [
+    0,
+    2,
+    4,
+    6,
+    8,
+    10,
+    12,
+    14,
+    16,
+  ]);
+});
+
+for (
+  const [how, kill, expected] of [
+    ["exits with code 3", () => process.exit(3), /code 3/],
+    [
+      "is killed by SIGKILL",
+      () => process.kill(process.pid, "SIGKILL"),
+      /SIGKILL/,
+    ],
+  ] as const
+) {
+  test(`ProcessPoolExecutor breaks when a child ${how}, and every future settles`, async () => {
+    await using gate = await openGate();
+    const executor = new ProcessPoolExecutor({ maxWorkers: 2 });
+    const waiting = executor.submit(
+      async (url: string) => (await fetch(url)).text(),
+      gate.url,
+    );
+    await gate.arrived(1);
+    const dying = executor.submit(kill);
+    const queued = [1, 2, 3].map((x) => executor.submit((n: number) => n, x));
+    for (const future of [waiting, dying, ...queued]) {
+      const error = await future.exception();
+      assert.ok(error instanceof BrokenProcessPool, String(error));
+      assert.ok(error instanceof BrokenExecutor);
+      assert.match(String((error as Error).cause), expected);
+    }
+    assert.throws(() => executor.submit(pid), BrokenProcessPool);
+    await executor.shutdown();
+  });
+}
+
+test("ProcessPoolExecutor breaks when the initializer throws", async () => {
+  const executor = new ProcessPoolExecutor({
+    maxWorkers: 1,
+    initializer: (code: string) => {
+      throw Object.assign(new Error("init failed"), { code });
+    },
+    initargs: ["E_INIT"],
+  });
+  const error = await executor.submit(pid).exception() as Error & {
+    cause: { code: string };
+  };
+  assert.ok(error instanceof BrokenProcessPool);
+  assert.equal(error.cause.code, "E_INIT");
+  assert.throws(() => executor.submit(pid), BrokenProcessPool);
+  await executor.shutdown();
+});
+
+for (const method of ["terminateWorkers", "killWorkers"] as const) {
+  test(`ProcessPoolExecutor.${method}() stops every child at once and shuts down`, async () => {
+    await using gate = await openGate();
+    const executor = new ProcessPoolExecutor({ maxWorkers: 2 });
+    const pids = await Promise.all([
+      executor.submit(pid).result(),
+      executor.submit(pid).result(),
+    ]);
+    const running = [0, 1].map(() =>
+      executor.submit(
+        async (url: string) => (await fetch(url)).text(),
+        gate.url,
+      )
+    );
+    await gate.arrived(2);
+    const queued = executor.submit(pid);
+    await executor[method]();
+    for (const future of [...running, queued]) {
+      assert.ok((await future.exception()) instanceof BrokenProcessPool);
+    }
+    for (const child of pids) {
+      assert.ok(!isRunning(child), `child ${child} still runs`);
+    }
+    assert.throws(() => executor.submit(pid), Error);
+    await executor.shutdown(); // harmless afterwards
+  });
+}
+
+test("ProcessPoolExecutor.shutdown() reaps every child", async () => {
+  const executor = new ProcessPoolExecutor({ maxWorkers: 2 });
+  const pids = new Set(
+    await Promise.all(
+      Array.from({ length: 6 }, () => executor.submit(pid).result()),
+    ),
+  );
+  await executor.shutdown();
+  for (const child of pids) {
+    assert.ok(!isRunning(child), `child ${child} still runs`);
+  }
+});
+
+test("ProcessPoolExecutor lets a script that never shuts it down exit by itself", async () => {
+  const { code, stdout, stderr } = await runScript(
+    fixture("process_idle_script.ts"),
+  );
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout.trim(), "[10,20,30]");
+});
+
+test("ProcessPoolExecutor's pending work keeps a script alive until it is done", async () => {
+  const { code, stdout, stderr } = await runScript(
+    fixture("process_pending_script.ts"),
+  );
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(stdout.trim().split("\n"), [
+    "main finished",
+    "task finished",
+  ]);
+});
+
+test("ProcessPoolExecutor's children exit when the parent is killed with SIGKILL", async () => {
+  const file = fixture("process_orphan_script.ts");
+  const parent = spawn(process.execPath, scriptArgv(file), {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise((resolve) => parent.on("exit", resolve));
+  let child = 0;
+  try {
+    child = await new Promise<number>((resolve) => {
+      let out = "";
+      parent.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+        const match = /child (\d+)\n/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+    });
+    assert.ok(isRunning(child));
+    parent.kill("SIGKILL");
+    await exited;
+    assert.ok(
+      await waitFor(() => !isRunning(child)),
+      `child ${child} outlived its parent`,
+    );
+  } finally {
+    parent.kill("SIGKILL");
+    if (child && isRunning(child)) process.kill(child, "SIGKILL");
+  }
+});
+
+test(
+  "ProcessPoolExecutor gives a Deno child the parent's whole grants and no more",
+  denoOnly,
+  async () => {
+    const flags = ["--allow-read", "--allow-env", "--allow-run"];
+    const { stdout, stderr } = await runScript(
+      fixture("process_permissions_script.ts"),
+      { denoFlags: flags },
+    );
+    const state = JSON.parse(stdout.trim());
+    assert.equal(state.read, "granted", stderr);
+    assert.equal(state.env, "granted");
+    assert.notEqual(state.net, "granted");
+    assert.notEqual(state.write, "granted");
+  },
+);
+
+test(
+  "ProcessPoolExecutor's denoPermissions narrows a child and refuses more than the parent has",
+  denoOnly,
+  async () => {
+    const flags = ["--allow-read", "--allow-env", "--allow-run"];
+    const narrow = await runScript(fixture("process_permissions_script.ts"), {
+      denoFlags: flags,
+      args: [JSON.stringify({ read: true })],
+    });
+    const state = JSON.parse(narrow.stdout.trim());
+    assert.equal(state.read, "granted", narrow.stderr);
+    assert.notEqual(state.env, "granted");
+    const more = await runScript(fixture("process_permissions_script.ts"), {
+      denoFlags: flags,
+      args: [JSON.stringify({ net: true })],
+    });
+    assert.match(more.stdout, /^error TypeError: .*net/);
+  },
+);
+
+test(
+  "ProcessPoolExecutor() in a Deno parent without --allow-run fails with a clear error",
+  denoOnly,
+  async () => {
+    const { code, stdout } = await runScript(
+      fixture("process_permissions_script.ts"),
+      {
+        denoFlags: ["--allow-read", "--allow-env", "--no-prompt"],
+      },
+    );
+    assert.equal(code, 0);
+    assert.match(stdout, /^error Error: .*--allow-run/);
+  },
+);
