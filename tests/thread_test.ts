@@ -305,7 +305,8 @@ test("ThreadPoolExecutor runs arrow, function, async and method-shorthand tasks"
   assert.equal(await executor.submit((x: number) => x + 1, 1).result(), 2);
   assert.equal(await executor.submit(square, 3).result(), 9);
   assert.equal(
-    await executor.submit(async (x: number) => x - 1, 1).result(),
+    await executor.submit(async (x: number) => await Promise.resolve(x - 1), 1)
+      .result(),
     0,
   );
   assert.equal(await executor.submit(obj.double, 4).result(), 8);
