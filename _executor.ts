@@ -62,9 +62,8 @@ export function setChunkSubmitter(
  *     if (typeof fn !== "function") throw new TypeError("Cannot submit: inline functions only");
  *     const future = new Future<Awaited<R>>();
  *     future.setRunningOrNotifyCancel();
- *     Promise.resolve()
- *       .then(() => fn(...args))
- *       .then((v) => future.setResult(v), (e) => future.setException(e));
+ *     const run = async (): Promise<Awaited<R>> => await fn(...args);
+ *     run().then((v) => future.setResult(v), (e) => future.setException(e));
  *     return future;
  *   }
  *   shutdown(_options?: ShutdownOptions): Promise<void> {

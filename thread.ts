@@ -15,7 +15,10 @@
  * import assert from "node:assert/strict";
  *
  * await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
- * const fib = (n: number): number => (n < 2 ? n : fib(n - 1) + fib(n - 2));
+ * // A named function can call itself: its name is part of its source.
+ * function fib(n: number): number {
+ *   return n < 2 ? n : fib(n - 1) + fib(n - 2);
+ * }
  * const future = executor.submit(fib, 20);
  * assert.equal(await future.result(), 6765);
  * ```
