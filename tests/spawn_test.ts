@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import process from "node:process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -15,9 +14,9 @@ import { checkCanSpawn, type ExitStatus, spawnChild } from "../_spawn.ts";
 import {
   ECHO_ENTRY,
   type EchoChild,
-  runScript,
   startEcho,
 } from "./fixtures/_echo_client.ts";
+import { isRunning, runScript, waitFor } from "./_run_script.ts";
 
 const fixture = (name: string) =>
   new URL(`./fixtures/${name}`, import.meta.url);
@@ -29,30 +28,6 @@ async function dispose(echo: EchoChild): Promise<void> {
   await echo.exited;
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(echo.exits(), 1, "exit reported exactly once");
-}
-
-// A process that exited but was not reaped (a zombie: in some sandboxes
-// nothing reaps orphans) counts as gone.
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return process.platform !== "linux";
-  }
-}
-
-// Polls for a condition, up to `limitMs`: waiting for a state, not a delay.
-async function waitFor(check: () => boolean, limitMs = 5000): Promise<boolean> {
-  for (const end = Date.now() + limitMs; Date.now() < end;) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return check();
 }
 
 test("checkCanSpawn() passes on this runtime with every permission", () => {
