@@ -5,8 +5,10 @@
 
 import { Deque } from "./_deque.ts";
 import type { BrokenExecutor } from "./_errors.ts";
+import type { ShutdownOptions } from "./_executor.ts";
 import { Future, setStartProbe } from "./_future.ts";
 import { ChunkFailure } from "./_map.ts";
+import { checkShutdownOptions } from "./_options.ts";
 import {
   DONE_RESULTS,
   type FnDef,
@@ -91,6 +93,21 @@ export class Pool {
       });
     }
     return future;
+  }
+
+  /** Queues a chunk of calls of `task` as one task (for `map`'s chunksize). */
+  submitChunk(task: unknown, argsList: unknown[][]): Future<unknown[]> {
+    return this.submit(task, argsList, TaskKind.Chunk) as Future<unknown[]>;
+  }
+
+  /** `Executor.shutdown` with its options checked: rejects, never throws. */
+  shutdownWith(options: ShutdownOptions | undefined): Promise<void> {
+    try {
+      const { wait, cancelFutures } = checkShutdownOptions(options);
+      return this.shutdown(wait, cancelFutures);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Stops taking tasks; see `Executor.shutdown`. */

@@ -30,14 +30,9 @@ import {
   type ShutdownOptions,
 } from "./_executor.ts";
 import type { Future } from "./_future.ts";
-import {
-  checkOptionsObject,
-  checkShutdownOptions,
-  executorSetup,
-} from "./_options.ts";
+import { checkOptionsObject, executorSetup } from "./_options.ts";
 import { Pool } from "./_pool.ts";
 import { startProcess } from "./_process_transport.ts";
-import { TaskKind } from "./_protocol.ts";
 import { checkCanSpawn } from "./_spawn.ts";
 import type { Task } from "./_tasks.ts";
 import { checkPositiveInteger } from "./_validate.ts";
@@ -162,8 +157,7 @@ export class ProcessPoolExecutor extends Executor {
     });
     setChunkSubmitter(
       this,
-      (fn, argsList) =>
-        this.#pool.submit(fn, argsList, TaskKind.Chunk) as Future<unknown[]>,
+      (fn, argsList) => this.#pool.submitChunk(fn, argsList),
     );
   }
 
@@ -197,12 +191,7 @@ export class ProcessPoolExecutor extends Executor {
    * @throws {TypeError} If an option is not a boolean.
    */
   shutdown(options?: ShutdownOptions): Promise<void> {
-    try {
-      const { wait, cancelFutures } = checkShutdownOptions(options);
-      return this.#pool.shutdown(wait, cancelFutures);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#pool.shutdownWith(options);
   }
 
   /**

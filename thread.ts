@@ -33,13 +33,8 @@ import {
   type ShutdownOptions,
 } from "./_executor.ts";
 import type { Future } from "./_future.ts";
-import {
-  checkOptionsObject,
-  checkShutdownOptions,
-  executorSetup,
-} from "./_options.ts";
+import { checkOptionsObject, executorSetup } from "./_options.ts";
 import { Pool } from "./_pool.ts";
-import { TaskKind } from "./_protocol.ts";
 import type { Task } from "./_tasks.ts";
 import { startThread } from "./_thread_transport.ts";
 
@@ -148,8 +143,7 @@ export class ThreadPoolExecutor extends Executor {
     });
     setChunkSubmitter(
       this,
-      (fn, argsList) =>
-        this.#pool.submit(fn, argsList, TaskKind.Chunk) as Future<unknown[]>,
+      (fn, argsList) => this.#pool.submitChunk(fn, argsList),
     );
   }
 
@@ -183,11 +177,6 @@ export class ThreadPoolExecutor extends Executor {
    * @throws {TypeError} If an option is not a boolean.
    */
   shutdown(options?: ShutdownOptions): Promise<void> {
-    try {
-      const { wait, cancelFutures } = checkShutdownOptions(options);
-      return this.#pool.shutdown(wait, cancelFutures);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#pool.shutdownWith(options);
   }
 }
