@@ -9,6 +9,7 @@ import {
   type ShutdownOptions,
   type Task,
 } from "../future.ts";
+import { checkShutdownOptions } from "../_options.ts";
 import { isModuleTask } from "../_tasks.ts";
 
 type Job = { future: Future<unknown>; run: () => Promise<unknown> };
@@ -52,13 +53,14 @@ export class InlineExecutor extends Executor {
     return future;
   }
 
-  shutdown(options: ShutdownOptions = {}): Promise<void> {
+  async shutdown(options?: ShutdownOptions): Promise<void> {
+    const { wait, cancelFutures } = checkShutdownOptions(options);
     this.#shutdown = true;
-    if (options.cancelFutures) {
+    if (cancelFutures) {
       for (const job of this.#queue.splice(0)) job.future.cancel();
     }
-    if (options.wait === false) return Promise.resolve();
-    return new Promise((resolve) => {
+    if (!wait) return;
+    await new Promise<void>((resolve) => {
       this.#idle.push(resolve);
       this.#checkIdle();
     });

@@ -1,0 +1,8 @@
+// The conformance suite on the thread pool.
+import { ThreadPoolExecutor } from "../thread.ts";
+import { executorConformance } from "./_conformance.ts";
+
+executorConformance(
+  "ThreadPoolExecutor",
+  (options) => new ThreadPoolExecutor(options),
+);
