@@ -28,7 +28,10 @@ function checks(executor: Executor): void {
   const inline = executor.submit((x: number) => x + 1, 1);
   expectType<typeof inline, Future<number>>(true);
 
-  const unwrapped = executor.submit(async (s: string) => s.length, "abc");
+  const unwrapped = executor.submit(
+    async (s: string) => await Promise.resolve(s.length),
+    "abc",
+  );
   expectType<typeof unwrapped, Future<number>>(true);
 
   const fib = executor.submit(tasks.fib, 30);
