@@ -1,0 +1,54 @@
+// Measures the memory one worker costs, in a fresh process so nothing else
+// skews it: `_memory.ts <threads|processes> <raw|ours> <workers>`. Prints
+// bytes per worker: the growth of this process's RSS for threads, the
+// children's RSS for processes.
+
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { runtime } from "../_runtime.ts";
+import { ThreadPoolExecutor } from "../thread.ts";
+import { ProcessPoolExecutor } from "../process.ts";
+import { RawProcessPool, RawThreadPool } from "./_contenders.ts";
+
+const args = runtime === "deno" ? Deno.args : process.argv.slice(2);
+const [kind, who, count] = [args[0], args[1], Number(args[2] ?? 4)];
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+// One task per worker that holds it briefly, so every worker starts.
+const hold = (ms: number) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end);
+  return process.pid;
+};
+
+const before = process.memoryUsage().rss;
+let pids: number[] = [];
+if (who === "raw") {
+  const pool = kind === "threads"
+    ? new RawThreadPool(count)
+    : new RawProcessPool(count);
+  await Promise.all(Array.from({ length: count }, (_, i) => pool.call(0, i)));
+  if (pool instanceof RawProcessPool) pids = pool.pids;
+  report();
+  await pool.close();
+} else {
+  const executor = kind === "threads"
+    ? new ThreadPoolExecutor({ maxWorkers: count })
+    : new ProcessPoolExecutor({ maxWorkers: count });
+  pids = await Promise.all(
+    Array.from({ length: count }, () => executor.submit(hold, 100).result()),
+  );
+  report();
+  await executor.shutdown();
+}
+
+function report(): void {
+  const bytes = kind === "threads"
+    ? process.memoryUsage().rss - before
+    : pids.reduce((sum, pid) => sum + rssOf(pid), 0);
+  console.log(JSON.stringify({ perWorker: Math.round(bytes / count) }));
+}

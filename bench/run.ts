@@ -1,0 +1,228 @@
+// The benchmark runner: our executors against raw baselines (and CPython),
+// in one process, alternating rounds, medians reported as ratios.
+//
+//   deno run -A bench/run.ts [--quick] [--only threads|processes] [--rounds N]
+//   bun bench/run.ts [same flags]
+//
+// --quick is the smoke round .ci/run uses to keep this harness working; its
+// numbers mean nothing. Results also go to bench/results/<runtime>.json.
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import { runtime } from "../_runtime.ts";
+import { ProcessPoolExecutor } from "../process.ts";
+import { ThreadPoolExecutor } from "../thread.ts";
+import {
+  type Contender,
+  ours,
+  raw,
+  RawProcessPool,
+  RawThreadPool,
+  sequentialCpu,
+} from "./_contenders.ts";
+import { printReport, type Row } from "./_report.ts";
+
+const argv = runtime === "deno" ? Deno.args : process.argv.slice(2);
+const quick = argv.includes("--quick");
+const only = argv.includes("--only")
+  ? argv[argv.indexOf("--only") + 1]
+  : undefined;
+const rounds = argv.includes("--rounds")
+  ? Number(argv[argv.indexOf("--rounds") + 1])
+  : quick
+  ? 1
+  : 5;
+const sizes = quick
+  ? { tiny: 2000, latency: 100, map: 20_000, chunk: 1000, cpu: 2, depth: 20 }
+  : {
+    tiny: 20_000,
+    latency: 1000,
+    map: 200_000,
+    chunk: 1000,
+    cpu: 8,
+    depth: 30,
+  };
+const WORKERS = 2;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+async function time(body: () => Promise<void> | void): Promise<number> {
+  const start = performance.now();
+  await body();
+  return performance.now() - start;
+}
+
+type Kind = "threads" | "processes";
+const make = {
+  threads: {
+    ours: () => new ThreadPoolExecutor({ maxWorkers: WORKERS }),
+    raw: () => new RawThreadPool(WORKERS),
+  },
+  processes: {
+    ours: () => new ProcessPoolExecutor({ maxWorkers: WORKERS }),
+    raw: () => new RawProcessPool(WORKERS),
+  },
+};
+
+/** Runs `measure` on raw and ours in alternating rounds; returns medians. */
+async function alternate(
+  contenders: { raw: Contender; ours: Contender },
+  measure: (c: Contender) => Promise<number>,
+): Promise<{ raw: number; ours: number }> {
+  const samples = { raw: [] as number[], ours: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    samples.raw.push(await measure(contenders.raw));
+    samples.ours.push(await measure(contenders.ours));
+  }
+  return { raw: median(samples.raw), ours: median(samples.ours) };
+}
+
+async function startup(kind: Kind): Promise<{ raw: number; ours: number }> {
+  const samples = { raw: [] as number[], ours: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    samples.raw.push(
+      await time(async () => {
+        const pool = make[kind].raw();
+        await pool.call(0, 1);
+        await pool.close();
+      }),
+    );
+    samples.ours.push(
+      await time(async () => {
+        const executor = make[kind].ours();
+        await executor.submit((x: number) => x + 1, 1).result();
+        await executor.shutdown();
+      }),
+    );
+  }
+  return { raw: median(samples.raw), ours: median(samples.ours) };
+}
+
+function memory(kind: Kind, who: "raw" | "ours"): number {
+  const script = new URL("./_memory.ts", import.meta.url).pathname;
+  const args = runtime === "deno" ? ["run", "-A", script] : [script];
+  const out = execFileSync(process.execPath, [...args, kind, who, "4"], {
+    encoding: "utf8",
+  });
+  return JSON.parse(out.trim().split("\n").at(-1)!).perWorker;
+}
+
+async function runKind(kind: Kind): Promise<Row[]> {
+  const contenders = {
+    raw: raw(make[kind].raw()),
+    ours: ours(make[kind].ours()),
+  };
+  // Warm up: start the workers, compile the tasks.
+  for (const c of [contenders.raw, contenders.ours]) await c.tiny(200);
+  const rate =
+    (n: number, run: (c: Contender) => Promise<void>) => async (c: Contender) =>
+      n / ((await time(() => run(c))) / 1000);
+  const tiny = await alternate(
+    contenders,
+    rate(sizes.tiny, (c) => c.tiny(sizes.tiny)),
+  );
+  const latency = await alternate(
+    contenders,
+    async (c) =>
+      (await time(() => c.latency(sizes.latency))) * 1000 / sizes.latency,
+  );
+  const map = await alternate(
+    contenders,
+    rate(sizes.map, (c) => c.map(sizes.map, sizes.chunk)),
+  );
+  const sequential = await time(() => sequentialCpu(sizes.cpu, sizes.depth));
+  const cpu = await alternate(
+    contenders,
+    async (c) => sequential / await time(() => c.cpu(sizes.cpu, sizes.depth)),
+  );
+  const scaling: Row[] = [];
+  for (const n of quick ? [1000, 10_000] : [1000, 10_000, 100_000, 1_000_000]) {
+    const ns = async (c: Contender) => (await time(() => c.tiny(n))) * 1e6 / n;
+    scaling.push({
+      kind,
+      workload: `tiny ${n} (ns/task)`,
+      raw: await ns(contenders.raw),
+      ours: await ns(contenders.ours),
+      better: "lower",
+    });
+  }
+  await contenders.raw.close();
+  await contenders.ours.close();
+  const start = await startup(kind);
+  const mem = { raw: memory(kind, "raw"), ours: memory(kind, "ours") };
+  const processes = kind === "processes";
+  return [
+    {
+      kind,
+      workload: "tiny (tasks/s)",
+      ...tiny,
+      better: "higher",
+      target: processes ? 0.8 : 0.9,
+    },
+    {
+      kind,
+      workload: "latency (µs)",
+      ...latency,
+      better: "lower",
+      target: 1.3,
+    },
+    {
+      kind,
+      workload: "map (items/s)",
+      ...map,
+      better: "higher",
+      target: processes ? 0.8 : 0.9,
+    },
+    {
+      kind,
+      workload: "cpu (speedup)",
+      ...cpu,
+      better: "higher",
+      absolute: 1.8,
+    },
+    { kind, workload: "startup (ms)", ...start, better: "lower" },
+    {
+      kind,
+      workload: "memory/worker (MiB)",
+      raw: mem.raw / 2 ** 20,
+      ours: mem.ours / 2 ** 20,
+      better: "lower",
+      target: 1.1,
+    },
+    ...scaling,
+  ];
+}
+
+function python(): Record<Kind, Record<string, number>> | undefined {
+  if (quick) return undefined;
+  const script = new URL("./python_bench.py", import.meta.url).pathname;
+  const result = spawnSync("python3", [
+    script,
+    JSON.stringify(sizes),
+    String(Math.max(3, rounds)),
+  ], {
+    encoding: "utf8",
+  });
+  if (result.error || result.status !== 0) {
+    console.log(
+      `CPython: skipped (${
+        result.error?.message ?? result.stderr.trim().split("\n").at(-1)
+      })`,
+    );
+    return undefined;
+  }
+  return JSON.parse(result.stdout);
+}
+
+const kinds: Kind[] = only ? [only as Kind] : ["threads", "processes"];
+const rows: Row[] = [];
+for (const kind of kinds) rows.push(...await runKind(kind));
+const cpython = python();
+printReport(rows, cpython, { runtime, quick, rounds, sizes });
+const dir = new URL("./results/", import.meta.url);
+mkdirSync(dir, { recursive: true });
+writeFileSync(
+  new URL(`${runtime}.json`, dir),
+  JSON.stringify({ runtime, quick, rounds, sizes, rows, cpython }, null, 2),
+);
