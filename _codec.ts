@@ -76,14 +76,12 @@ const textDecoder = new TextDecoder();
 export function encodeMessage(message: unknown): Uint8Array {
   let frame: Uint8Array;
   try {
-    frame = isJsonSafe(message, new Set(), 0)
-      ? encodeJson(message)
-      : encodeClone(message);
+    frame = isJsonSafe(message, new Set(), 0) ? encodeJson(message) : encodeClone(message);
   } catch (error) {
     throw new TypeError(
-      `Cannot serialize ${
-        findUncloneable(message, new Set(), 0) || "a value"
-      }: ${error instanceof Error ? error.message : String(error)}`,
+      `Cannot serialize ${findUncloneable(message, new Set(), 0) || "a value"}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
       { cause: error },
     );
   }

@@ -121,17 +121,15 @@ export function checkDenoPermissions(
   if (value === undefined) return undefined;
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new TypeError(
-      `Cannot ${action}: denoPermissions must be an object, received ${
-        describe(value)
-      }`,
+      `Cannot ${action}: denoPermissions must be an object, received ${describe(value)}`,
     );
   }
   for (const [key, field] of Object.entries(value)) {
     if (!(PERMISSION_NAMES as readonly string[]).includes(key)) {
       throw new TypeError(
-        `Cannot ${action}: unknown denoPermissions key ${
-          JSON.stringify(key)
-        }, expected one of ${PERMISSION_NAMES.join(", ")}`,
+        `Cannot ${action}: unknown denoPermissions key ${JSON.stringify(key)}, expected one of ${
+          PERMISSION_NAMES.join(", ")
+        }`,
       );
     }
     const ok = field === undefined || typeof field === "boolean" ||

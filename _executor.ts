@@ -144,8 +144,7 @@ export abstract class Executor implements AsyncDisposable {
   ): AsyncIterableIterator<Awaited<R>>;
   map(fn: unknown, ...args: unknown[]): AsyncIterableIterator<unknown> {
     return runMap(
-      (task, taskArgs) =>
-        this.submit(task as Task<unknown[], unknown>, ...taskArgs),
+      (task, taskArgs) => this.submit(task as Task<unknown[], unknown>, ...taskArgs),
       chunkSubmitters.get(this),
       fn,
       args,

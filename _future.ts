@@ -2,12 +2,7 @@
 // Future<T>: CPython's state machine (_base.py) with promise-returning waits.
 
 import { CancelledError, InvalidStateError, TimeoutError } from "./_errors.ts";
-import {
-  checkFunction,
-  checkOptions,
-  checkTimeout,
-  startTimer,
-} from "./_validate.ts";
+import { checkFunction, checkOptions, checkTimeout, startTimer } from "./_validate.ts";
 
 /** The states of a {@linkcode Future}, as in Python. */
 export type FutureState = "pending" | "running" | "cancelled" | "finished";
@@ -313,12 +308,10 @@ export class Future<T> {
         clearTimeout(timer);
         resolve(this.#outcome(exception));
       };
-      const timer = timeout === undefined
-        ? undefined
-        : startTimer(timeout, () => {
-          unlisten(this, listener);
-          reject(timedOut(action, timeout));
-        });
+      const timer = timeout === undefined ? undefined : startTimer(timeout, () => {
+        unlisten(this, listener);
+        reject(timedOut(action, timeout));
+      });
       listen(this, listener);
     });
   }
@@ -330,9 +323,7 @@ export class Future<T> {
     if (exception) {
       return Promise.resolve(this.#failed ? this.#error : undefined);
     }
-    return this.#failed
-      ? Promise.reject(this.#error)
-      : Promise.resolve(this.#value);
+    return this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value);
   }
 }
 

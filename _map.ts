@@ -8,12 +8,7 @@ import { CancelledError, TimeoutError } from "./_errors.ts";
 import { type Future, outcomeOf, whenDone } from "./_future.ts";
 import { Deque } from "./_deque.ts";
 import { isModuleTask } from "./_tasks.ts";
-import {
-  checkPositiveInteger,
-  checkTimeout,
-  describe,
-  startTimer,
-} from "./_validate.ts";
+import { checkPositiveInteger, checkTimeout, describe, startTimer } from "./_validate.ts";
 
 /** Options of an executor's `map`. */
 export interface MapOptions {
@@ -76,8 +71,7 @@ export function runMap(
 ): AsyncIterableIterator<unknown> {
   const [iterables, options] = splitMapArgs(args);
   const timeout = checkTimeout(options.timeout, ACTION);
-  const chunksize =
-    checkPositiveInteger(options.chunksize, "chunksize", ACTION) ?? 1;
+  const chunksize = checkPositiveInteger(options.chunksize, "chunksize", ACTION) ?? 1;
   const buffersize = checkPositiveInteger(
     options.buffersize,
     "buffersize",
@@ -90,9 +84,7 @@ export function runMap(
       }`,
     );
   }
-  const deadline = timeout === undefined
-    ? Infinity
-    : performance.now() + timeout;
+  const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
   const sources = iterables.map(toSource);
   const run = new MapRun(sources, deadline, buffersize, (argsList) => {
     if (chunks && chunksize > 1) {
@@ -136,32 +128,85 @@ class MapRun {
     }
   }
 
-  async *results(): AsyncGenerator<unknown, void, undefined> {
-    try {
-      for (;;) {
+  /**
+   * The iterator `map` returns. Hand-written rather than an async generator:
+   * a generator pays several promise hops per yielded value, which made a
+   * chunked map of tiny calls 4–10× slower than its raw baseline. Here a
+   * value already received costs one resolved promise.
+   */
+  results(): AsyncIterableIterator<unknown> {
+    let values: unknown[] = [];
+    let at = 0;
+    let failure: { error: unknown } | undefined; // thrown once the values are out
+    let finished = false;
+    let tail: Promise<unknown> | undefined; // serializes next() calls that must wait
+    // Drops each value as it is handed out: the iterator keeps no reference.
+    const take = () => {
+      const value = values[at];
+      values[at++] = undefined;
+      return value;
+    };
+    const finish = () => {
+      finished = true;
+      this.#closed = true;
+      this.#cancelAll();
+      this.#space?.();
+    };
+    const step = async (): Promise<IteratorResult<unknown>> => {
+      while (at >= values.length) {
+        if (failure) {
+          const { error } = failure;
+          failure = undefined;
+          throw error;
+        }
+        if (finished) return { value: undefined, done: true };
         const entry = this.#entries.shift() ?? await this.#nextFromPump();
-        if (!entry) return;
+        if (!entry) {
+          finish();
+          return { value: undefined, done: true };
+        }
         // Refill before waiting, as CPython does, so a worker is never idle
         // while the consumer waits for the oldest result.
         if (!this.#async && this.buffersize) this.#fill(this.buffersize);
         else this.#space?.();
         if ("error" in entry) throw entry.error;
         const value = await this.#resultOf(entry.future);
-        if (!entry.chunk) {
-          yield value;
-          continue;
-        }
-        const { values, error } = value instanceof ChunkFailure
-          ? value
-          : { values: value as unknown[], error: undefined };
-        for (const v of values) yield v;
-        if (value instanceof ChunkFailure) throw error;
+        at = 0;
+        if (!entry.chunk) values = [value];
+        else if (value instanceof ChunkFailure) {
+          values = value.values;
+          failure = { error: value.error };
+        } else values = value as unknown[];
       }
-    } finally {
-      this.#closed = true;
-      this.#cancelAll();
-      this.#space?.();
-    }
+      return { value: take(), done: false };
+    };
+    const iterator: AsyncIterableIterator<unknown> = {
+      next() {
+        if (!tail && at < values.length) {
+          return Promise.resolve({ value: values[at++], done: false });
+        }
+        const result = (tail ?? Promise.resolve()).then(step).catch((error) => {
+          finish();
+          throw error;
+        });
+        const settled = result.then(() => {}, () => {});
+        tail = settled;
+        void settled.then(() => {
+          if (tail === settled) tail = undefined;
+        });
+        return result;
+      },
+      return() {
+        finish();
+        values = [];
+        failure = undefined;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
   }
 
   async #resultOf(future: Future<unknown>): Promise<unknown> {

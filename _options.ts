@@ -3,12 +3,7 @@
 
 import type { ShutdownOptions } from "./_executor.ts";
 import { type DescribedTask, describeTask } from "./_tasks.ts";
-import {
-  checkBoolean,
-  checkOptions,
-  checkPositiveInteger,
-  describe,
-} from "./_validate.ts";
+import { checkBoolean, checkOptions, checkPositiveInteger, describe } from "./_validate.ts";
 
 /** Checks an options object and refuses unknown keys, as Python refuses unknown keywords. */
 export function checkOptionsObject<T extends object>(
@@ -20,9 +15,9 @@ export function checkOptionsObject<T extends object>(
   for (const key of Object.keys(checked)) {
     if (!known.includes(key)) {
       throw new TypeError(
-        `Cannot ${action}: unknown option ${
-          JSON.stringify(key)
-        }, expected one of ${known.join(", ")}`,
+        `Cannot ${action}: unknown option ${JSON.stringify(key)}, expected one of ${
+          known.join(", ")
+        }`,
       );
     }
   }
@@ -41,18 +36,15 @@ export function executorSetup(
   options: { maxWorkers?: unknown; initializer?: unknown; initargs?: unknown },
   action: string,
 ): ExecutorSetup {
-  const maxWorkers =
-    checkPositiveInteger(options.maxWorkers, "maxWorkers", action) ??
-      Math.max(1, navigator.hardwareConcurrency || 1);
+  const maxWorkers = checkPositiveInteger(options.maxWorkers, "maxWorkers", action) ??
+    Math.max(1, navigator.hardwareConcurrency || 1);
   const initializer = options.initializer === undefined
     ? undefined
     : describeTask(options.initializer, action);
   const initargs = options.initargs ?? [];
   if (!Array.isArray(initargs)) {
     throw new TypeError(
-      `Cannot ${action}: initargs must be an array, received ${
-        describe(initargs)
-      }`,
+      `Cannot ${action}: initargs must be an array, received ${describe(initargs)}`,
     );
   }
   return { maxWorkers, initializer, initargs };

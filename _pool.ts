@@ -20,12 +20,7 @@ import {
   TaskKind,
   type Thrown,
 } from "./_protocol.ts";
-import type {
-  ExitStatus,
-  Job,
-  Transport,
-  TransportEvents,
-} from "./_pool_worker.ts";
+import type { ExitStatus, Job, Transport, TransportEvents } from "./_pool_worker.ts";
 import { WorkerRecord } from "./_pool_worker.ts";
 import { type DescribedTask, describeTask, type TaskSpec } from "./_tasks.ts";
 import { fromThrown } from "./_wire_error.ts";
@@ -150,9 +145,7 @@ export class Pool {
 
   #brokenMessage(): string {
     const what = this.#config.what;
-    return `${what[0]!.toUpperCase()}${what.slice(1)} is broken: ${
-      this.#broken!.reason
-    }`;
+    return `${what[0]!.toUpperCase()}${what.slice(1)} is broken: ${this.#broken!.reason}`;
   }
 
   #fnIdOf(task: unknown): number {

@@ -138,9 +138,7 @@ export class WorkerRecord {
     for (const job of jobs) this.inflight.push(job);
     const slots = this.#slots;
     if (!slots) return undefined;
-    return jobs.map((_, i) =>
-      new SlotProbe(slots, (firstSlot + i) & (SLOTS - 1))
-    );
+    return jobs.map((_, i) => new SlotProbe(slots, (firstSlot + i) & (SLOTS - 1)));
   }
 
   /** Records a batch of results and the time the worker spent on them. */
@@ -148,9 +146,7 @@ export class WorkerRecord {
     this.#lastProgress = now;
     if (count > 0 && busy > 0) {
       const perTask = busy / count;
-      this.#estimate = Number.isNaN(this.#estimate)
-        ? perTask
-        : (this.#estimate + perTask) / 2;
+      this.#estimate = Number.isNaN(this.#estimate) ? perTask : (this.#estimate + perTask) / 2;
     }
     if (this.inflight.length === 0 && this.state === "running") {
       this.#setRef(false);

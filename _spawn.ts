@@ -107,9 +107,7 @@ export function spawnChild(options: ChildOptions, events: ChildEvents): Child {
   let child: ChildProcess;
   try {
     checkCanSpawn();
-    const { file, args } = runtime === "deno"
-      ? denoCommand(options)
-      : bunCommand(options);
+    const { file, args } = runtime === "deno" ? denoCommand(options) : bunCommand(options);
     child = spawn(file, args, {
       stdio: ["ignore", "inherit", "inherit", "pipe", "pipe"],
     });

@@ -30,9 +30,7 @@ const ENTRY_KEY: Record<PermissionName, string> = {
 };
 
 const query: QueryPermission = (name, entry) => {
-  const descriptor = entry === undefined
-    ? { name }
-    : { name, [ENTRY_KEY[name]]: entry };
+  const descriptor = entry === undefined ? { name } : { name, [ENTRY_KEY[name]]: entry };
   return Deno.permissions.querySync(descriptor as Deno.PermissionDescriptor)
     .state;
 };
@@ -100,7 +98,5 @@ export function denoCommand(options: ChildOptions): ChildCommand {
 // Read permission is about files: a remote module needs none.
 function toPath(module: string): string[] {
   if (module.startsWith("file:")) return [fileURLToPath(module)];
-  return /^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)
-    ? []
-    : [module];
+  return /^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module) ? [] : [module];
 }

@@ -101,9 +101,7 @@ function absoluteUrl(url: string | URL): string {
     );
   }
   throw new TypeError(
-    `Cannot refer to module: url must be a string or URL, received ${
-      describe(url)
-    }`,
+    `Cannot refer to module: url must be a string or URL, received ${describe(url)}`,
   );
 }
 
@@ -168,9 +166,7 @@ function checkSource(
   action: string,
 ): void {
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
-    const what = fn.name.startsWith("bound ")
-      ? "a bound function"
-      : "a native function";
+    const what = fn.name.startsWith("bound ") ? "a bound function" : "a native function";
     throw new TypeError(
       `Cannot ${action}: ${what} has no source to send to a worker, received ${
         fn.name || "anonymous"

@@ -30,9 +30,7 @@ export function checkTimeout(
   if (value === undefined) return undefined;
   if (typeof value !== "number") {
     throw new TypeError(
-      `Cannot ${action}: timeout must be a number of milliseconds, received ${
-        describe(value)
-      }`,
+      `Cannot ${action}: timeout must be a number of milliseconds, received ${describe(value)}`,
     );
   }
   if (Number.isNaN(value) || value < 0) {
@@ -52,9 +50,7 @@ export function checkPositiveInteger(
   if (value === undefined) return undefined;
   if (typeof value !== "number") {
     throw new TypeError(
-      `Cannot ${action}: ${name} must be a positive integer, received ${
-        describe(value)
-      }`,
+      `Cannot ${action}: ${name} must be a positive integer, received ${describe(value)}`,
     );
   }
   if (!Number.isInteger(value) || value < 1) {
@@ -73,9 +69,7 @@ export function checkOptions<T extends object>(
   if (value === undefined) return {};
   if (value === null || typeof value !== "object") {
     throw new TypeError(
-      `Cannot ${action}: options must be an object, received ${
-        describe(value)
-      }`,
+      `Cannot ${action}: options must be an object, received ${describe(value)}`,
     );
   }
   return value;
@@ -101,9 +95,7 @@ export function checkFunction(
 ): asserts value is (...args: never[]) => unknown {
   if (typeof value !== "function") {
     throw new TypeError(
-      `Cannot ${action}: ${name} must be a function, received ${
-        describe(value)
-      }`,
+      `Cannot ${action}: ${name} must be a function, received ${describe(value)}`,
     );
   }
 }

@@ -4,12 +4,7 @@
 
 import { TimeoutError } from "./_errors.ts";
 import { checkFuture, type Future, hasFailed, onDone } from "./_future.ts";
-import {
-  checkOptions,
-  checkTimeout,
-  describe,
-  startTimer,
-} from "./_validate.ts";
+import { checkOptions, checkTimeout, describe, startTimer } from "./_validate.ts";
 
 /** `wait` returns when any future finishes or is cancelled. */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
@@ -195,18 +190,14 @@ export function asCompleted<T>(
           yield f;
         }
         if (pending.size === 0) return;
-        const left = deadline === undefined
-          ? undefined
-          : deadline - performance.now();
+        const left = deadline === undefined ? undefined : deadline - performance.now();
         if (left !== undefined && left <= 0) {
           throw new TimeoutError(
             `${pending.size} (of ${all.size}) futures unfinished`,
           );
         }
         await new Promise<void>((resolve) => {
-          const timer = left === undefined
-            ? undefined
-            : startTimer(left, resolve);
+          const timer = left === undefined ? undefined : startTimer(left, resolve);
           wake = () => {
             clearTimeout(timer);
             resolve();
@@ -229,9 +220,7 @@ function collect<T>(
     !(Symbol.iterator in futures)
   ) {
     throw new TypeError(
-      `Cannot ${action}: futures must be an iterable of Future, received ${
-        describe(futures)
-      }`,
+      `Cannot ${action}: futures must be an iterable of Future, received ${describe(futures)}`,
     );
   }
   const all = new Set<Future<T>>();

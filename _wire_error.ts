@@ -107,9 +107,7 @@ function baseName(error: Error): string {
   }
   if (error instanceof AggregateError) return "AggregateError";
   for (let p = Object.getPrototypeOf(error); p; p = Object.getPrototypeOf(p)) {
-    const name = Object.hasOwn(p, "constructor")
-      ? p.constructor?.name
-      : undefined;
+    const name = Object.hasOwn(p, "constructor") ? p.constructor?.name : undefined;
     if (name && BUILTINS[name] === p.constructor) return name;
   }
   return "Error";

@@ -37,15 +37,5 @@ export {
 } from "./_wait.ts";
 export { Executor, type MapInputs, type ShutdownOptions } from "./_executor.ts";
 export type { MapOptions } from "./_map.ts";
-export {
-  fromModule,
-  type ModuleTask,
-  type ModuleTasks,
-  type Task,
-} from "./_tasks.ts";
-export {
-  BrokenExecutor,
-  CancelledError,
-  InvalidStateError,
-  TimeoutError,
-} from "./_errors.ts";
+export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_tasks.ts";
+export { BrokenExecutor, CancelledError, InvalidStateError, TimeoutError } from "./_errors.ts";

@@ -24,11 +24,7 @@
 
 import type { DenoPermissions } from "./_deno_permissions.ts";
 import { BrokenProcessPool } from "./_errors.ts";
-import {
-  Executor,
-  setChunkSubmitter,
-  type ShutdownOptions,
-} from "./_executor.ts";
+import { Executor, setChunkSubmitter, type ShutdownOptions } from "./_executor.ts";
 import type { Future } from "./_future.ts";
 import { checkOptionsObject, executorSetup } from "./_options.ts";
 import { Pool } from "./_pool.ts";
@@ -39,12 +35,7 @@ import { checkPositiveInteger } from "./_validate.ts";
 
 export type { DenoPermissions } from "./_deno_permissions.ts";
 export { BrokenProcessPool } from "./_errors.ts";
-export {
-  fromModule,
-  type ModuleTask,
-  type ModuleTasks,
-  type Task,
-} from "./_tasks.ts";
+export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_tasks.ts";
 
 /** Options of {@linkcode ProcessPoolExecutor}. */
 export interface ProcessPoolExecutorOptions {
@@ -152,8 +143,7 @@ export class ProcessPoolExecutor extends Executor {
       maxTasksPerWorker,
       sharedCancel: false,
       broken: (message, init) => new BrokenProcessPool(message, init),
-      start: (name, events, modules) =>
-        startProcess(name, events, modules, denoPermissions),
+      start: (name, events, modules) => startProcess(name, events, modules, denoPermissions),
     });
     setChunkSubmitter(
       this,

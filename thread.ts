@@ -27,11 +27,7 @@
  */
 
 import { BrokenThreadPool } from "./_errors.ts";
-import {
-  Executor,
-  setChunkSubmitter,
-  type ShutdownOptions,
-} from "./_executor.ts";
+import { Executor, setChunkSubmitter, type ShutdownOptions } from "./_executor.ts";
 import type { Future } from "./_future.ts";
 import { checkOptionsObject, executorSetup } from "./_options.ts";
 import { Pool } from "./_pool.ts";
@@ -39,12 +35,7 @@ import type { Task } from "./_tasks.ts";
 import { startThread } from "./_thread_transport.ts";
 
 export { BrokenThreadPool } from "./_errors.ts";
-export {
-  fromModule,
-  type ModuleTask,
-  type ModuleTasks,
-  type Task,
-} from "./_tasks.ts";
+export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_tasks.ts";
 
 /** Options of {@linkcode ThreadPoolExecutor}. */
 export interface ThreadPoolExecutorOptions {

@@ -28,9 +28,7 @@ const hold = (ms: number) => {
 const before = process.memoryUsage().rss;
 let pids: number[] = [];
 if (who === "raw") {
-  const pool = kind === "threads"
-    ? new RawThreadPool(count)
-    : new RawProcessPool(count);
+  const pool = kind === "threads" ? new RawThreadPool(count) : new RawProcessPool(count);
   await Promise.all(Array.from({ length: count }, (_, i) => pool.call(0, i)));
   if (pool instanceof RawProcessPool) pids = pool.pids;
   report();

@@ -18,11 +18,7 @@ process.stdin.on("data", (chunk: Buffer) => {
       buffered.toString("utf8", at + 4, at + 4 + length),
     );
     at += 4 + length;
-    const value = op === 0
-      ? x + 1
-      : op === 1
-      ? fib(x)
-      : (x as number[]).map((v) => v + 1);
+    const value = op === 0 ? x + 1 : op === 1 ? fib(x) : (x as number[]).map((v) => v + 1);
     const payload = Buffer.from(JSON.stringify([id, value]));
     const header = Buffer.alloc(4);
     header.writeUInt32LE(payload.length);

@@ -22,18 +22,12 @@ function format(value: number): string {
 
 function verdict(row: Row): string {
   if (row.absolute !== undefined) {
-    return row.ours >= row.absolute
-      ? `PASS (≥ ${row.absolute})`
-      : `MISS (< ${row.absolute})`;
+    return row.ours >= row.absolute ? `PASS (≥ ${row.absolute})` : `MISS (< ${row.absolute})`;
   }
   if (row.target === undefined) return "";
   const ratio = row.ours / row.raw;
-  const ok = row.better === "higher"
-    ? ratio >= row.target
-    : ratio <= row.target;
-  return `${ok ? "PASS" : "MISS"} (${
-    row.better === "higher" ? "≥" : "≤"
-  } ${row.target}×)`;
+  const ok = row.better === "higher" ? ratio >= row.target : ratio <= row.target;
+  return `${ok ? "PASS" : "MISS"} (${row.better === "higher" ? "≥" : "≤"} ${row.target}×)`;
 }
 
 /** Prints the table, with CPython's numbers beside ours where measured. */
@@ -71,9 +65,7 @@ export function printReport(
       vsPython,
     ]);
   }
-  const widths = lines[0]!.map((_, i) =>
-    Math.max(...lines.map((l) => l[i]!.length))
-  );
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
   console.log(
     `\n${setup.runtime}, ${setup.rounds} round(s), medians${
       setup.quick ? " (smoke run: numbers mean nothing)" : ""

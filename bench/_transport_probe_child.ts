@@ -26,9 +26,7 @@ if (mode === "frames" || mode === "messages") {
   const channel = openParentChannel((chunk) => {
     for (const payload of decoder.push(chunk)) {
       channel.write(
-        mode === "frames"
-          ? encodeFrame(payload)
-          : encodeMessage(decodeMessage(payload)),
+        mode === "frames" ? encodeFrame(payload) : encodeMessage(decodeMessage(payload)),
       );
     }
   }, () => process.exit(0));

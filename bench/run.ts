@@ -25,24 +25,20 @@ import { printReport, type Row } from "./_report.ts";
 
 const argv = runtime === "deno" ? Deno.args : process.argv.slice(2);
 const quick = argv.includes("--quick");
-const only = argv.includes("--only")
-  ? argv[argv.indexOf("--only") + 1]
-  : undefined;
+const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : undefined;
 const rounds = argv.includes("--rounds")
   ? Number(argv[argv.indexOf("--rounds") + 1])
   : quick
   ? 1
   : 5;
-const sizes = quick
-  ? { tiny: 2000, latency: 100, map: 20_000, chunk: 1000, cpu: 2, depth: 20 }
-  : {
-    tiny: 20_000,
-    latency: 1000,
-    map: 200_000,
-    chunk: 1000,
-    cpu: 8,
-    depth: 30,
-  };
+const sizes = quick ? { tiny: 2000, latency: 100, map: 20_000, chunk: 1000, cpu: 2, depth: 20 } : {
+  tiny: 20_000,
+  latency: 1000,
+  map: 200_000,
+  chunk: 1000,
+  cpu: 8,
+  depth: 30,
+};
 const WORKERS = 2;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -115,17 +111,15 @@ async function runKind(kind: Kind): Promise<Row[]> {
   };
   // Warm up: start the workers, compile the tasks.
   for (const c of [contenders.raw, contenders.ours]) await c.tiny(200);
-  const rate =
-    (n: number, run: (c: Contender) => Promise<void>) => async (c: Contender) =>
-      n / ((await time(() => run(c))) / 1000);
+  const rate = (n: number, run: (c: Contender) => Promise<void>) => async (c: Contender) =>
+    n / ((await time(() => run(c))) / 1000);
   const tiny = await alternate(
     contenders,
     rate(sizes.tiny, (c) => c.tiny(sizes.tiny)),
   );
   const latency = await alternate(
     contenders,
-    async (c) =>
-      (await time(() => c.latency(sizes.latency))) * 1000 / sizes.latency,
+    async (c) => (await time(() => c.latency(sizes.latency))) * 1000 / sizes.latency,
   );
   const map = await alternate(
     contenders,
@@ -206,9 +200,7 @@ function python(): Record<Kind, Record<string, number>> | undefined {
   });
   if (result.error || result.status !== 0) {
     console.log(
-      `CPython: skipped (${
-        result.error?.message ?? result.stderr.trim().split("\n").at(-1)
-      })`,
+      `CPython: skipped (${result.error?.message ?? result.stderr.trim().split("\n").at(-1)})`,
     );
     return undefined;
   }

@@ -164,9 +164,7 @@ async function measure(
   const big = messages
     ? encodeMessage([2, 0, 1, 0, new Float64Array(131_072)])
     : encodeFrame(new Uint8Array(1 << 20));
-  const receive = messages
-    ? (p: Uint8Array) => void decodeMessage(p)
-    : () => {};
+  const receive = messages ? (p: Uint8Array) => void decodeMessage(p) : () => {};
   // Sends `count` frames (all at once, or each after the previous reply)
   // and returns the replies per second.
   const run = async (frame: Uint8Array, count: number, pipelined: boolean) => {
@@ -199,9 +197,7 @@ async function measure(
   const mib = 2 * (await rates(big, quick ? 5 : 50, true));
   await link.close();
   console.log(
-    `${runtime} ${name.padEnd(26)} start ${
-      median(starts).toFixed(1).padStart(6)
-    } ms` +
+    `${runtime} ${name.padEnd(26)} start ${median(starts).toFixed(1).padStart(6)} ms` +
       ` | ping-pong ${Math.round(pingPong).toString().padStart(6)}/s` +
       ` | pipelined ${Math.round(pipelined).toString().padStart(8)}/s` +
       ` | 1 MiB echo ${Math.round(mib).toString().padStart(4)} MiB/s`,

@@ -38,8 +38,7 @@ export function executorConformance(
   name: string,
   create: (options: { maxWorkers: number }) => Executor,
 ): void {
-  const it = (what: string, body: () => Promise<void>) =>
-    test(`${name} ${what}`, body);
+  const it = (what: string, body: () => Promise<void>) => test(`${name} ${what}`, body);
 
   it("submit() runs an inline function with its arguments", async () => {
     await using executor = create({ maxWorkers: 2 });
@@ -197,9 +196,7 @@ export function executorConformance(
     await using gate = await openGate();
     const executor = create({ maxWorkers: 1 });
     const busy = executor.submit(gated, gate.url, "busy");
-    const queued = [1, 2, 3].map((x) =>
-      executor.submit((n: number) => n * 10, x)
-    );
+    const queued = [1, 2, 3].map((x) => executor.submit((n: number) => n * 10, x));
     await gate.arrived(1);
     const shutdown = executor.shutdown();
     assert.throws(() => executor.submit(() => 1), /shut down/);

@@ -41,9 +41,7 @@ export async function openGate(): Promise<Gate> {
   return {
     url: `http://127.0.0.1:${port}/`,
     arrived: (n) =>
-      count >= n
-        ? Promise.resolve()
-        : new Promise((resolve) => waiters.push({ n, resolve })),
+      count >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
     open,
     async [Symbol.asyncDispose]() {
       open();

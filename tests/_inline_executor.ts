@@ -3,12 +3,7 @@
 // gives such a subclass a working `map` and `await using`, and it runs the
 // conformance suite without threads or processes.
 
-import {
-  Executor,
-  Future,
-  type ShutdownOptions,
-  type Task,
-} from "../future.ts";
+import { Executor, Future, type ShutdownOptions, type Task } from "../future.ts";
 import { checkShutdownOptions } from "../_options.ts";
 import { isModuleTask } from "../_tasks.ts";
 

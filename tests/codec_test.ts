@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  decodeMessage,
-  encodeMessage,
-  TAG_CLONE,
-  TAG_JSON,
-} from "../_codec.ts";
+import { decodeMessage, encodeMessage, TAG_CLONE, TAG_JSON } from "../_codec.ts";
 import { FrameDecoder, HEADER_BYTES } from "../_frames.ts";
 
 // Encodes, checks the frame, decodes; returns the decoded message and the

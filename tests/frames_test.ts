@@ -82,9 +82,7 @@ test("one frame over many chunks is copied once, when complete", () => {
 });
 
 test("any chunking of a stream gives the same payloads", () => {
-  const payloads = [0, 1, 3, 4, 5, 100, 4096, 70_000, 2].map((n, i) =>
-    payload(n, i)
-  );
+  const payloads = [0, 1, 3, 4, 5, 100, 4096, 70_000, 2].map((n, i) => payload(n, i));
   const stream = concat(payloads.map(encodeFrame));
   for (
     const sizes of [[1], [2], [3], [4], [5], [7, 1, 13], [65536], [

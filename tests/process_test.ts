@@ -12,8 +12,7 @@ import { BrokenProcessPool, ProcessPoolExecutor } from "../process.ts";
 import { openGate } from "./_gate.ts";
 import { isRunning, runScript, scriptArgv, waitFor } from "./_run_script.ts";
 
-const fixture = (name: string) =>
-  new URL(`./fixtures/${name}`, import.meta.url);
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 const denoOnly = {
   skip: runtime !== "deno" && "Deno permissions do not exist in Bun",
 };
@@ -31,8 +30,7 @@ test("ProcessPoolExecutor() validates its options", () => {
     );
   }
   assert.throws(
-    () =>
-      new ProcessPoolExecutor({ maxTasksPerChild: "1" as unknown as number }),
+    () => new ProcessPoolExecutor({ maxTasksPerChild: "1" as unknown as number }),
     TypeError,
   );
   assert.throws(

@@ -11,15 +11,10 @@ import {
 } from "../_deno_permissions.ts";
 import { runtime } from "../_runtime.ts";
 import { checkCanSpawn, type ExitStatus, spawnChild } from "../_spawn.ts";
-import {
-  ECHO_ENTRY,
-  type EchoChild,
-  startEcho,
-} from "./fixtures/_echo_client.ts";
+import { ECHO_ENTRY, type EchoChild, startEcho } from "./fixtures/_echo_client.ts";
 import { isRunning, runScript, waitFor } from "./_run_script.ts";
 
-const fixture = (name: string) =>
-  new URL(`./fixtures/${name}`, import.meta.url);
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 const denoOnly = { skip: runtime !== "deno" && "Deno permissions" };
 
 // Ends a test's child whatever happened, and checks it reported one exit.
@@ -220,9 +215,7 @@ test("a ref'd child keeps its parent alive", async () => {
 test("Deno permission flags copy whole grants and add the modules", () => {
   const held = new Set(["net", "env", "read:/data", "run:/bin/deno"]);
   const query: QueryPermission = (name, entry) =>
-    held.has(entry === undefined ? name : `${name}:${entry}`)
-      ? "granted"
-      : "prompt";
+    held.has(entry === undefined ? name : `${name}:${entry}`) ? "granted" : "prompt";
   assert.deepEqual(
     denoPermissionFlags(undefined, ["/m/a.ts", "/m/b,c.ts"], query),
     [

@@ -13,8 +13,7 @@ const tasks = fromModule<Tasks>(
   new URL("./fixtures/tasks.ts", import.meta.url),
 );
 
-const selfName = () =>
-  (globalThis as unknown as { self: { name: string } }).self.name;
+const selfName = () => (globalThis as unknown as { self: { name: string } }).self.name;
 
 test("ThreadPoolExecutor() rejects a maxWorkers that is not a positive integer", () => {
   for (const bad of [0, -1, 1.5, NaN, Infinity]) {

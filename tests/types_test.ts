@@ -4,17 +4,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  type Executor,
-  fromModule,
-  type Future,
-  type ModuleTask,
-} from "../future.ts";
+import { type Executor, fromModule, type Future, type ModuleTask } from "../future.ts";
 import { ThreadPoolExecutor } from "../thread.ts";
 import { ProcessPoolExecutor } from "../process.ts";
 
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends
-  (<T>() => T extends B ? 1 : 2) ? true
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
   : false;
 function expectType<A, B>(_proof: Equal<A, B>): void {}
 
