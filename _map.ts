@@ -35,11 +35,12 @@ export interface MapOptions {
   buffersize?: number;
 }
 
-/** Runs a chunk of calls as one task; set by executors that can. */
-export type ChunkSubmitter = (
-  fn: unknown,
-  argsList: unknown[][],
-) => Future<unknown[]>;
+/**
+ * Runs a chunk of calls as one task; set by executors that can. The calls'
+ * arguments lie flat, `argc` per call: one array per chunk rather than one
+ * per call is what lets a chunk of tiny calls cross as fast as raw data.
+ */
+export type ChunkSubmitter = (fn: unknown, argc: number, flatArgs: unknown[]) => Future<unknown[]>;
 
 /** A chunk in which one call failed: the results before it, then the error. */
 export class ChunkFailure {
@@ -86,11 +87,14 @@ export function runMap(
   }
   const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
   const sources = iterables.map(toSource);
-  const run = new MapRun(sources, deadline, buffersize, (argsList) => {
-    if (chunks && chunksize > 1) {
-      return [{ future: chunks(fn, argsList), chunk: true }];
+  const argc = sources.length;
+  const run = new MapRun(sources, deadline, buffersize, (flat, calls) => {
+    if (chunks && chunksize > 1) return [{ future: chunks(fn, argc, flat), chunk: true }];
+    const entries: Entry[] = [];
+    for (let k = 0; k < calls; k++) {
+      entries.push({ future: submit(fn, flat.slice(k * argc, (k + 1) * argc)), chunk: false });
     }
-    return argsList.map((a) => ({ future: submit(fn, a), chunk: false }));
+    return entries;
   }, chunksize);
   run.start();
   return run.results();
@@ -108,7 +112,7 @@ class MapRun {
     readonly sources: Source[],
     readonly deadline: number,
     readonly buffersize: number | undefined,
-    readonly submitChunk: (argsList: unknown[][]) => Entry[],
+    readonly submitChunk: (flatArgs: unknown[], calls: number) => Entry[],
     readonly chunksize: number,
   ) {
     this.#async = sources.some((s) => !s.sync);
@@ -227,16 +231,16 @@ class MapRun {
 
   #fill(limit: number): void {
     while (this.#entries.length < limit && !this.#exhausted) {
-      const argsList: unknown[][] = [];
-      while (argsList.length < this.chunksize) {
-        const args = zipSync(this.sources);
-        if (!args) {
+      const flat: unknown[] = [];
+      let calls = 0;
+      while (calls < this.chunksize) {
+        if (!zipSync(this.sources, flat)) {
           this.#exhausted = true;
           break;
         }
-        argsList.push(args);
+        calls++;
       }
-      if (argsList.length) this.#push(this.submitChunk(argsList));
+      if (calls) this.#push(this.submitChunk(flat, calls));
     }
   }
 
@@ -248,17 +252,19 @@ class MapRun {
           this.#space = undefined;
           continue;
         }
-        const argsList: unknown[][] = [];
-        while (argsList.length < this.chunksize) {
+        const flat: unknown[] = [];
+        let calls = 0;
+        while (calls < this.chunksize) {
           const args = await zipAsync(this.sources);
           if (!args) {
             this.#exhausted = true;
             break;
           }
-          argsList.push(args);
+          flat.push(...args);
+          calls++;
         }
         if (this.#closed) return;
-        if (argsList.length) this.#push(this.submitChunk(argsList));
+        if (calls) this.#push(this.submitChunk(flat, calls));
       }
     } catch (error) {
       this.#push([{ error }]);
@@ -319,15 +325,19 @@ function toSource(value: unknown): Source {
   );
 }
 
-function zipSync(sources: Source[]): unknown[] | undefined {
-  if (sources.length === 0) return undefined;
-  const args: unknown[] = [];
+/** Appends the next zipped arguments to `flat`; false when an input ends. */
+function zipSync(sources: Source[], flat: unknown[]): boolean {
+  if (sources.length === 0) return false;
+  const start = flat.length;
   for (const source of sources) {
     const step = (source.it as Iterator<unknown>).next();
-    if (step.done) return undefined;
-    args.push(step.value);
+    if (step.done) {
+      flat.length = start;
+      return false;
+    }
+    flat.push(step.value);
   }
-  return args;
+  return true;
 }
 
 async function zipAsync(sources: Source[]): Promise<unknown[] | undefined> {

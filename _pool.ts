@@ -75,9 +75,7 @@ export class Pool {
     this.#checkOpen();
     const fnId = this.#fnIdOf(task);
     const future = new Future<unknown>();
-    // A chunk travels as one argument: the list of argument lists.
-    const jobArgs = kind === TaskKind.Chunk ? [args] : args;
-    this.#queue.push({ id: this.#nextId++, future, fnId, kind, args: jobArgs });
+    this.#queue.push({ id: this.#nextId++, future, fnId, kind, args });
     this.#adjustWorkers();
     if (!this.#scheduled) {
       // Dispatch after the caller's synchronous burst: one message per worker.
@@ -91,8 +89,8 @@ export class Pool {
   }
 
   /** Queues a chunk of calls of `task` as one task (for `map`'s chunksize). */
-  submitChunk(task: unknown, argsList: unknown[][]): Future<unknown[]> {
-    return this.submit(task, argsList, TaskKind.Chunk) as Future<unknown[]>;
+  submitChunk(task: unknown, argc: number, flatArgs: unknown[]): Future<unknown[]> {
+    return this.submit(task, [argc, flatArgs], TaskKind.Chunk) as Future<unknown[]>;
   }
 
   /** `Executor.shutdown` with its options checked: rejects, never throws. */

@@ -31,7 +31,8 @@ export const RESULT_STRIDE = 3;
 export const TaskKind = {
   /** `fn(...args)`; the result is the value. */
   Call: 0,
-  /** `args` is a list of argument lists; the result is the list of values. */
+  /** The arguments are `argc, flatArgs`: calls of `argc` arguments each, laid out flat; the
+   * result is the list of values. */
   Chunk: 1,
 } as const;
 
@@ -84,8 +85,8 @@ export type InitMessage = [
 
 /**
  * A batch of tasks, in order, from index RUN_TASKS on, each as
- * `id, fnId, kind, argc, ...args` (a chunk has one argument: the list of
- * argument lists).
+ * `id, fnId, kind, argc, ...args` (a chunk has two: the arguments per call
+ * and all the calls' arguments, flat).
  */
 export type RunMessage = [
   type: typeof Msg.Run,

@@ -195,7 +195,8 @@ export class WorkerCore {
       result = kind === TaskKind.Chunk
         ? runChunk(
           fn,
-          tasks[at + 4] as unknown[][],
+          tasks[at + 4] as number,
+          tasks[at + 5] as unknown[],
           (e) => this.#thrown(e, inline),
         )
         : call(fn, tasks, at + 4, argc);
@@ -292,22 +293,22 @@ class ChunkError {
   constructor(readonly values: unknown[], readonly thrown: Thrown) {}
 }
 
+// A chunk's calls have `argc` arguments each, laid out flat in `args`.
 function runChunk(
   fn: Fn,
-  argsList: unknown[][],
+  argc: number,
+  args: unknown[],
   thrown: (error: unknown) => Thrown,
 ): unknown[] | Promise<unknown[]> {
   const values: unknown[] = [];
-  for (let i = 0; i < argsList.length; i++) {
+  for (let at = 0; at < args.length; at += argc) {
     let value: unknown;
     try {
-      value = fn(...argsList[i]!);
+      value = call(fn, args, at, argc);
     } catch (error) {
       throw new ChunkError(values, thrown(error));
     }
-    if (isThenable(value)) {
-      return finishChunkAsync(fn, argsList, i, value, values, thrown);
-    }
+    if (isThenable(value)) return finishChunkAsync(fn, argc, args, at, value, values, thrown);
     values.push(value);
   }
   return values;
@@ -315,15 +316,16 @@ function runChunk(
 
 async function finishChunkAsync(
   fn: Fn,
-  argsList: unknown[][],
-  at: number,
+  argc: number,
+  args: unknown[],
+  from: number,
   pending: PromiseLike<unknown>,
   values: unknown[],
   thrown: (error: unknown) => Thrown,
 ): Promise<unknown[]> {
-  for (let i = at; i < argsList.length; i++) {
+  for (let at = from; at < args.length; at += argc) {
     try {
-      values.push(await (i === at ? pending : fn(...argsList[i]!)));
+      values.push(await (at === from ? pending : call(fn, args, at, argc)));
     } catch (error) {
       throw new ChunkError(values, thrown(error));
     }

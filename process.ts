@@ -145,10 +145,7 @@ export class ProcessPoolExecutor extends Executor {
       broken: (message, init) => new BrokenProcessPool(message, init),
       start: (name, events, modules) => startProcess(name, events, modules, denoPermissions),
     });
-    setChunkSubmitter(
-      this,
-      (fn, argsList) => this.#pool.submitChunk(fn, argsList),
-    );
+    setChunkSubmitter(this, (fn, argc, flat) => this.#pool.submitChunk(fn, argc, flat));
   }
 
   /**

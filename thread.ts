@@ -132,10 +132,7 @@ export class ThreadPoolExecutor extends Executor {
       broken: (message, init) => new BrokenThreadPool(message, init),
       start: startThread,
     });
-    setChunkSubmitter(
-      this,
-      (fn, argsList) => this.#pool.submitChunk(fn, argsList),
-    );
+    setChunkSubmitter(this, (fn, argc, flat) => this.#pool.submitChunk(fn, argc, flat));
   }
 
   /**
