@@ -143,7 +143,8 @@ class MapRun {
     let at = 0;
     let failure: { error: unknown } | undefined; // thrown once the values are out
     let finished = false;
-    let tail: Promise<unknown> | undefined; // serializes next() calls that must wait
+    let chain: Promise<unknown> = Promise.resolve();
+    let waiting = 0;
     // Drops each value as it is handed out: the iterator keeps no reference.
     const take = () => {
       const value = values[at];
@@ -186,18 +187,22 @@ class MapRun {
     };
     const iterator: AsyncIterableIterator<unknown> = {
       next() {
-        if (!tail && at < values.length) {
-          return Promise.resolve({ value: values[at++], done: false });
+        if (waiting === 0 && at < values.length) {
+          return Promise.resolve({ value: take(), done: false });
         }
-        const result = (tail ?? Promise.resolve()).then(step).catch((error) => {
+        // Calls that must wait run one after another. `waiting` drops in the
+        // same reaction that settles the caller's promise, so the caller's
+        // next call already takes the fast path.
+        waiting++;
+        const result = chain.then(step).then((step) => {
+          waiting--;
+          return step;
+        }, (error) => {
+          waiting--;
           finish();
           throw error;
         });
-        const settled = result.then(() => {}, () => {});
-        tail = settled;
-        void settled.then(() => {
-          if (tail === settled) tail = undefined;
-        });
+        chain = result.catch(() => {});
         return result;
       },
       return() {
