@@ -3,8 +3,6 @@
 // `self` in a web Worker (Bun) or `parentPort` in a node:worker_threads worker
 // (Deno); see _thread_transport.ts for why each runtime uses which.
 
-import { parentPort } from "node:worker_threads";
-import process from "node:process";
 import type { FromWorker, ToWorker } from "./_protocol.ts";
 import { WorkerCore } from "./_worker_core.ts";
 
@@ -13,11 +11,21 @@ interface WebScope {
   onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
 }
 
-const scope = globalThis as unknown as { self?: WebScope };
+// `process` is a global in the workers of both runtimes; importing
+// node:process or node:worker_threads where it is not needed costs about
+// 1 MiB per Bun worker.
+const scope = globalThis as unknown as {
+  self?: WebScope;
+  process: {
+    exit(code: number): never;
+    on(event: string, listener: (error: unknown) => void): void;
+  };
+};
+const process = scope.process;
 let post: (message: FromWorker) => void;
 let listen: (receive: (message: ToWorker) => void) => void;
-if (scope.self === undefined && parentPort) {
-  const port = parentPort;
+if (scope.self === undefined) {
+  const port = (await import("node:worker_threads")).parentPort!;
   post = (message) => port.postMessage(message);
   listen = (receive) => port.on("message", receive);
   // Tasks written for web workers expect `self` (e.g. `self.name`).

@@ -18,12 +18,9 @@ function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }
 
-// One task per worker that holds it briefly, so every worker starts.
-const hold = (ms: number) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end);
-  return process.pid;
-};
+// The same trivial work as the raw workers do. Submitted at once, one call
+// per worker starts every worker and sends each exactly one call.
+const work = (x: number) => x + 1 + 0 * process.pid;
 
 const before = process.memoryUsage().rss;
 let pids: number[] = [];
@@ -37,11 +34,15 @@ if (who === "raw") {
   const executor = kind === "threads"
     ? new ThreadPoolExecutor({ maxWorkers: count })
     : new ProcessPoolExecutor({ maxWorkers: count });
-  pids = await Promise.all(
-    Array.from({ length: count }, () => executor.submit(hold, 100).result()),
-  );
+  await Promise.all(Array.from({ length: count }, (_, i) => executor.submit(work, i).result()));
+  if (kind === "processes") pids = childrenOf(process.pid);
   report();
   await executor.shutdown();
+}
+
+function childrenOf(parent: number): number[] {
+  const children = readFileSync(`/proc/${parent}/task/${parent}/children`, "utf8");
+  return children.trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 function report(): void {
