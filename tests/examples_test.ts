@@ -1,0 +1,74 @@
+// Every example and the demo run here, so none of them can rot.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { runtime } from "../_runtime.ts";
+import { runScript } from "./_run_script.ts";
+
+const example = (name: string) => new URL(`../examples/${name}`, import.meta.url);
+
+test("demo.ts --quick counts the same primes three ways and prints the table", async () => {
+  const { code, stdout, stderr } = await runScript(new URL("../demo.ts", import.meta.url), {
+    args: ["--quick"],
+    limitMs: 60_000,
+  });
+  assert.equal(code, 0, stderr);
+  for (const row of ["sequential", "threads", "processes"]) {
+    assert.match(stdout, new RegExp(`^${row} +\\d+ ms +[\\d.]+× +21221$`, "m"));
+  }
+});
+
+test("examples/fail_fast.ts stops at the first failure and cancels the queued jobs", async () => {
+  const { failFast } = await import("../examples/fail_fast.ts");
+  const { failed, cancelled } = await failFast();
+  assert.equal(failed, "job 3 found bad input");
+  assert.ok(cancelled >= 5, `cancelled ${cancelled}`);
+});
+
+test("examples/bun_http_server.ts answers while a heavy request runs", {
+  skip: runtime !== "bun" && "the example uses Bun.serve",
+}, async () => {
+  const { start } = await import("../examples/bun_http_server.ts");
+  const server = start(0);
+  try {
+    let heavyDone = false;
+    const heavy = fetch(new URL("/primes?below=3000000", server.url)).then(async (r) => {
+      heavyDone = true;
+      return await r.json();
+    });
+    assert.equal(await (await fetch(new URL("/health", server.url))).text(), "ok");
+    assert.equal(heavyDone, false, "the event loop was blocked by the heavy request");
+    assert.deepEqual(await heavy, { below: 3000000, count: 216816 });
+    assert.equal((await fetch(new URL("/primes?below=-1", server.url))).status, 400);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("examples/deno_process_files.ts hashes files in children replaced after 4 tasks", {
+  skip: runtime !== "deno" && "the example uses Deno's file APIs",
+}, async () => {
+  const { generateFiles, hashFolder } = await import("../examples/deno_process_files.ts");
+  const dir = await generateFiles(10);
+  const log = console.log;
+  console.log = () => {};
+  try {
+    const { files, children } = await hashFolder(dir);
+    assert.equal(files, 10);
+    assert.ok(children >= 3, `only ${children} children for 10 files at 4 per child`);
+  } finally {
+    console.log = log;
+    await (globalThis as unknown as { Deno: { remove(p: string, o: object): Promise<void> } })
+      .Deno.remove(dir, { recursive: true });
+  }
+});
+
+test("examples/deno_process_files.ts runs as a script with narrow permissions", {
+  skip: runtime !== "deno" && "the example uses Deno's file APIs",
+}, async () => {
+  const { code, stdout, stderr } = await runScript(example("deno_process_files.ts"), {
+    denoFlags: ["--allow-read", "--allow-write", "--allow-run", "--allow-env"],
+  });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /Hashed 12 files in \d+ child processes/);
+});
