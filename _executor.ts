@@ -6,7 +6,19 @@ import type { Future } from "./_future.ts";
 import { type ChunkSubmitter, type MapOptions, runMap } from "./_map.ts";
 import type { Task } from "./_tasks.ts";
 
-/** Options of an executor's `shutdown`. */
+/**
+ * Options of an executor's `shutdown`.
+ *
+ * @example
+ * ```ts
+ * import type { ShutdownOptions } from "@concurrent/futures/future";
+ * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+ *
+ * const executor = new ThreadPoolExecutor();
+ * const options: ShutdownOptions = { wait: true, cancelFutures: true };
+ * await executor.shutdown(options);
+ * ```
+ */
 export interface ShutdownOptions {
   /**
    * Whether the returned promise waits until every future is done and every
@@ -28,6 +40,13 @@ export interface ShutdownOptions {
 /**
  * The inputs of `map`: one iterable (or async iterable) per parameter of the
  * task, zipped together.
+ *
+ * @example
+ * ```ts
+ * import type { MapInputs } from "@concurrent/futures/future";
+ *
+ * const inputs: MapInputs<[number, string]> = [[1, 2], ["a", "b"]];
+ * ```
  *
  * @typeParam A The task's parameter types.
  */

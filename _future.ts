@@ -4,10 +4,32 @@
 import { CancelledError, InvalidStateError, TimeoutError } from "./_errors.ts";
 import { checkFunction, checkOptions, checkTimeout, startTimer } from "./_validate.ts";
 
-/** The states of a {@linkcode Future}, as in Python. */
+/**
+ * The states of a {@linkcode Future}, as in Python.
+ *
+ * @example
+ * ```ts
+ * import { Future, type FutureState } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * const state: FutureState = new Future().state;
+ * assert.equal(state, "pending");
+ * ```
+ */
 export type FutureState = "pending" | "running" | "cancelled" | "finished";
 
-/** Options of {@linkcode Future.result} and {@linkcode Future.exception}. */
+/**
+ * Options of {@linkcode Future.result} and {@linkcode Future.exception}.
+ *
+ * @example
+ * ```ts
+ * import { Future, type ResultOptions, TimeoutError } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ResultOptions = { timeout: 0 };
+ * await assert.rejects(new Future().result(options), TimeoutError);
+ * ```
+ */
 export interface ResultOptions {
   /**
    * How long to wait, in milliseconds, before rejecting with `TimeoutError`;

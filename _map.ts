@@ -10,7 +10,21 @@ import { Deque } from "./_deque.ts";
 import { isModuleTask } from "./_tasks.ts";
 import { checkPositiveInteger, checkTimeout, describe, startTimer } from "./_validate.ts";
 
-/** Options of an executor's `map`. */
+/**
+ * Options of an executor's `map`.
+ *
+ * @example
+ * ```ts
+ * import type { MapOptions } from "@concurrent/futures/future";
+ * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+ * import assert from "node:assert/strict";
+ *
+ * await using executor = new ThreadPoolExecutor();
+ * const options: MapOptions = { chunksize: 2, timeout: 10_000 };
+ * const doubled = await Array.fromAsync(executor.map((x: number) => 2 * x, [1, 2, 3], options));
+ * assert.deepEqual(doubled, [2, 4, 6]);
+ * ```
+ */
 export interface MapOptions {
   /**
    * Milliseconds from the `map` call after which waiting for the next result

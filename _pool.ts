@@ -211,17 +211,23 @@ export class Pool {
     let left = workers.length;
     for (const w of workers) {
       // A fair share each, so a burst spreads over every worker.
-      const share = Math.ceil(this.#queue.length / left--);
-      const count = Math.min(
-        share,
-        w.capacity(now, this.#config.maxTasksPerWorker),
-      );
-      const jobs: Job[] = [];
-      while (jobs.length < count && this.#queue.length > 0) {
-        const job = this.#queue.shift()!;
-        if (!job.future.cancelled()) jobs.push(job);
+      let share = Math.ceil(this.#queue.length / left--);
+      // Loop, because a task that cannot be sent fails at once and leaves
+      // its place in the worker's window to the next one.
+      while (share > 0 && this.#queue.length > 0) {
+        const count = Math.min(
+          share,
+          w.capacity(now, this.#config.maxTasksPerWorker),
+        );
+        if (count <= 0) break;
+        const jobs: Job[] = [];
+        while (jobs.length < count && this.#queue.length > 0) {
+          const job = this.#queue.shift()!;
+          if (!job.future.cancelled()) jobs.push(job);
+        }
+        share -= count;
+        if (jobs.length > 0) this.#send(w, jobs, now);
       }
-      if (jobs.length > 0) this.#send(w, jobs, now);
       if (w.assigned === this.#config.maxTasksPerWorker) w.state = "retiring";
     }
   }

@@ -12,6 +12,14 @@ import { describe } from "./_validate.ts";
  *
  * @typeParam A The function's parameter types.
  * @typeParam R The function's return type.
+ *
+ * @example
+ * ```ts
+ * import { fromModule, type ModuleTask } from "@concurrent/futures";
+ *
+ * const tasks = fromModule<{ fib(n: number): number }>("file:///srv/tasks.ts");
+ * const fib: ModuleTask<[n: number], number> = tasks.fib;
+ * ```
  */
 export interface ModuleTask<A extends unknown[], R> {
   /** The module's absolute URL. */
@@ -28,6 +36,13 @@ export interface ModuleTask<A extends unknown[], R> {
  *
  * @typeParam A The parameter types.
  * @typeParam R The return type.
+ *
+ * @example
+ * ```ts
+ * import type { Task } from "@concurrent/futures";
+ *
+ * const square: Task<[number], number> = (x: number) => x * x;
+ * ```
  */
 export type Task<A extends unknown[], R> =
   | ((...args: A) => R)
@@ -38,6 +53,15 @@ export type Task<A extends unknown[], R> =
  * {@linkcode fromModule} returns for `typeof import("./tasks.ts")`.
  *
  * @typeParam M The module's type.
+ *
+ * @example
+ * ```ts
+ * import { fromModule, type ModuleTasks } from "@concurrent/futures";
+ *
+ * type Tasks = { add(a: number, b: number): number; version: string };
+ * const tasks: ModuleTasks<Tasks> = fromModule<Tasks>("file:///srv/tasks.ts");
+ * console.log(tasks.add.name); // "add": only the functions are there
+ * ```
  */
 export type ModuleTasks<M> = {
   readonly [

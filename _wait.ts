@@ -6,23 +6,83 @@ import { TimeoutError } from "./_errors.ts";
 import { checkFuture, type Future, hasFailed, onDone } from "./_future.ts";
 import { checkOptions, checkTimeout, describe, startTimer } from "./_validate.ts";
 
-/** `wait` returns when any future finishes or is cancelled. */
+/**
+ * `wait` returns when any future finishes or is cancelled.
+ *
+ * @example
+ * ```ts
+ * import { FIRST_COMPLETED, Future, wait } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * const failed = new Future<number>();
+ * failed.setException(new Error("failed"));
+ * const { notDone } = await wait([failed, new Future<number>()], { returnWhen: FIRST_COMPLETED, timeout: 0 });
+ * assert.equal(notDone.size, 1);
+ * ```
+ */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
 /**
  * `wait` returns when any future finishes by raising an exception; if none
  * does, when all are done. A cancelled future does not count as an exception.
+ *
+ * @example
+ * ```ts
+ * import { FIRST_EXCEPTION, Future, wait } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * const failed = new Future<number>();
+ * failed.setException(new Error("failed"));
+ * const { notDone } = await wait([failed, new Future<number>()], { returnWhen: FIRST_EXCEPTION, timeout: 0 });
+ * assert.equal(notDone.size, 1);
+ * ```
  */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
-/** `wait` returns when every future is done (the default). */
+/**
+ * `wait` returns when every future is done (the default).
+ *
+ * @example
+ * ```ts
+ * import { ALL_COMPLETED, Future, wait } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * const failed = new Future<number>();
+ * failed.setException(new Error("failed"));
+ * const { notDone } = await wait([failed, new Future<number>()], { returnWhen: ALL_COMPLETED, timeout: 0 });
+ * assert.equal(notDone.size, 1);
+ * ```
+ */
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
-/** When {@linkcode wait} returns. */
+/**
+ * When {@linkcode wait} returns.
+ *
+ * @example
+ * ```ts
+ * import { FIRST_COMPLETED, type ReturnWhen } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * const returnWhen: ReturnWhen = FIRST_COMPLETED;
+ * assert.equal(returnWhen, "FIRST_COMPLETED");
+ * ```
+ */
 export type ReturnWhen =
   | typeof FIRST_COMPLETED
   | typeof FIRST_EXCEPTION
   | typeof ALL_COMPLETED;
 
-/** Options of {@linkcode wait}. */
+/**
+ * Options of {@linkcode wait}.
+ *
+ * @example
+ * ```ts
+ * import { Future, wait, type WaitOptions } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * const options: WaitOptions = { timeout: 1 };
+ * const { notDone } = await wait([new Future()], options);
+ * assert.equal(notDone.size, 1);
+ * ```
+ */
 export interface WaitOptions {
   /**
    * How long to wait, in milliseconds. When it passes, `wait` returns the
@@ -40,7 +100,22 @@ export interface WaitOptions {
   returnWhen?: ReturnWhen;
 }
 
-/** What {@linkcode wait} returns: the futures split by whether they are done. */
+/**
+ * What {@linkcode wait} returns: the futures split by whether they are done.
+ *
+ * @typeParam T The futures' result type.
+ *
+ * @example
+ * ```ts
+ * import { type DoneAndNotDone, Future, wait } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * const future = new Future<number>();
+ * future.setResult(1);
+ * const split: DoneAndNotDone<number> = await wait([future]);
+ * assert.ok(split.done.has(future));
+ * ```
+ */
 export interface DoneAndNotDone<T> {
   /** The futures that are finished or cancelled. */
   done: Set<Future<T>>;
@@ -48,7 +123,19 @@ export interface DoneAndNotDone<T> {
   notDone: Set<Future<T>>;
 }
 
-/** Options of {@linkcode asCompleted}. */
+/**
+ * Options of {@linkcode asCompleted}.
+ *
+ * @example
+ * ```ts
+ * import { asCompleted, type AsCompletedOptions, Future, TimeoutError } from "@concurrent/futures/future";
+ * import assert from "node:assert/strict";
+ *
+ * const options: AsCompletedOptions = { timeout: 0 };
+ * const iterator = asCompleted([new Future()], options);
+ * await assert.rejects(iterator.next(), TimeoutError);
+ * ```
+ */
 export interface AsCompletedOptions {
   /**
    * How long, in milliseconds from the call, to wait for all the futures;

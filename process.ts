@@ -37,7 +37,22 @@ export type { DenoPermissions } from "./_deno_permissions.ts";
 export { BrokenProcessPool } from "./_errors.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_tasks.ts";
 
-/** Options of {@linkcode ProcessPoolExecutor}. */
+/**
+ * Options of {@linkcode ProcessPoolExecutor}.
+ *
+ * @example
+ * ```ts
+ * import { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from "@concurrent/futures/process";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ProcessPoolExecutorOptions = { maxWorkers: 1, maxTasksPerChild: 2 };
+ * await using executor = new ProcessPoolExecutor(options);
+ * const pids = [];
+ * for (let i = 0; i < 3; i++) pids.push(await executor.submit(() => process.pid).result());
+ * assert.equal(pids[0], pids[1]);
+ * assert.notEqual(pids[1], pids[2]);
+ * ```
+ */
 export interface ProcessPoolExecutorOptions {
   /**
    * The most child processes to run at once. Children start lazily, one per

@@ -37,7 +37,25 @@ import { startThread } from "./_thread_transport.ts";
 export { BrokenThreadPool } from "./_errors.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_tasks.ts";
 
-/** Options of {@linkcode ThreadPoolExecutor}. */
+/**
+ * Options of {@linkcode ThreadPoolExecutor}.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from "@concurrent/futures/thread";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ThreadPoolExecutorOptions = {
+ *   maxWorkers: 2,
+ *   threadNamePrefix: "Hasher",
+ *   initializer: (salt: string) => void ((globalThis as { salt?: string }).salt = salt),
+ *   initargs: ["pepper"],
+ * };
+ * await using executor = new ThreadPoolExecutor(options);
+ * const salt = () => (globalThis as { salt?: string }).salt;
+ * assert.equal(await executor.submit(salt).result(), "pepper");
+ * ```
+ */
 export interface ThreadPoolExecutorOptions {
   /**
    * The most worker threads to run at once. Workers start lazily, one per

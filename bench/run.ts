@@ -129,9 +129,9 @@ async function runKind(kind: Kind): Promise<Row[]> {
   // warm-up: warm every side first, the main thread's sequential run too.
   for (const c of [contenders.raw, contenders.ours]) await c.cpu(sizes.cpu, sizes.depth);
   sequentialCpu(sizes.cpu, sizes.depth);
-  const sequential = median(
-    await Promise.all([0, 1, 2].map(() => time(() => sequentialCpu(sizes.cpu, sizes.depth)))),
-  );
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) runs.push(await time(() => sequentialCpu(sizes.cpu, sizes.depth)));
+  const sequential = median(runs);
   const cpu = await alternate(
     contenders,
     async (c) => sequential / await time(() => c.cpu(sizes.cpu, sizes.depth)),

@@ -54,6 +54,19 @@ test("ProcessPoolExecutor runs tasks in child processes of the same runtime", as
   assert.equal(isDeno, runtime === "deno");
 });
 
+test("ProcessPoolExecutor fails only the future whose argument or result cannot be serialized", async () => {
+  await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  // The first task cannot be sent: the next one must still go out.
+  const badArg = executor.submit((f: unknown) => typeof f, () => 1);
+  const good = executor.submit((x: number) => x, 1);
+  const badResult = executor.submit(() => () => 1);
+  const after = executor.submit((x: number) => x, 2);
+  assert.ok((await badArg.exception()) instanceof TypeError);
+  assert.equal(await good.result(), 1);
+  assert.ok((await badResult.exception()) instanceof TypeError);
+  assert.equal(await after.result(), 2);
+});
+
 test("ProcessPoolExecutor passes what a task prints to stdout and stderr without corrupting results", async () => {
   const { code, stdout, stderr } = await runScript(
     fixture("process_output_script.ts"),

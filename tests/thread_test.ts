@@ -324,6 +324,16 @@ test("ThreadPoolExecutor fails only the future whose argument or result cannot b
   assert.equal(await after.result(), 2);
 });
 
+test("ThreadPoolExecutor sends the next task when the first one cannot be sent", async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  // A new worker takes one task at a time; the one that cannot cross fails
+  // at once and must not leave the worker idle with work queued.
+  const bad = executor.submit((f: unknown) => typeof f, () => 1);
+  const next = executor.submit((x: number) => x, 3);
+  assert.ok((await bad.exception()) instanceof TypeError);
+  assert.equal(await next.result(), 3);
+});
+
 test("ThreadPoolExecutor fails a missing module or export clearly and stays usable", async () => {
   await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
   const missing = fromModule<{ f(): number }>(
