@@ -3,6 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runtime } from "../_runtime.ts";
+import { ThreadPoolExecutor } from "../thread.ts";
+import { openGate } from "./_gate.ts";
 import { runScript } from "./_run_script.ts";
 
 const example = (name: string) => new URL(`../examples/${name}`, import.meta.url);
@@ -20,9 +22,28 @@ test("demo.ts --quick counts the same primes three ways and prints the table", a
 
 test("examples/fail_fast.ts stops at the first failure and cancels the queued jobs", async () => {
   const { failFast } = await import("../examples/fail_fast.ts");
-  const { failed, cancelled } = await failFast();
-  assert.equal(failed, "job 3 found bad input");
-  assert.ok(cancelled >= 5, `cancelled ${cancelled}`);
+  await using gate = await openGate();
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+  // Job 0 fails; every other job waits at the gate, so each of the two
+  // workers can have started at most one of them when the rest is cancelled.
+  const job = async (n: number, url?: string) => {
+    if (n === 0) throw new Error("job 0 found bad input");
+    await (await fetch(url!)).text();
+    return n;
+  };
+  const { failed, cancelled } = await failFast(executor, job, gate.url);
+  gate.open(); // lets the started jobs finish, so the executor can shut down
+  assert.equal(failed, "job 0 found bad input");
+  assert.ok(cancelled >= 7, `cancelled ${cancelled}`);
+});
+
+test("examples/fail_fast.ts runs as a script", async () => {
+  const { code, stdout, stderr } = await runScript(example("fail_fast.ts"), { limitMs: 30_000 });
+  assert.equal(code, 0, stderr);
+  assert.match(
+    stdout,
+    /^Stopped at the first failure \("job 3 found bad input"\) and cancelled \d+ queued jobs$/m,
+  );
 });
 
 test("examples/bun_http_server.ts answers while a heavy request runs", {
