@@ -40,6 +40,8 @@ export interface ParentChannel {
    * turn, or at once when the process exits.
    */
   write(bytes: Uint8Array): void;
+  /** Sends what is queued now, without waiting for the end of the turn. */
+  flush(): void;
 }
 
 /**
@@ -77,7 +79,7 @@ export function openParentChannel(
     // A reset means the parent is gone, like end of input.
     input.on("error", end);
   }
-  return { write: (bytes) => writer.write(bytes) };
+  return { write: (bytes) => writer.write(bytes), flush: () => writer.flush() };
 }
 
 interface BunFiles {

@@ -17,8 +17,15 @@ const channel = openParentChannel((chunk) => {
     core.receive(decodeMessage(payload) as ToWorker);
   }
 }, () => process.exit(0));
+// The core batches results itself and posts when they should leave: write
+// at once, since a synchronous task run next would hold back a write left
+// for the end of the turn (measured: every second fib(30) started 0.8 ms
+// (Bun) to 2.4 ms (Deno) late).
 const core = new WorkerCore({
-  post: (message) => channel.write(encodeMessage(message)),
+  post(message) {
+    channel.write(encodeMessage(message));
+    channel.flush();
+  },
 });
 // Errors outside any task are reported so the pool breaks with their cause,
 // instead of the child dying with only an exit code to show.

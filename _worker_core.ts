@@ -36,11 +36,14 @@ interface Loaded {
   error?: unknown;
   loading?: Promise<void>;
   inline: boolean;
+  /** Milliseconds per call, smoothed; NaN until it has run. */
+  cost: number;
 }
 
 // Results wait at most this long in the worker before they are sent, so a
-// batch of tiny tasks costs one message while a long task never holds back
-// the results finished before it.
+// batch of tiny tasks costs one message. A task whose function is not known
+// to be quicker than this sends what finished before it first, so a long
+// task never holds those results back.
 const FLUSH_MS = 1;
 
 const CLOSURE_HINT =
@@ -113,12 +116,12 @@ export class WorkerCore {
   #load(spec: TaskSpec): Loaded {
     if (spec.kind === "source") {
       try {
-        return { fn: compile(spec.source), inline: true };
+        return { fn: compile(spec.source), inline: true, cost: NaN };
       } catch (error) {
-        return { error, inline: true };
+        return { error, inline: true, cost: NaN };
       }
     }
-    const loaded: Loaded = { inline: false };
+    const loaded: Loaded = { inline: false, cost: NaN };
     loaded.loading = importExport(spec.module, spec.name).then(
       (fn) => void (loaded.fn = fn),
       (error) => void (loaded.error = error),
@@ -189,6 +192,7 @@ export class WorkerCore {
         this.#thrown(error, loaded?.inline),
       );
     }
+    if (!(loaded.cost < FLUSH_MS)) this.#flush();
     const inline = loaded.inline;
     let result: unknown;
     try {
@@ -201,29 +205,33 @@ export class WorkerCore {
         )
         : call(fn, tasks, at + 4, argc);
     } catch (error) {
-      return this.#fail(id, error, inline);
+      return this.#fail(id, error, loaded);
     }
-    if (!isThenable(result)) return this.#finish(id, Status.Ok, result);
+    if (!isThenable(result)) return this.#finish(id, Status.Ok, result, loaded);
     this.#flush(); // what finished so far should not wait for this task
     return Promise.resolve(result).then(
-      (value) => this.#finish(id, Status.Ok, value),
-      (error) => this.#fail(id, error, inline),
+      (value) => this.#finish(id, Status.Ok, value, loaded),
+      (error) => this.#fail(id, error, loaded),
     );
   }
 
-  #fail(id: number, error: unknown, inline: boolean): void {
+  #fail(id: number, error: unknown, loaded: Loaded): void {
     if (error instanceof ChunkError) {
-      this.#finish(id, Status.ChunkError, [error.values, error.thrown]);
+      this.#finish(id, Status.ChunkError, [error.values, error.thrown], loaded);
     } else {
-      this.#finish(id, Status.Error, this.#thrown(error, inline));
+      this.#finish(id, Status.Error, this.#thrown(error, loaded.inline), loaded);
     }
   }
 
   // One clock read per task: the time since the previous one is its cost.
-  #finish(id: number, status: number, value: unknown): void {
+  #finish(id: number, status: number, value: unknown, loaded?: Loaded): void {
     const now = performance.now();
-    this.#busy += now - this.#clock;
+    const cost = now - this.#clock;
+    this.#busy += cost;
     this.#clock = now;
+    if (loaded) {
+      loaded.cost = Number.isNaN(loaded.cost) ? cost : (loaded.cost + cost) / 2;
+    }
     if (value === undefined && status === Status.Ok) {
       this.#results.push(id, Status.Void, null);
     } else this.#results.push(id, status, value);

@@ -11,6 +11,7 @@ import { BrokenExecutor } from "../future.ts";
 import { BrokenProcessPool, ProcessPoolExecutor } from "../process.ts";
 import { openGate } from "./_gate.ts";
 import { isRunning, runScript, scriptArgv, waitFor } from "./_run_script.ts";
+import { assertResultsNotHeldBack } from "./_held_results.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 const denoOnly = {
@@ -52,6 +53,11 @@ test("ProcessPoolExecutor runs tasks in child processes of the same runtime", as
   ).result();
   assert.notEqual(childPid, process.pid);
   assert.equal(isDeno, runtime === "deno");
+});
+
+test("ProcessPoolExecutor sends a finished result before a long synchronous task after it", async () => {
+  await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  await assertResultsNotHeldBack(executor);
 });
 
 test("ProcessPoolExecutor fails only the future whose argument or result cannot be serialized", async () => {

@@ -7,6 +7,7 @@ import { BrokenExecutor, CancelledError, fromModule } from "../future.ts";
 import { BrokenThreadPool, ThreadPoolExecutor } from "../thread.ts";
 import { openGate } from "./_gate.ts";
 import { runScript } from "./_run_script.ts";
+import { assertResultsNotHeldBack } from "./_held_results.ts";
 
 type Tasks = typeof import("./fixtures/tasks.ts");
 const tasks = fromModule<Tasks>(
@@ -310,6 +311,11 @@ test("ThreadPoolExecutor runs arrow, function, async and method-shorthand tasks"
   );
   assert.equal(await executor.submit(obj.double, 4).result(), 8);
   assert.equal(await executor.submit(obj.triple, 4).result(), 12);
+});
+
+test("ThreadPoolExecutor sends a finished result before a long synchronous task after it", async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  await assertResultsNotHeldBack(executor);
 });
 
 test("ThreadPoolExecutor fails only the future whose argument or result cannot be cloned", async () => {
