@@ -129,13 +129,12 @@ async function runKind(kind: Kind): Promise<Row[]> {
   // warm-up: warm every side first, the main thread's sequential run too.
   for (const c of [contenders.raw, contenders.ours]) await c.cpu(sizes.cpu, sizes.depth);
   sequentialCpu(sizes.cpu, sizes.depth);
-  const runs: number[] = [];
-  for (let i = 0; i < 3; i++) runs.push(await time(() => sequentialCpu(sizes.cpu, sizes.depth)));
-  const sequential = median(runs);
-  const cpu = await alternate(
-    contenders,
-    async (c) => sequential / await time(() => c.cpu(sizes.cpu, sizes.depth)),
-  );
+  // Each sample times the sequential run right before the pool's, so the
+  // ratio holds even when this shared VM's speed drifts between rounds.
+  const cpu = await alternate(contenders, async (c) => {
+    const sequential = await time(() => sequentialCpu(sizes.cpu, sizes.depth));
+    return sequential / await time(() => c.cpu(sizes.cpu, sizes.depth));
+  });
   const scaling: Row[] = [];
   for (const n of quick ? [1000, 10_000] : [1000, 10_000, 100_000, 1_000_000]) {
     const ns = async (c: Contender) => (await time(() => c.tiny(n))) * 1e6 / n;
