@@ -24,6 +24,28 @@ test("map() zips its inputs, stops at the shortest and keeps input order", async
   assert.deepEqual(out, ["1x", "2y"]);
 });
 
+test("map() reads an array as its iterator does: holes as undefined, growth seen lazily", async () => {
+  await using executor = new InlineExecutor({ maxWorkers: 2 });
+  for (const chunksize of [1, 2]) {
+    // deno-lint-ignore no-sparse-arrays
+    const input: (number | undefined)[] = [1, , 3];
+    const seen: unknown[] = [];
+    const options = { buffersize: 1, chunksize };
+    for await (const value of executor.map((x?: number) => x ?? "hole", input, options)) {
+      seen.push(value);
+      if (seen.length === 1) input.push(4);
+    }
+    assert.deepEqual(seen, [1, "hole", 3, 4], `chunksize ${chunksize}`);
+  }
+});
+
+test("map() calls an array's own iterator when it is replaced", async () => {
+  await using executor = new InlineExecutor({ maxWorkers: 2 });
+  const input = [1, 2, 3];
+  input[Symbol.iterator] = () => [10, 20].values();
+  assert.deepEqual(await collect(executor.map((x: number) => x + 1, input)), [11, 21]);
+});
+
 test("map() yields in input order when later calls finish first", async () => {
   await using executor = new InlineExecutor({ maxWorkers: 3 });
   const gates = [0, 1, 2].map(() => Promise.withResolvers<void>());
