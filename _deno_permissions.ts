@@ -1,10 +1,13 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // The permissions of a Deno child process. A parent can list only its
 // whole-permission grants (`Deno.permissions.query({ name })`), not the
-// entries of a partial grant such as `--allow-read=/data`, so those must be
-// spelled out by the user. Whatever is asked for is checked against what the
-// parent holds: a child never gets more. The functions here take the query as
-// a parameter, so they hold no Deno calls and can be tested anywhere.
+// entries of a partial grant such as `--allow-read=/data`, nor the entries a
+// `--deny-*` flag takes out of a whole grant: Deno reports such a grant as
+// granted but `partial`. So a child gets a whole grant only where the parent
+// holds it with nothing denied; anything partial must be spelled out by the
+// user, and whatever is asked for is checked against what the parent holds:
+// a child never gets more. The functions here take the query as a parameter,
+// so they hold no Deno calls and can be tested anywhere.
 
 import { describe } from "./_validate.ts";
 
@@ -18,10 +21,12 @@ import { describe } from "./_validate.ts";
  * not hold is a `TypeError`. The child can always read its own entry module
  * and the task modules.
  *
- * Deno does not report `--deny-*` flags: under `-A --deny-read=/etc` it
- * answers that read is granted, so a child would get all of it. A parent
- * run with deny flags should spell out lists that leave the denied entries
- * out.
+ * A parent run with a `--deny-*` flag holds that permission only in part,
+ * and Deno cannot tell which entries are denied. Without this option the
+ * pool then refuses to start (an `Error` naming the permission), rather than
+ * pass the whole grant on; with it, `true` for that permission is refused
+ * too, and so is an entry with anything denied inside it (`read: ["/"]`
+ * under `--deny-read=/etc`). List the entries the tasks need instead.
  *
  * @example A parent run with `--allow-read=/data --allow-net --allow-env --allow-run`
  * ```ts ignore
@@ -38,50 +43,50 @@ export interface DenoPermissions {
    *
    * @default {false}
    */
-  read?: boolean | string[];
+  read?: boolean | readonly string[];
   /**
    * File system write access: paths (`--allow-write=<paths>`).
    *
    * @default {false}
    */
-  write?: boolean | string[];
+  write?: boolean | readonly string[];
   /**
    * Network access: hosts, with ports as needed (`--allow-net=<hosts>`).
    *
    * @default {false}
    */
-  net?: boolean | string[];
+  net?: boolean | readonly string[];
   /**
    * Environment access: variable names (`--allow-env=<names>`).
    *
    * @default {false}
    */
-  env?: boolean | string[];
+  env?: boolean | readonly string[];
   /**
    * Running subprocesses: commands (`--allow-run=<commands>`).
    *
    * @default {false}
    */
-  run?: boolean | string[];
+  run?: boolean | readonly string[];
   /**
    * Loading dynamic libraries: paths (`--allow-ffi=<paths>`).
    *
    * @default {false}
    */
-  ffi?: boolean | string[];
+  ffi?: boolean | readonly string[];
   /**
    * System information: kinds such as `"hostname"` (`--allow-sys=<kinds>`).
    *
    * @default {false}
    */
-  sys?: boolean | string[];
+  sys?: boolean | readonly string[];
   /**
    * Importing remote modules beyond Deno's default hosts: hosts
    * (`--allow-import=<hosts>`).
    *
    * @default {false}
    */
-  import?: boolean | string[];
+  import?: boolean | readonly string[];
 }
 
 /** The permission names a child can be given, in flag order. */
@@ -100,13 +105,21 @@ export const PERMISSION_NAMES = [
 export type PermissionName = (typeof PERMISSION_NAMES)[number];
 
 /**
+ * What the parent holds of a permission, or of one entry of it: all of it;
+ * only part of it (`"partial"`: a list such as `--allow-read=/data` for the
+ * whole permission, or a `--deny-*` flag taking entries out of it); none of
+ * it, but it may be asked for (`"prompt"`); or none, refused (`"denied"`).
+ */
+export type HeldState = "granted" | "partial" | "prompt" | "denied";
+
+/**
  * Asks the parent's state of a permission: the whole permission when `entry`
  * is undefined, else one path, host, variable, command or kind.
  */
 export type QueryPermission = (
   name: PermissionName,
   entry?: string,
-) => "granted" | "prompt" | "denied";
+) => HeldState;
 
 /**
  * Checks the shape of a `denoPermissions` option.
@@ -148,24 +161,28 @@ export function checkDenoPermissions(
 /**
  * The permission flags of a child's `deno run`: the parent's whole grants
  * by default, or exactly `permissions`, plus read access to `readable`
- * (the entry and task modules) when read is not wholly granted.
+ * (the entry and task modules) when read is not wholly granted, except
+ * those the parent is denied.
  *
+ * @throws {Error} Without `permissions`, if the parent holds a permission
+ * only in part (a `--deny-*` flag under a whole grant).
  * @throws {TypeError} If `permissions` asks for something the parent, as
- * `query` reports it, does not hold.
+ * `query` reports it, does not wholly hold.
  */
 export function denoPermissionFlags(
   permissions: DenoPermissions | undefined,
   readable: readonly string[],
   query: QueryPermission,
 ): string[] {
+  const granted = permissions ?? wholeGrants(query);
   const flags: string[] = [];
   for (const name of PERMISSION_NAMES) {
-    let asked: boolean | string[] | undefined = permissions === undefined
-      ? query(name) === "granted"
-      : permissions[name];
+    let asked = granted[name];
     if (permissions !== undefined) checkHeld(name, asked, query);
-    if (name === "read" && asked !== true && readable.length > 0) {
-      asked = [...(asked || []), ...readable];
+    if (name === "read" && asked !== true) {
+      // A module the parent may not read stays unreadable to the child too.
+      const modules = readable.filter((path) => query("read", path) !== "denied");
+      if (modules.length > 0) asked = [...(asked || []), ...modules];
     }
     if (asked === true) flags.push(`--allow-${name}`);
     else if (Array.isArray(asked) && asked.length > 0) {
@@ -177,20 +194,68 @@ export function denoPermissionFlags(
   return flags;
 }
 
+// The default: every permission the parent holds whole. One held in part
+// cannot be copied (its denied entries are unknown) nor dropped without the
+// user noticing, so the pool refuses and shows what to write instead.
+function wholeGrants(query: QueryPermission): DenoPermissions {
+  const whole: DenoPermissions = {};
+  const partial: PermissionName[] = [];
+  for (const name of PERMISSION_NAMES) {
+    const state = query(name);
+    if (state === "granted") whole[name] = true;
+    else if (state === "partial") partial.push(name);
+  }
+  if (partial.length === 0) return whole;
+  const flags = partial.map((name) => `--deny-${name}`).join(", ");
+  const spelled = PERMISSION_NAMES.flatMap((name) =>
+    whole[name] ? [`${name}: true`] : partial.includes(name) ? [`${name}: [${EXAMPLE[name]}]`] : []
+  );
+  throw new Error(
+    `Cannot start child processes in Deno: this process holds ${
+      partial.join(", ")
+    } only in part (${flags} or a list), and Deno cannot tell a child which entries are denied; pass denoPermissions listing what the tasks need, such as new ProcessPoolExecutor({ denoPermissions: { ${
+      spelled.join(", ")
+    } } })`,
+  );
+}
+
+// Placeholders in the example of the error above, one per permission.
+const EXAMPLE: Record<PermissionName, string> = {
+  read: '"/data"',
+  write: '"/tmp/out"',
+  net: '"api.example.com:443"',
+  env: '"HOME"',
+  run: '"git"',
+  ffi: '"/usr/lib/libfoo.so"',
+  sys: '"hostname"',
+  import: '"cdn.example.com:443"',
+};
+
 function checkHeld(
   name: PermissionName,
-  asked: boolean | string[] | undefined,
+  asked: boolean | readonly string[] | undefined,
   query: QueryPermission,
 ): void {
-  let flag: string | undefined;
   if (asked === true) {
-    if (query(name) !== "granted") flag = `--allow-${name}`;
-  } else {
-    const entry = (asked || []).find((e) => query(name, e) !== "granted");
-    if (entry !== undefined) flag = `--allow-${name}=${entry}`;
+    const state = query(name);
+    if (state === "granted") return;
+    throw new TypeError(
+      `Cannot give a child process --allow-${name}: this process ${
+        state === "partial"
+          ? `holds it only in part (a --deny-${name} flag or a list); list the entries the tasks need`
+          : "does not hold that permission"
+      }`,
+    );
   }
-  if (flag === undefined) return;
-  throw new TypeError(
-    `Cannot give a child process ${flag}: this process does not hold that permission`,
-  );
+  for (const entry of asked || []) {
+    const state = query(name, entry);
+    if (state === "granted") continue;
+    throw new TypeError(
+      `Cannot give a child process --allow-${name}=${entry}: this process ${
+        state === "partial"
+          ? `is denied part of it (--deny-${name}); list narrower entries`
+          : "does not hold that permission"
+      }`,
+    );
+  }
 }

@@ -106,7 +106,7 @@ export function checkCanSpawn(denoPermissions?: DenoPermissions): void {
 export function spawnChild(options: ChildOptions, events: ChildEvents): Child {
   let child: ChildProcess;
   try {
-    checkCanSpawn();
+    checkCanSpawn(options.denoPermissions);
     const { file, args } = runtime === "deno" ? denoCommand(options) : bunCommand(options);
     child = spawn(file, args, {
       stdio: ["ignore", "inherit", "inherit", "pipe", "pipe"],

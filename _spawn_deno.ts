@@ -31,8 +31,11 @@ const ENTRY_KEY: Record<PermissionName, string> = {
 
 const query: QueryPermission = (name, entry) => {
   const descriptor = entry === undefined ? { name } : { name, [ENTRY_KEY[name]]: entry };
-  return Deno.permissions.querySync(descriptor as Deno.PermissionDescriptor)
-    .state;
+  const { state, partial } = Deno.permissions.querySync(
+    descriptor as Deno.PermissionDescriptor,
+  );
+  // Granted with `partial`: a --deny-* flag (or a list) leaves some out.
+  return state === "granted" && partial ? "partial" : state;
 };
 
 /**
@@ -41,7 +44,8 @@ const query: QueryPermission = (name, entry) => {
  * process holds.
  *
  * @throws {Error} If running Deno.execPath() or reading the environment is
- * not allowed.
+ * not allowed, or if, without `permissions`, this process holds a
+ * permission only in part (see `denoPermissionFlags`).
  * @throws {TypeError} If `permissions` asks for more than this process holds.
  */
 export function checkDenoCanSpawn(permissions?: DenoPermissions): void {
@@ -66,8 +70,8 @@ export function checkDenoCanSpawn(permissions?: DenoPermissions): void {
       } (or -A); a process pool runs Deno.execPath() and passes the environment on`,
     );
   }
-  const checked = checkDenoPermissions(permissions, "start a child process");
-  if (checked !== undefined) denoPermissionFlags(checked, [], query);
+  // Refuses what a child must not get, at construction rather than per child.
+  denoPermissionFlags(checkDenoPermissions(permissions, "start a child process"), [], query);
 }
 
 /**

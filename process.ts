@@ -86,8 +86,9 @@ export interface ProcessPoolExecutorOptions {
    * Deno only: the permissions of each child, instead of the default (the
    * parent's whole-permission grants, such as `--allow-net`, plus reading the
    * task modules). Needed when the parent runs with partial grants such as
-   * `--allow-read=/data`, which Deno cannot report. A child never gets more
-   * than the parent: asking for more is a `TypeError`.
+   * `--allow-read=/data`, which Deno cannot report, and when it runs with a
+   * `--deny-*` flag: then the pool refuses to start without this option. A
+   * child never gets more than the parent: asking for more is a `TypeError`.
    *
    * @default {undefined}
    */
@@ -124,7 +125,8 @@ export class ProcessPoolExecutor extends Executor {
    * @param options The pool's size, initializer, child lifetime and (Deno)
    * permissions.
    * @throws {Error} If this runtime cannot start child processes, or (Deno)
-   * lacks permission to run `Deno.execPath()`.
+   * lacks permission to run `Deno.execPath()`, or holds a permission only in
+   * part (a `--deny-*` flag) and `denoPermissions` does not spell it out.
    * @throws {RangeError} If `maxWorkers` or `maxTasksPerChild` is not a
    * positive integer.
    * @throws {TypeError} For an option of the wrong type, an unknown option,

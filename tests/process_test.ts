@@ -5,10 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { runtime } from "../_runtime.ts";
 import { BrokenExecutor } from "../future.ts";
-import { BrokenProcessPool, ProcessPoolExecutor } from "../process.ts";
+import { BrokenProcessPool, type DenoPermissions, ProcessPoolExecutor } from "../process.ts";
 import { openGate } from "./_gate.ts";
 import { isRunning, runScript, scriptArgv, waitFor } from "./_run_script.ts";
 import { assertResultsNotHeldBack } from "./_held_results.ts";
@@ -300,6 +302,87 @@ test(
       args: [JSON.stringify({ net: true })],
     });
     assert.match(more.stdout, /^error TypeError: .*net/);
+  },
+);
+
+// A whole grant with one entry denied, per permission a child can be given.
+const DENIED: Record<string, string> = {
+  read: "/etc",
+  write: "/etc",
+  net: "127.0.0.2",
+  env: "SECRET_TOKEN",
+  run: "curl",
+  ffi: "/usr/lib/libdenied.so",
+  sys: "hostname",
+  import: "example.com",
+};
+
+test(
+  "ProcessPoolExecutor refuses to start when the Deno parent holds a permission only in part",
+  denoOnly,
+  async () => {
+    const results = await Promise.all(
+      Object.entries(DENIED).map(async ([name, entry]) => {
+        const flags = ["--allow-read", "--allow-env", "--allow-run", `--allow-${name}`];
+        const { stdout } = await runScript(fixture("process_permissions_script.ts"), {
+          denoFlags: [...new Set(flags), `--deny-${name}=${entry}`],
+        });
+        return [name, stdout] as const;
+      }),
+    );
+    for (const [name, stdout] of results) {
+      assert.match(
+        stdout,
+        new RegExp(
+          `^error Error: Cannot start child processes in Deno: this process holds ${name} only in part \\(--deny-${name} or a list\\).*denoPermissions: \\{`,
+        ),
+        name,
+      );
+    }
+  },
+);
+
+test(
+  "a Deno child with spelled-out permissions gets exactly those and is refused what the parent is refused",
+  denoOnly,
+  async () => {
+    const server = createServer((_request, response) => response.end("secret"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}/`;
+    try {
+      const denoFlags = ["-A", `--deny-net=127.0.0.1:${port}`];
+      const run = async (spelled: DenoPermissions) =>
+        (await runScript(fixture("process_permissions_script.ts"), {
+          denoFlags,
+          args: [JSON.stringify(spelled), url],
+        })).stdout.trim();
+      const state = JSON.parse(
+        await run({ read: true, env: true, net: ["127.0.0.2", `localhost:${port}`] }),
+      );
+      assert.deepEqual(state, {
+        read: "granted",
+        write: "prompt",
+        net: "prompt", // a list, so not the whole permission
+        env: "granted",
+        run: "prompt",
+        ffi: "prompt",
+        sys: "prompt",
+        import: "prompt",
+        fetch: "NotCapable",
+        parentFetch: "NotCapable",
+      });
+      assert.match(
+        await run({ net: true }),
+        /^error TypeError: Cannot give a child process --allow-net: this process holds it only in part/,
+      );
+      assert.match(
+        await run({ net: [`127.0.0.1:${port}`] }),
+        /^error TypeError: Cannot give a child process --allow-net=127\.0\.0\.1:\d+: this process does not hold/,
+      );
+    } finally {
+      server.close();
+    }
   },
 );
 

@@ -245,6 +245,53 @@ test("Deno permission flags copy whole grants and add the modules", () => {
   );
 });
 
+test("a permission held only in part is never passed on whole", () => {
+  // As Deno reports `-A --deny-net=10.0.0.1 --deny-read=/etc`.
+  const query: QueryPermission = (name, entry) => {
+    if (name === "net") return entry === "10.0.0.1" ? "denied" : entry ? "granted" : "partial";
+    if (name === "read") {
+      if (entry === undefined || entry === "/") return "partial";
+      return entry?.startsWith("/etc") ? "denied" : "granted";
+    }
+    return "granted";
+  };
+  assert.throws(
+    () => denoPermissionFlags(undefined, [], query),
+    (error: unknown) => {
+      assert.ok(error instanceof Error && !(error instanceof TypeError));
+      assert.match(
+        error.message,
+        /^Cannot start child processes in Deno: this process holds read, net only in part \(--deny-read, --deny-net or a list\)/,
+      );
+      // The example spells out the whole grants and lists the partial ones.
+      assert.match(error.message, /denoPermissions: \{ read: \["\/data"\], write: true, net: \[/);
+      return true;
+    },
+  );
+  for (
+    const [asked, flag] of [
+      [{ net: true }, "--allow-net: this process holds it only in part"],
+      [{ read: ["/"] }, "--allow-read=/: this process is denied part of it"],
+      [{ net: ["10.0.0.1"] }, "--allow-net=10.0.0.1: this process does not hold"],
+    ] as const
+  ) {
+    assert.throws(
+      () => denoPermissionFlags(asked, [], query),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        error.message.startsWith(`Cannot give a child process ${flag}`),
+    );
+  }
+  assert.deepEqual(
+    denoPermissionFlags({ net: ["example.com"], read: ["/data"], env: true }, [
+      "/app/tasks.ts",
+      "/etc/tasks.ts",
+    ], query),
+    // A module the parent is denied is not made readable for the child.
+    ["--allow-read=/data,/app/tasks.ts", "--allow-net=example.com", "--allow-env"],
+  );
+});
+
 test("denoPermissions must be an object of booleans and string lists", () => {
   const action = "create ProcessPoolExecutor";
   assert.equal(checkDenoPermissions(undefined, action), undefined);
