@@ -22,20 +22,20 @@
  * @module
  */
 
-import type { DenoPermissions } from "./_deno_permissions.ts";
-import { BrokenProcessPool } from "./_errors.ts";
-import { Executor, setChunkSubmitter, type ShutdownOptions } from "./_executor.ts";
-import type { Future } from "./_future.ts";
-import { checkOptionsObject, executorSetup } from "./_options.ts";
-import { Pool } from "./_pool.ts";
-import { startProcess } from "./_process_transport.ts";
-import { checkCanSpawn } from "./_spawn.ts";
-import type { Task } from "./_tasks.ts";
-import { checkPositiveInteger } from "./_validate.ts";
+import type { DenoPermissions } from "./_runtime/deno_permissions.ts";
+import { BrokenProcessPool } from "./_future/errors.ts";
+import { Executor, setChunkSubmitter, type ShutdownOptions } from "./_future/executor.ts";
+import type { Future } from "./_future/future.ts";
+import { checkOptionsObject, executorSetup } from "./_pool/options.ts";
+import { Pool } from "./_pool/pool.ts";
+import { startProcess } from "./_runtime/process_transport.ts";
+import { checkCanSpawn } from "./_runtime/spawn.ts";
+import type { Task } from "./_future/tasks.ts";
+import { checkPositiveInteger } from "./_future/validate.ts";
 
-export type { DenoPermissions } from "./_deno_permissions.ts";
-export { BrokenProcessPool } from "./_errors.ts";
-export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_tasks.ts";
+export type { DenoPermissions } from "./_runtime/deno_permissions.ts";
+export { BrokenProcessPool } from "./_future/errors.ts";
+export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
 
 /**
  * Options of {@linkcode ProcessPoolExecutor}.

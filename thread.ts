@@ -26,16 +26,16 @@
  * @module
  */
 
-import { BrokenThreadPool } from "./_errors.ts";
-import { Executor, setChunkSubmitter, type ShutdownOptions } from "./_executor.ts";
-import type { Future } from "./_future.ts";
-import { checkOptionsObject, executorSetup } from "./_options.ts";
-import { Pool } from "./_pool.ts";
-import type { Task } from "./_tasks.ts";
-import { startThread } from "./_thread_transport.ts";
+import { BrokenThreadPool } from "./_future/errors.ts";
+import { Executor, setChunkSubmitter, type ShutdownOptions } from "./_future/executor.ts";
+import type { Future } from "./_future/future.ts";
+import { checkOptionsObject, executorSetup } from "./_pool/options.ts";
+import { Pool } from "./_pool/pool.ts";
+import type { Task } from "./_future/tasks.ts";
+import { startThread } from "./_runtime/thread_transport.ts";
 
-export { BrokenThreadPool } from "./_errors.ts";
-export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_tasks.ts";
+export { BrokenThreadPool } from "./_future/errors.ts";
+export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
 
 /**
  * Options of {@linkcode ThreadPoolExecutor}.

@@ -8,10 +8,10 @@
 // Every mode first sends a one-byte "ready" frame.
 
 import process from "node:process";
-import { decodeMessage, encodeMessage } from "../_codec.ts";
-import { encodeFrame, FrameDecoder } from "../_frames.ts";
-import { openParentChannel } from "../_process_channel.ts";
-import { runtime } from "../_runtime.ts";
+import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
+import { encodeFrame, FrameDecoder } from "../_wire/frames.ts";
+import { openParentChannel } from "../_worker/parent_channel.ts";
+import { runtime } from "../_runtime/runtime.ts";
 
 interface BunStdio {
   stdin: { stream(): ReadableStream<Uint8Array> };

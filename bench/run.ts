@@ -10,7 +10,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { runtime } from "../_runtime.ts";
+import { runtime } from "../_runtime/runtime.ts";
 import { ProcessPoolExecutor } from "../process.ts";
 import { ThreadPoolExecutor } from "../thread.ts";
 import {
@@ -217,7 +217,7 @@ const rows: Row[] = [];
 for (const kind of kinds) rows.push(...await runKind(kind));
 const cpython = python();
 printReport(rows, cpython, { runtime, quick, rounds, sizes });
-const dir = new URL("./results/", import.meta.url);
+const dir = new URL("./results", import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(
   new URL(`${runtime}.json`, dir),

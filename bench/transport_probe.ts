@@ -44,10 +44,10 @@
 // is how the JSON fast path in _codec.ts was judged.
 
 import process from "node:process";
-import { decodeMessage, encodeMessage } from "../_codec.ts";
-import { encodeFrame, FrameDecoder } from "../_frames.ts";
-import { runtime } from "../_runtime.ts";
-import { spawnChild } from "../_spawn.ts";
+import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
+import { encodeFrame, FrameDecoder } from "../_wire/frames.ts";
+import { runtime } from "../_runtime/runtime.ts";
+import { spawnChild } from "../_runtime/spawn.ts";
 
 interface Link {
   write(bytes: Uint8Array): void;

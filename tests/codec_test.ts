@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeMessage, encodeMessage, TAG_CLONE, TAG_JSON } from "../_codec.ts";
-import { FrameDecoder, HEADER_BYTES } from "../_frames.ts";
+import { decodeMessage, encodeMessage, TAG_CLONE, TAG_JSON } from "../_wire/codec.ts";
+import { FrameDecoder, HEADER_BYTES } from "../_wire/frames.ts";
 
 // Encodes, checks the frame, decodes; returns the decoded message and the
 // encoding used.

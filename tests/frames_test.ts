@@ -6,7 +6,7 @@ import {
   HEADER_BYTES,
   MAX_PAYLOAD_BYTES,
   setFrameLength,
-} from "../_frames.ts";
+} from "../_wire/frames.ts";
 
 function payload(length: number, seed = 0): Uint8Array {
   const bytes = new Uint8Array(length);

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
-import { runtime } from "../_runtime.ts";
+import { runtime } from "../_runtime/runtime.ts";
 import { BrokenExecutor } from "../future.ts";
 import { BrokenProcessPool, type DenoPermissions, ProcessPoolExecutor } from "../process.ts";
 import { openGate } from "./_gate.ts";

@@ -8,9 +8,9 @@ import {
   denoPermissionFlags,
   type DenoPermissions,
   type QueryPermission,
-} from "../_deno_permissions.ts";
-import { runtime } from "../_runtime.ts";
-import { checkCanSpawn, type ExitStatus, spawnChild } from "../_spawn.ts";
+} from "../_runtime/deno_permissions.ts";
+import { runtime } from "../_runtime/runtime.ts";
+import { checkCanSpawn, type ExitStatus, spawnChild } from "../_runtime/spawn.ts";
 import { ECHO_ENTRY, type EchoChild, startEcho } from "./fixtures/_echo_client.ts";
 import { isRunning, runScript, waitFor } from "./_run_script.ts";
 

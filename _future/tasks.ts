@@ -3,7 +3,7 @@
 // module export, sent by reference (module URL + export name), the way Python
 // pickles a function by module and name.
 
-import { describe } from "./_validate.ts";
+import { describe } from "./validate.ts";
 
 /**
  * A reference to a function exported by a module, made by
@@ -50,7 +50,7 @@ export type Task<A extends unknown[], R> =
 
 /**
  * The functions a module exports, as {@linkcode ModuleTask}s: what
- * {@linkcode fromModule} returns for `typeof import("./tasks.ts")`.
+ * {@linkcode fromModule} returns for `typeof import("../tasks.ts")`.
  *
  * @typeParam M The module's type.
  *
@@ -79,10 +79,10 @@ export type ModuleTasks<M> = {
  * Nothing is imported here: a missing module or export fails the future of
  * the task that uses it, and the pool stays usable.
  *
- * @typeParam M The module's type, `typeof import("./tasks.ts")`, which gives
+ * @typeParam M The module's type, `typeof import("../tasks.ts")`, which gives
  * `submit` its argument and result types.
  * @param url The module's absolute URL, usually
- * `new URL("./tasks.ts", import.meta.url)`.
+ * `new URL("../tasks.ts", import.meta.url)`.
  * @returns An object whose properties refer to the module's exports.
  * @throws {TypeError} If `url` is not an absolute URL.
  *
@@ -119,7 +119,7 @@ function absoluteUrl(url: string | URL): string {
   if (typeof url === "string") {
     if (URL.canParse(url)) return new URL(url).href;
     throw new TypeError(
-      `Cannot refer to module: url must be absolute, such as new URL("./tasks.ts", import.meta.url), received ${
+      `Cannot refer to module: url must be absolute, such as new URL("../tasks.ts", import.meta.url), received ${
         describe(url)
       }`,
     );

@@ -39,7 +39,7 @@
 
 import { Buffer } from "node:buffer";
 import * as v8 from "node:v8";
-import { HEADER_BYTES, setFrameLength } from "./_frames.ts";
+import { HEADER_BYTES, setFrameLength } from "./frames.ts";
 
 /** The payload's first byte when the rest is UTF-8 JSON. */
 export const TAG_JSON = 1;

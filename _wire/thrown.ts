@@ -4,7 +4,7 @@
 // AggregateError.errors, and in Bun even `cause`. So errors travel as plain
 // records and are rebuilt on the other side.
 
-import type { Thrown } from "./_protocol.ts";
+import type { Thrown } from "./protocol.ts";
 
 /** An Error as a plain, cloneable record. */
 export interface WireError {

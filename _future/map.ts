@@ -4,11 +4,11 @@
 // async ones or under `buffersize`, results in input order, a deadline from
 // the call, and cancellation of what is left when the iterator ends.
 
-import { CancelledError, TimeoutError } from "./_errors.ts";
-import { type Future, outcomeOf, whenDone } from "./_future.ts";
-import { Deque } from "./_deque.ts";
-import { isModuleTask } from "./_tasks.ts";
-import { checkPositiveInteger, checkTimeout, describe, startTimer } from "./_validate.ts";
+import { CancelledError, TimeoutError } from "./errors.ts";
+import { type Future, outcomeOf, whenDone } from "./future.ts";
+import { Deque } from "../_util/deque.ts";
+import { isModuleTask } from "./tasks.ts";
+import { checkPositiveInteger, checkTimeout, describe, startTimer } from "./validate.ts";
 
 /**
  * Options of an executor's `map`.

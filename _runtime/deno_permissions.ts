@@ -9,7 +9,7 @@
 // a child never gets more. The functions here take the query as a parameter,
 // so they hold no Deno calls and can be tested anywhere.
 
-import { describe } from "./_validate.ts";
+import { describe } from "../_future/validate.ts";
 
 /**
  * The permissions of each child process of a `ProcessPoolExecutor` in Deno

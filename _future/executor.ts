@@ -2,9 +2,9 @@
 // The abstract Executor: subclasses implement submit and shutdown; map and
 // asyncDispose come from here.
 
-import type { Future } from "./_future.ts";
-import { type ChunkSubmitter, type MapOptions, runMap } from "./_map.ts";
-import type { Task } from "./_tasks.ts";
+import type { Future } from "./future.ts";
+import { type ChunkSubmitter, type MapOptions, runMap } from "./map.ts";
+import type { Task } from "./tasks.ts";
 
 /**
  * Options of an executor's `shutdown`.

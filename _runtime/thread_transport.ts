@@ -12,11 +12,11 @@
 //   messages faster (1.19 M/s against 0.83 M/s).
 
 import { Worker as NodeWorker } from "node:worker_threads";
-import type { ExitStatus, Transport, TransportEvents } from "./_pool_worker.ts";
-import type { ToWorker } from "./_protocol.ts";
-import { runtime } from "./_runtime.ts";
+import type { ExitStatus, Transport, TransportEvents } from "../_pool/worker_handle.ts";
+import type { ToWorker } from "../_wire/protocol.ts";
+import { runtime } from "./runtime.ts";
 
-const ENTRY = new URL("./_thread_entry.ts", import.meta.url);
+const ENTRY = new URL("../_worker/thread_entry.ts", import.meta.url);
 
 /** Starts one worker thread running `_thread_entry.ts`. */
 export function startThread(name: string, events: TransportEvents): Transport {

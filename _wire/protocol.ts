@@ -5,8 +5,8 @@
 // Bun (45 µs against 53 µs for a one-task ping-pong), and a batch of tasks is
 // one allocation, not one per task.
 
-import type { TaskSpec } from "./_tasks.ts";
-import type { WireError } from "./_wire_error.ts";
+import type { TaskSpec } from "../_future/tasks.ts";
+import type { WireError } from "./thrown.ts";
 
 /** A function a worker has not seen yet: its id in this pool, and its spec. */
 export type FnDef = [fnId: number, spec: TaskSpec];

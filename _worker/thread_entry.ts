@@ -3,8 +3,8 @@
 // `self` in a web Worker (Bun) or `parentPort` in a node:worker_threads worker
 // (Deno); see _thread_transport.ts for why each runtime uses which.
 
-import type { FromWorker, ToWorker } from "./_protocol.ts";
-import { WorkerCore } from "./_worker_core.ts";
+import type { FromWorker, ToWorker } from "../_wire/protocol.ts";
+import { WorkerCore } from "./runner.ts";
 
 interface WebScope {
   postMessage(message: unknown): void;

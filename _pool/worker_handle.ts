@@ -2,9 +2,9 @@
 // The pool's record of one worker: what it has in flight, which functions it
 // knows, how many tasks to send it ahead, and the transport under it.
 
-import { Deque } from "./_deque.ts";
-import type { Future, StartProbe } from "./_future.ts";
-import { type FromWorker, Slot, SLOTS, type ToWorker } from "./_protocol.ts";
+import { Deque } from "../_util/deque.ts";
+import type { Future, StartProbe } from "../_future/future.ts";
+import { type FromWorker, Slot, SLOTS, type ToWorker } from "../_wire/protocol.ts";
 
 /** How a worker ended. */
 export interface ExitStatus {

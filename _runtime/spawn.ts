@@ -19,10 +19,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { clearTimeout, setTimeout } from "node:timers";
-import type { DenoPermissions } from "./_deno_permissions.ts";
-import { runtime } from "./_runtime.ts";
-import { bunCommand } from "./_spawn_bun.ts";
-import { checkDenoCanSpawn, denoCommand } from "./_spawn_deno.ts";
+import type { DenoPermissions } from "./deno_permissions.ts";
+import { runtime } from "./runtime.ts";
+import { bunCommand } from "./spawn_bun.ts";
+import { checkDenoCanSpawn, denoCommand } from "./spawn_deno.ts";
 
 /** What to run in a child process. */
 export interface ChildOptions {

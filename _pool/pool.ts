@@ -3,12 +3,12 @@
 // dispatch, results, shutdown and the broken state. The executors differ only
 // in the Transport that starts a worker and carries its messages.
 
-import { Deque } from "./_deque.ts";
-import type { BrokenExecutor } from "./_errors.ts";
-import type { ShutdownOptions } from "./_executor.ts";
-import { Future, setStartProbe } from "./_future.ts";
-import { ChunkFailure } from "./_map.ts";
-import { checkShutdownOptions } from "./_options.ts";
+import { Deque } from "../_util/deque.ts";
+import type { BrokenExecutor } from "../_future/errors.ts";
+import type { ShutdownOptions } from "../_future/executor.ts";
+import { Future, setStartProbe } from "../_future/future.ts";
+import { ChunkFailure } from "../_future/map.ts";
+import { checkShutdownOptions } from "./options.ts";
 import {
   DONE_RESULTS,
   type FnDef,
@@ -19,11 +19,11 @@ import {
   Status,
   TaskKind,
   type Thrown,
-} from "./_protocol.ts";
-import type { ExitStatus, Job, Transport, TransportEvents } from "./_pool_worker.ts";
-import { WorkerRecord } from "./_pool_worker.ts";
-import { type DescribedTask, describeTask, type TaskSpec } from "./_tasks.ts";
-import { fromThrown } from "./_wire_error.ts";
+} from "../_wire/protocol.ts";
+import type { ExitStatus, Job, Transport, TransportEvents } from "./worker_handle.ts";
+import { WorkerRecord } from "./worker_handle.ts";
+import { type DescribedTask, describeTask, type TaskSpec } from "../_future/tasks.ts";
+import { fromThrown } from "../_wire/thrown.ts";
 
 /** How a pool differs by kind. */
 export interface PoolConfig {

@@ -2,9 +2,9 @@
 // wait() and asCompleted(), as in _base.py, except that a cancelled future
 // counts as done at once (CPython gh-92001 is a bug we do not copy).
 
-import { TimeoutError } from "./_errors.ts";
-import { checkFuture, type Future, hasFailed, onDone } from "./_future.ts";
-import { checkOptions, checkTimeout, describe, startTimer } from "./_validate.ts";
+import { TimeoutError } from "./errors.ts";
+import { checkFuture, type Future, hasFailed, onDone } from "./future.ts";
+import { checkOptions, checkTimeout, describe, startTimer } from "./validate.ts";
 
 /**
  * `wait` returns when any future finishes or is cancelled.

@@ -1,8 +1,8 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Future<T>: CPython's state machine (_base.py) with promise-returning waits.
 
-import { CancelledError, InvalidStateError, TimeoutError } from "./_errors.ts";
-import { checkFunction, checkOptions, checkTimeout, startTimer } from "./_validate.ts";
+import { CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
+import { checkFunction, checkOptions, checkTimeout, startTimer } from "./validate.ts";
 
 /**
  * The states of a {@linkcode Future}, as in Python.

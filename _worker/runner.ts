@@ -4,7 +4,7 @@
 // worker does), and send results back in batches. Only the transport differs,
 // behind `Outbox`.
 
-import { Deque } from "./_deque.ts";
+import { Deque } from "../_util/deque.ts";
 import {
   DONE_RESULTS,
   type DoneMessage,
@@ -21,9 +21,9 @@ import {
   TaskKind,
   type Thrown,
   type ToWorker,
-} from "./_protocol.ts";
-import type { TaskSpec } from "./_tasks.ts";
-import { toThrown } from "./_wire_error.ts";
+} from "../_wire/protocol.ts";
+import type { TaskSpec } from "../_future/tasks.ts";
+import { toThrown } from "../_wire/thrown.ts";
 
 /** Sends a message to the pool; throws if the message cannot be serialized. */
 export interface Outbox {

@@ -1,9 +1,9 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Validation of the options both pool executors share.
 
-import type { ShutdownOptions } from "./_executor.ts";
-import { type DescribedTask, describeTask } from "./_tasks.ts";
-import { checkBoolean, checkOptions, checkPositiveInteger, describe } from "./_validate.ts";
+import type { ShutdownOptions } from "../_future/executor.ts";
+import { type DescribedTask, describeTask } from "../_future/tasks.ts";
+import { checkBoolean, checkOptions, checkPositiveInteger, describe } from "../_future/validate.ts";
 
 /** Checks an options object and refuses unknown keys, as Python refuses unknown keywords. */
 export function checkOptionsObject<T extends object>(

@@ -5,11 +5,11 @@
 // dies, even by SIGKILL, so no child outlives its pool.
 
 import process from "node:process";
-import { decodeMessage, encodeMessage } from "./_codec.ts";
-import { FrameDecoder } from "./_frames.ts";
-import { openParentChannel } from "./_process_channel.ts";
-import type { ToWorker } from "./_protocol.ts";
-import { WorkerCore } from "./_worker_core.ts";
+import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
+import { FrameDecoder } from "../_wire/frames.ts";
+import { openParentChannel } from "./parent_channel.ts";
+import type { ToWorker } from "../_wire/protocol.ts";
+import { WorkerCore } from "./runner.ts";
 
 const decoder = new FrameDecoder();
 const channel = openParentChannel((chunk) => {

@@ -22,7 +22,7 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import { Socket } from "node:net";
 import process from "node:process";
-import { runtime } from "./_runtime.ts";
+import { runtime } from "../_runtime/runtime.ts";
 
 const INPUT_FD = 3;
 const OUTPUT_FD = 4;
