@@ -38,4 +38,9 @@ export {
 export { Executor, type MapInputs, type ShutdownOptions } from "./_future/executor.ts";
 export type { MapOptions } from "./_future/map.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
-export { BrokenExecutor, CancelledError, InvalidStateError, TimeoutError } from "./_future/errors.ts";
+export {
+  BrokenExecutor,
+  CancelledError,
+  InvalidStateError,
+  TimeoutError,
+} from "./_future/errors.ts";

@@ -3,8 +3,9 @@
 // asyncDispose come from here.
 
 import type { Future } from "./future.ts";
-import { type ChunkSubmitter, type MapOptions, runMap } from "./map.ts";
+import { type MapOptions, runMap } from "./map.ts";
 import type { Task } from "./tasks.ts";
+import { checkBoolean, checkOptions } from "./validate.ts";
 
 /**
  * Options of an executor's `shutdown`.
@@ -54,16 +55,21 @@ export type MapInputs<A extends unknown[]> = {
   [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]>;
 };
 
-// Executors that can send several calls as one message register here; the
-// rest get chunks of single submits, with the same results.
-const chunkSubmitters = new WeakMap<Executor, ChunkSubmitter>();
-
-/** Lets an executor's `map` send chunks as single messages. */
-export function setChunkSubmitter(
-  executor: Executor,
-  submit: ChunkSubmitter,
-): void {
-  chunkSubmitters.set(executor, submit);
+/**
+ * Validates the options of `shutdown` and fills in the defaults, for
+ * executor implementations.
+ *
+ * @throws {TypeError} If an option is not a boolean.
+ */
+export function checkShutdownOptions(
+  options: ShutdownOptions | undefined,
+): { wait: boolean; cancelFutures: boolean } {
+  const action = "shut down executor";
+  const { wait, cancelFutures } = checkOptions(options, action);
+  return {
+    wait: checkBoolean(wait, "wait", action) ?? true,
+    cancelFutures: checkBoolean(cancelFutures, "cancelFutures", action) ?? false,
+  };
 }
 
 /**
@@ -164,7 +170,7 @@ export abstract class Executor implements AsyncDisposable {
   map(fn: unknown, ...args: unknown[]): AsyncIterableIterator<unknown> {
     return runMap(
       (task, taskArgs) => this.submit(task as Task<unknown[], unknown>, ...taskArgs),
-      chunkSubmitters.get(this),
+      undefined,
       fn,
       args,
     );

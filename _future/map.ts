@@ -7,6 +7,7 @@
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { type Future, outcomeOf, whenDone } from "./future.ts";
 import { Deque } from "../_util/deque.ts";
+import { ChunkFailure, type ChunkSubmitter } from "./chunk.ts";
 import { isModuleTask } from "./tasks.ts";
 import { checkPositiveInteger, checkTimeout, describe, startTimer } from "./validate.ts";
 
@@ -47,19 +48,6 @@ export interface MapOptions {
    * @default {undefined} (submit everything at once)
    */
   buffersize?: number;
-}
-
-/**
- * Runs a chunk of calls as one task; set by executors that can. The calls'
- * arguments lie flat, `argc` per call: one array per chunk rather than one
- * per call is what lets a chunk of tiny calls cross as fast as raw data.
- */
-export type ChunkSubmitter = (fn: unknown, argc: number, flatArgs: unknown[]) => Future<unknown[]>;
-
-/** A chunk in which one call failed: the results before it, then the error. */
-export class ChunkFailure {
-  /** Makes the record. */
-  constructor(readonly values: unknown[], readonly error: unknown) {}
 }
 
 type Submit = (fn: unknown, args: unknown[]) => Future<unknown>;

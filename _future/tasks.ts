@@ -3,6 +3,7 @@
 // module export, sent by reference (module URL + export name), the way Python
 // pickles a function by module and name.
 
+import type { TaskSpec } from "../_wire/protocol.ts";
 import { describe } from "./validate.ts";
 
 /**
@@ -130,11 +131,6 @@ function absoluteUrl(url: string | URL): string {
 }
 
 const moduleTasks = new WeakSet<object>();
-
-/** How a task crosses to a worker: its source, or its module and export. */
-export type TaskSpec =
-  | { readonly kind: "source"; readonly source: string }
-  | { readonly kind: "module"; readonly module: string; readonly name: string };
 
 /** A task described for the wire, with a key that identifies it. */
 export interface DescribedTask {

@@ -1,29 +1,34 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// The pool core shared by both executors: the queue, worker records,
+// The pool core shared by both executors: the queue, the worker handles,
 // dispatch, results, shutdown and the broken state. The executors differ only
-// in the Transport that starts a worker and carries its messages.
+// in how a worker starts and how messages reach it (a StartWorker and the
+// Transport it returns).
 
-import { Deque } from "../_util/deque.ts";
+import { ChunkFailure } from "../_future/chunk.ts";
 import type { BrokenExecutor } from "../_future/errors.ts";
-import type { ShutdownOptions } from "../_future/executor.ts";
 import { Future, setStartProbe } from "../_future/future.ts";
-import { ChunkFailure } from "../_future/map.ts";
-import { checkShutdownOptions } from "./options.ts";
+import { type DescribedTask, describeTask } from "../_future/tasks.ts";
+import { Deque } from "../_util/deque.ts";
 import {
+  appendTask,
   DONE_RESULTS,
   type FnDef,
-  type FromWorker,
+  isFromWorker,
   Msg,
+  RESULT_ID,
+  RESULT_STATUS,
   RESULT_STRIDE,
+  RESULT_VALUE,
   type RunMessage,
   Status,
   TaskKind,
+  type TaskSpec,
   type Thrown,
 } from "../_wire/protocol.ts";
-import type { ExitStatus, Job, Transport, TransportEvents } from "./worker_handle.ts";
-import { WorkerRecord } from "./worker_handle.ts";
-import { type DescribedTask, describeTask, type TaskSpec } from "../_future/tasks.ts";
-import { fromThrown } from "../_wire/thrown.ts";
+import { fromThrown, isThrown } from "../_wire/thrown.ts";
+import { describe } from "../_future/validate.ts";
+import type { ExitStatus, StartWorker } from "./transport.ts";
+import { type Job, WorkerHandle } from "./worker_handle.ts";
 
 /** How a pool differs by kind. */
 export interface PoolConfig {
@@ -38,19 +43,15 @@ export interface PoolConfig {
   /** Threads share memory, so tasks sent ahead stay cancellable. */
   sharedCancel: boolean;
   broken: (message: string, options: ErrorOptions) => BrokenExecutor;
-  /** Starts a worker; `modules` are the task modules submitted so far. */
-  start: (
-    name: string,
-    events: TransportEvents,
-    modules: readonly string[],
-  ) => Transport;
+  /** Starts a worker. */
+  start: StartWorker;
 }
 
 /** Runs tasks on up to `maxWorkers` workers. */
 export class Pool {
   readonly #config: PoolConfig;
   readonly #queue = new Deque<Job>();
-  readonly #workers = new Set<WorkerRecord>();
+  readonly #workers = new Set<WorkerHandle>();
   readonly #fnIds = new Map<string, number>();
   readonly #fnSpecs: TaskSpec[] = [];
   readonly #modules = new Set<string>();
@@ -70,7 +71,7 @@ export class Pool {
   submit(
     task: unknown,
     args: unknown[],
-    kind: number = TaskKind.Call,
+    kind: TaskKind = TaskKind.Call,
   ): Future<unknown> {
     this.#checkOpen();
     const fnId = this.#fnIdOf(task);
@@ -91,16 +92,6 @@ export class Pool {
   /** Queues a chunk of calls of `task` as one task (for `map`'s chunksize). */
   submitChunk(task: unknown, argc: number, flatArgs: unknown[]): Future<unknown[]> {
     return this.submit(task, [argc, flatArgs], TaskKind.Chunk) as Future<unknown[]>;
-  }
-
-  /** `Executor.shutdown` with its options checked: rejects, never throws. */
-  shutdownWith(options: ShutdownOptions | undefined): Promise<void> {
-    try {
-      const { wait, cancelFutures } = checkShutdownOptions(options);
-      return this.shutdown(wait, cancelFutures);
-    } catch (error) {
-      return Promise.reject(error);
-    }
   }
 
   /** Stops taking tasks; see `Executor.shutdown`. */
@@ -178,13 +169,13 @@ export class Pool {
 
   #startWorker(): void {
     const { namePrefix, sharedCancel, initializer, initargs } = this.#config;
-    const w = new WorkerRecord(
+    const w = new WorkerHandle(
       `${namePrefix}_${this.#started++}`,
       sharedCancel,
     );
     this.#workers.add(w);
     w.transport = this.#config.start(w.name, {
-      message: (message) => this.#onMessage(w, message),
+      message: (message: unknown) => this.#onMessage(w, message),
       exit: (status) => this.#onExit(w, status),
     }, [...this.#modules]);
     try {
@@ -232,14 +223,14 @@ export class Pool {
     }
   }
 
-  #send(w: WorkerRecord, jobs: Job[], now: number): void {
+  #send(w: WorkerHandle, jobs: Job[], now: number): void {
     const defs: FnDef[] = [];
     const message: RunMessage = [Msg.Run, null];
     for (const job of jobs) {
       if (!w.known.has(job.fnId) && !defs.some(([id]) => id === job.fnId)) {
         defs.push([job.fnId, this.#fnSpecs[job.fnId]!]);
       }
-      message.push(job.id, job.fnId, job.kind, job.args.length, ...job.args);
+      appendTask(message, job.id, job.fnId, job.kind, job.args);
     }
     if (defs.length) message[1] = defs;
     const firstSlot = w.reserveSlots(jobs.length);
@@ -265,26 +256,32 @@ export class Pool {
     });
   }
 
-  #onMessage(w: WorkerRecord, message: FromWorker): void {
+  #onMessage(w: WorkerHandle, message: unknown): void {
     if (this.#broken) return; // its futures have failed already
-    if (message[0] === Msg.InitFailed) {
+    if (!isFromWorker(message)) {
       return this.#break(
-        "a worker's initializer threw",
-        fromThrown(message[1]),
+        `worker ${w.name} sent a message that is not the pool's protocol`,
+        new TypeError(`Received ${describe(message)}`),
       );
+    }
+    if (message[0] === Msg.InitFailed) {
+      return this.#break("a worker's initializer threw", fromThrown(message[1]));
     }
     if (message[0] === Msg.Fatal) {
-      return this.#break(
-        `worker ${w.name} threw outside a task`,
-        fromThrown(message[1]),
-      );
+      return this.#break(`worker ${w.name} threw outside a task`, fromThrown(message[1]));
     }
-    for (let i = DONE_RESULTS; i < message.length; i += RESULT_STRIDE) {
-      const job = w.inflight.shift();
-      if (job === undefined || job.id !== message[i]) {
-        return this.#break("a worker sent a result out of order", undefined);
+    for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
+      const status = message[at + RESULT_STATUS];
+      const value = message[at + RESULT_VALUE];
+      // Checked while the job is still in flight, so that a bad result
+      // breaks the pool with it: its future fails with the rest.
+      if (w.inflight.peek()?.id !== message[at + RESULT_ID]) {
+        return this.#break(`worker ${w.name} sent a result out of order`, undefined);
       }
-      settle(job.future, message[i + 1] as number, message[i + 2]);
+      if (!isResult(status, value)) {
+        return this.#break(`worker ${w.name} sent a result it could not have made`, undefined);
+      }
+      settle(w.inflight.shift()!.future, status, value);
     }
     w.progressed(
       (message.length - DONE_RESULTS) / RESULT_STRIDE,
@@ -299,7 +296,7 @@ export class Pool {
     }
   }
 
-  #onExit(w: WorkerRecord, status: ExitStatus): void {
+  #onExit(w: WorkerHandle, status: ExitStatus): void {
     const expected = w.state === "stopping";
     w.state = "exited";
     if (!expected) {
@@ -361,7 +358,23 @@ export class Pool {
   }
 }
 
-function settle(future: Future<unknown>, status: number, value: unknown): void {
+// False for a result no worker makes: a forged or corrupt message.
+function isResult(status: unknown, value: unknown): status is Status {
+  switch (status) {
+    case Status.Ok:
+    case Status.Void:
+    case Status.Cancelled:
+      return true;
+    case Status.Error:
+      return isThrown(value);
+    case Status.ChunkError:
+      return Array.isArray(value) && Array.isArray(value[0]) && isThrown(value[1]);
+    default:
+      return false;
+  }
+}
+
+function settle(future: Future<unknown>, status: Status, value: unknown): void {
   // Done already: cancelled before it started, or settled by its owner.
   if (future.done()) return;
   if (status === Status.Ok) future.setResult(value);

@@ -1,11 +1,11 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Starts a pool child process and carries the pool's messages to and from it
-// as frames (_codec.ts) over the child's private pipes (_spawn.ts).
+// as frames (_wire/codec.ts) over the child's private pipes (spawn.ts).
 
 import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
 import type { DenoPermissions } from "./deno_permissions.ts";
 import { FrameDecoder } from "../_wire/frames.ts";
-import type { Transport, TransportEvents } from "../_pool/worker_handle.ts";
+import type { Transport, TransportEvents } from "../_pool/transport.ts";
 import type { FromWorker } from "../_wire/protocol.ts";
 import { spawnChild } from "./spawn.ts";
 

@@ -3,7 +3,7 @@
 // (fd 3 to the child, fd 4 from it) while stdout and stderr are inherited,
 // so what a task prints reaches the parent's own output in order and never
 // touches the channel. This file is the one place that picks the runtime's
-// command line (_spawn_deno.ts, _spawn_bun.ts).
+// command line (spawn_deno.ts, spawn_bun.ts).
 //
 // Both runtimes start children with node:child_process. Deno.Command has no
 // fd beyond stdio. In Bun, Bun.spawn can open fds 3 and 4 too, but hands back
@@ -19,41 +19,21 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { clearTimeout, setTimeout } from "node:timers";
-import type { DenoPermissions } from "./deno_permissions.ts";
+import type { ExitStatus } from "../_pool/transport.ts";
+import type { ChildOptions } from "./child.ts";
 import { runtime } from "./runtime.ts";
 import { bunCommand } from "./spawn_bun.ts";
 import { checkDenoCanSpawn, denoCommand } from "./spawn_deno.ts";
+import type { DenoPermissions } from "./deno_permissions.ts";
 
-/** What to run in a child process. */
-export interface ChildOptions {
-  /** The module the child runs. */
-  entry: URL;
-  /** Arguments after the module. */
-  args?: string[];
-  /** Modules (paths or file URLs) the child must be able to read (Deno). */
-  readable: string[];
-  /** The child's permissions instead of the parent's whole grants (Deno). */
-  denoPermissions?: DenoPermissions;
-}
-
-/** How a child ended. */
-export interface ExitStatus {
-  /** The exit code, when it exited by itself. */
-  code: number | null;
-  /** The signal that ended it. */
-  signal: string | null;
-  /**
-   * Why it ended, when the reason is on this side: it could not be started,
-   * or `ChildEvents.data` threw (the child was then killed).
-   */
-  error?: unknown;
-}
+export type { ChildOptions } from "./child.ts";
 
 /** What a child reports. */
 export interface ChildEvents {
   /**
    * Bytes from the child's fd 4, in order, in arbitrary chunks. If it
-   * throws, the child is killed and the error is in the exit status.
+   * throws, the child is killed and the error is in the exit status's
+   * `error`, as is a failure to start.
    */
   data(chunk: Uint8Array): void;
   /** Exactly once, after the last `data`, however the child ended. */
@@ -74,12 +54,6 @@ export interface Child {
   unref(): void;
   /** Sends a signal; does nothing once the child has exited. */
   kill(signal: "SIGTERM" | "SIGKILL"): void;
-}
-
-/** A command line. */
-export interface ChildCommand {
-  file: string;
-  args: string[];
 }
 
 /**

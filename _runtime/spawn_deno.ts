@@ -15,7 +15,7 @@ import {
   type PermissionName,
   type QueryPermission,
 } from "./deno_permissions.ts";
-import type { ChildCommand, ChildOptions } from "./spawn.ts";
+import type { ChildCommand, ChildOptions } from "./child.ts";
 
 // Which field of a permission descriptor names one entry.
 const ENTRY_KEY: Record<PermissionName, string> = {

@@ -5,8 +5,14 @@
 // Bun (45 µs against 53 µs for a one-task ping-pong), and a batch of tasks is
 // one allocation, not one per task.
 
-import type { TaskSpec } from "../_future/tasks.ts";
-import type { WireError } from "./thrown.ts";
+import type { Thrown } from "./thrown.ts";
+
+export type { Thrown } from "./thrown.ts";
+
+/** How a task crosses to a worker: its source, or its module and export. */
+export type TaskSpec =
+  | { readonly kind: "source"; readonly source: string }
+  | { readonly kind: "module"; readonly module: string; readonly name: string };
 
 /** A function a worker has not seen yet: its id in this pool, and its spec. */
 export type FnDef = [fnId: number, spec: TaskSpec];
@@ -24,17 +30,19 @@ export const Msg = {
 export const RUN_TASKS = 2;
 /** Where the results of a {@linkcode DoneMessage} start. */
 export const DONE_RESULTS = 2;
-/** Fields per result in a {@linkcode DoneMessage}: id, status, value. */
-export const RESULT_STRIDE = 3;
 
 /** Task kinds in a run batch. */
 export const TaskKind = {
   /** `fn(...args)`; the result is the value. */
   Call: 0,
-  /** The arguments are `argc, flatArgs`: calls of `argc` arguments each, laid out flat; the
-   * result is the list of values. */
+  /**
+   * The arguments are `argc, flatArgs`: calls of `argc` arguments each, laid
+   * out flat; the result is the list of values.
+   */
   Chunk: 1,
 } as const;
+/** One of {@linkcode TaskKind}'s values. */
+export type TaskKind = (typeof TaskKind)[keyof typeof TaskKind];
 
 /** Result statuses in a done batch. */
 export const Status = {
@@ -52,6 +60,53 @@ export const Status = {
    */
   Void: 4,
 } as const;
+/** One of {@linkcode Status}'s values. */
+export type Status = (typeof Status)[keyof typeof Status];
+
+// A task in a RunMessage is `id, fnId, kind, argc, ...args`, flat: these are
+// the offsets of its fields from where it starts. Plain constants, so both
+// sides read them at no cost.
+/** Offset of a task's id (the pool's number for its future). */
+export const TASK_ID = 0;
+/** Offset of a task's function id (see {@linkcode FnDef}). */
+export const TASK_FN = 1;
+/** Offset of a task's {@linkcode TaskKind}. */
+export const TASK_KIND = 2;
+/** Offset of a task's argument count. */
+export const TASK_ARGC = 3;
+/** Offset of a task's first argument; the next task starts `argc` later. */
+export const TASK_ARGS = 4;
+
+// A result in a DoneMessage is `id, status, value`.
+/** Offset of a result's task id. */
+export const RESULT_ID = 0;
+/** Offset of a result's {@linkcode Status}. */
+export const RESULT_STATUS = 1;
+/** Offset of a result's value. */
+export const RESULT_VALUE = 2;
+/** Fields per result in a {@linkcode DoneMessage}. */
+export const RESULT_STRIDE = 3;
+
+/** Appends a task to a run batch in the layout above. */
+export function appendTask(
+  message: RunMessage,
+  id: number,
+  fnId: number,
+  kind: TaskKind,
+  args: readonly unknown[],
+): void {
+  message.push(id, fnId, kind, args.length, ...args);
+}
+
+/** Appends a result to a done batch in the layout above. */
+export function appendResult(
+  message: DoneMessage,
+  id: number,
+  status: Status,
+  value: unknown,
+): void {
+  message.push(id, status, value);
+}
 
 /**
  * States of a task's slot in a thread worker's shared cancel ring: the pool
@@ -63,12 +118,6 @@ export const Slot = { Queued: 0, Started: 1, Cancelled: 2 } as const;
 
 /** Slots per worker; a power of two that bounds the tasks in flight. */
 export const SLOTS = 4096;
-
-/**
- * What a task threw: an Error, rebuilt on the other side from its wire form,
- * or any other value, passed as it is.
- */
-export type Thrown = { error: WireError } | { value: unknown };
 
 /**
  * The first message a worker gets: its name (`${threadNamePrefix}_${n}`,
@@ -85,8 +134,8 @@ export type InitMessage = [
 
 /**
  * A batch of tasks, in order, from index RUN_TASKS on, each as
- * `id, fnId, kind, argc, ...args` (a chunk has two: the arguments per call
- * and all the calls' arguments, flat).
+ * `id, fnId, kind, argc, ...args` (offsets TASK_ID … TASK_ARGS; a chunk has
+ * two arguments: the arguments per call and all the calls' arguments, flat).
  */
 export type RunMessage = [
   type: typeof Msg.Run,
@@ -99,7 +148,8 @@ export type ToWorker = InitMessage | RunMessage;
 
 /**
  * Results in completion order, from index DONE_RESULTS on, each as
- * `id, status, value`, and the milliseconds the worker spent on them.
+ * `id, status, value` (offsets RESULT_ID … RESULT_VALUE), and the
+ * milliseconds the worker spent on them.
  */
 export type DoneMessage = [
   type: typeof Msg.Done,
@@ -115,3 +165,25 @@ export type FatalMessage = [type: typeof Msg.Fatal, error: Thrown];
 
 /** Messages from a worker to the pool. */
 export type FromWorker = DoneMessage | InitFailedMessage | FatalMessage;
+
+/**
+ * Tells whether a message from a worker has the shape of the protocol. A
+ * worker's own code (a task's `postMessage`, a write to the channel) can send
+ * anything; the pool must never take it for a result, nor fail on it.
+ */
+export function isFromWorker(message: unknown): message is FromWorker {
+  if (!Array.isArray(message)) return false;
+  switch (message[0]) {
+    case Msg.Done:
+      return typeof message[1] === "number" &&
+        (message.length - DONE_RESULTS) % RESULT_STRIDE === 0 && message.length > DONE_RESULTS;
+    case Msg.InitFailed:
+    case Msg.Fatal: {
+      const thrown = message[1];
+      return message.length === 2 && typeof thrown === "object" && thrown !== null &&
+        ("error" in thrown || "value" in thrown);
+    }
+    default:
+      return false;
+  }
+}

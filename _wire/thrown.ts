@@ -4,7 +4,11 @@
 // AggregateError.errors, and in Bun even `cause`. So errors travel as plain
 // records and are rebuilt on the other side.
 
-import type { Thrown } from "./protocol.ts";
+/**
+ * What a task threw: an Error, rebuilt on the other side from its wire form,
+ * or any other value, passed as it is.
+ */
+export type Thrown = { error: WireError } | { value: unknown };
 
 /** An Error as a plain, cloneable record. */
 export interface WireError {
@@ -64,6 +68,15 @@ export function toThrown(value: unknown, seen = new Set<unknown>()): Thrown {
     error.props.push([key, toThrown(prop, seen)]);
   }
   return { error };
+}
+
+/** Tells whether a value has the shape of a {@linkcode Thrown}. */
+export function isThrown(value: unknown): value is Thrown {
+  if (typeof value !== "object" || value === null) return false;
+  if ("value" in value) return true;
+  const error = (value as { error?: Partial<WireError> }).error;
+  return typeof error === "object" && error !== null && typeof error.message === "string" &&
+    typeof error.name === "string" && Array.isArray(error.props);
 }
 
 /** Rebuilds what was thrown from its wire form. */

@@ -1,36 +1,45 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// What runs inside every worker, thread or process alike: compile or import
-// task functions once, run batches in order one task at a time (as a Python
-// worker does), and send results back in batches. Only the transport differs,
-// behind `Outbox`.
+// What runs inside every worker, thread or process alike: load task functions
+// once, run batches in order one task at a time (as a Python worker does),
+// and send results back in batches. Only the transport differs, behind
+// `Outbox`.
 
 import { Deque } from "../_util/deque.ts";
 import {
+  appendResult,
   DONE_RESULTS,
   type DoneMessage,
   type FnDef,
   type FromWorker,
   type InitMessage,
   Msg,
+  RESULT_ID,
+  RESULT_STATUS,
   RESULT_STRIDE,
+  RESULT_VALUE,
   RUN_TASKS,
   type RunMessage,
   Slot,
   SLOTS,
   Status,
+  TASK_ARGC,
+  TASK_ARGS,
+  TASK_FN,
+  TASK_ID,
+  TASK_KIND,
   TaskKind,
+  type TaskSpec,
   type Thrown,
   type ToWorker,
 } from "../_wire/protocol.ts";
-import type { TaskSpec } from "../_future/tasks.ts";
 import { toThrown } from "../_wire/thrown.ts";
+import { compile, type Fn, importExport, isThenable } from "./load.ts";
 
 /** Sends a message to the pool; throws if the message cannot be serialized. */
 export interface Outbox {
   post(message: FromWorker): void;
 }
 
-type Fn = (...args: unknown[]) => unknown;
 interface Loaded {
   fn?: Fn;
   error?: unknown;
@@ -49,13 +58,13 @@ const FLUSH_MS = 1;
 const CLOSURE_HINT =
   " (an inline task runs in another thread or process and sees only its arguments and globals: pass the value as an argument, or export the function from a module and submit it with fromModule())";
 
-/** Serves one pool: feed it messages with `receive`. */
-export class WorkerCore {
+/** Runs one worker's tasks for its pool: feed it messages with `receive`. */
+export class TaskRunner {
   readonly #outbox: Outbox;
   readonly #fns = new Map<number, Loaded>();
   readonly #batches = new Deque<{ tasks: unknown[]; next: number }>();
   // The message being filled: [Msg.Done, busy, ...results].
-  #results: unknown[] = [Msg.Done, 0];
+  #results: DoneMessage = [Msg.Done, 0];
   // Tasks wait for the initializer; after it failed they never run.
   #ready = false;
   #slots: Int32Array | null = null;
@@ -142,7 +151,7 @@ export class WorkerCore {
     ) {
       while (batch.next < batch.tasks.length) {
         const at = batch.next;
-        batch.next += 4 + (batch.tasks[at + 3] as number);
+        batch.next += TASK_ARGS + (batch.tasks[at + TASK_ARGC] as number);
         const running = this.#runOne(batch.tasks, at);
         if (running) {
           running.then(() => {
@@ -161,8 +170,8 @@ export class WorkerCore {
   // Returns a promise only when the task really awaits, so a batch of
   // synchronous tasks runs without a microtask between them.
   #runOne(tasks: unknown[], at: number): void | Promise<void> {
-    const id = tasks[at] as number;
-    const loaded = this.#fns.get(tasks[at + 1] as number);
+    const id = tasks[at + TASK_ID] as number;
+    const loaded = this.#fns.get(tasks[at + TASK_FN] as number);
     if (loaded?.loading && !loaded.fn && !loaded.error) {
       this.#flush();
       return loaded.loading.then(() => this.#runOne(tasks, at));
@@ -177,12 +186,12 @@ export class WorkerCore {
           Slot.Started,
         ) !== Slot.Queued
       ) {
-        this.#results.push(id, Status.Cancelled, null);
+        appendResult(this.#results, id, Status.Cancelled, null);
         return;
       }
     }
-    const kind = tasks[at + 2];
-    const argc = tasks[at + 3] as number;
+    const kind = tasks[at + TASK_KIND] as TaskKind;
+    const argc = tasks[at + TASK_ARGC] as number;
     const fn = loaded?.fn;
     if (!fn) {
       const error = loaded ? loaded.error : new Error("Unknown task function");
@@ -196,14 +205,15 @@ export class WorkerCore {
     const inline = loaded.inline;
     let result: unknown;
     try {
+      // A chunk's two arguments: the arguments per call, then all of them.
       result = kind === TaskKind.Chunk
         ? runChunk(
           fn,
-          tasks[at + 4] as number,
-          tasks[at + 5] as unknown[],
+          tasks[at + TASK_ARGS] as number,
+          tasks[at + TASK_ARGS + 1] as unknown[],
           (e) => this.#thrown(e, inline),
         )
-        : call(fn, tasks, at + 4, argc);
+        : call(fn, tasks, at + TASK_ARGS, argc);
     } catch (error) {
       return this.#fail(id, error, loaded);
     }
@@ -224,7 +234,7 @@ export class WorkerCore {
   }
 
   // One clock read per task: the time since the previous one is its cost.
-  #finish(id: number, status: number, value: unknown, loaded?: Loaded): void {
+  #finish(id: number, status: Status, value: unknown, loaded?: Loaded): void {
     const now = performance.now();
     const cost = now - this.#clock;
     this.#busy += cost;
@@ -233,8 +243,8 @@ export class WorkerCore {
       loaded.cost = Number.isNaN(loaded.cost) ? cost : (loaded.cost + cost) / 2;
     }
     if (value === undefined && status === Status.Ok) {
-      this.#results.push(id, Status.Void, null);
-    } else this.#results.push(id, status, value);
+      appendResult(this.#results, id, Status.Void, null);
+    } else appendResult(this.#results, id, status, value);
     if (now - this.#lastFlush > FLUSH_MS) this.#flush();
   }
 
@@ -261,13 +271,19 @@ export class WorkerCore {
     this.#results = [Msg.Done, 0];
     this.#busy = 0;
     try {
-      this.#outbox.post(message as DoneMessage);
+      this.#outbox.post(message);
     } catch {
       // Some result cannot cross: send them one by one, failing only those.
-      for (let i = DONE_RESULTS; i < message.length; i += RESULT_STRIDE) {
-        const [id, status, value] = message.slice(i, i + RESULT_STRIDE);
+      for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
+        const id = message[at + RESULT_ID] as number;
         try {
-          this.#outbox.post([Msg.Done, 0, id, status, value]);
+          this.#outbox.post([
+            Msg.Done,
+            0,
+            id,
+            message[at + RESULT_STATUS],
+            message[at + RESULT_VALUE],
+          ]);
         } catch (error) {
           const detail = error instanceof Error ? error.message : String(error);
           const failure = new TypeError(
@@ -339,45 +355,6 @@ async function finishChunkAsync(
     }
   }
   return values;
-}
-
-/** Compiles a function from its source, once per worker and source. */
-function compile(source: string): Fn {
-  let value: unknown;
-  try {
-    // Indirect eval: global scope, so free names resolve to globals only.
-    value = (0, eval)(`(${source}\n)`);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    // Method shorthand (`name(x) { … }`) is only valid inside an object.
-    const holder = (0, eval)(`({${source}\n})`) as object;
-    const key = Reflect.ownKeys(holder)[0]!;
-    const descriptor = Object.getOwnPropertyDescriptor(holder, key)!;
-    value = descriptor.value ?? descriptor.get;
-  }
-  if (typeof value !== "function") {
-    throw new TypeError(
-      `Cannot compile task: its source is not a function: ${source}`,
-    );
-  }
-  return value as Fn;
-}
-
-async function importExport(module: string, name: string): Promise<Fn> {
-  const namespace = await import(module) as Record<string, unknown>;
-  const fn = namespace[name];
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `Cannot run task: module ${module} has no exported function named "${name}"`,
-    );
-  }
-  return fn as Fn;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function";
 }
 
 function isUnboundName(name: string, message: string): boolean {

@@ -1,8 +1,8 @@
 // Child of bench/transport_probe.ts. Modes:
-// - "frames": echoes each payload through the transport (_spawn.ts on the
-//   parent side, _process_channel.ts here): the cost of the layer alone.
-// - "messages": decodes and re-encodes each message (_codec.ts) as well.
-// - "stdio": the baseline of runtimes.md §2.1, frames over stdin/stdout with
+// - "frames": echoes each payload through the transport (_runtime/spawn.ts on the
+//   parent side, _worker/parent_channel.ts here): the cost of the layer alone.
+// - "messages": decodes and re-encodes each message (_wire/codec.ts) as well.
+// - "stdio": the raw baseline, frames over stdin/stdout with
 //   each runtime's fastest raw API (Deno: read + one writeSync per chunk;
 //   Bun: Bun.stdin stream + Bun.stdout writer).
 // Every mode first sends a one-byte "ready" frame.

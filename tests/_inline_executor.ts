@@ -4,7 +4,7 @@
 // conformance suite without threads or processes.
 
 import { Executor, Future, type ShutdownOptions, type Task } from "../future.ts";
-import { checkShutdownOptions } from "../_pool/options.ts";
+import { checkShutdownOptions } from "../_future/executor.ts";
 import { isModuleTask } from "../_future/tasks.ts";
 
 type Job = { future: Future<unknown>; run: () => Promise<unknown> };

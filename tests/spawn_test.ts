@@ -10,7 +10,8 @@ import {
   type QueryPermission,
 } from "../_runtime/deno_permissions.ts";
 import { runtime } from "../_runtime/runtime.ts";
-import { checkCanSpawn, type ExitStatus, spawnChild } from "../_runtime/spawn.ts";
+import type { ExitStatus } from "../_pool/transport.ts";
+import { checkCanSpawn, spawnChild } from "../_runtime/spawn.ts";
 import { ECHO_ENTRY, type EchoChild, startEcho } from "./fixtures/_echo_client.ts";
 import { isRunning, runScript, waitFor } from "./_run_script.ts";
 
