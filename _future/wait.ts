@@ -4,6 +4,7 @@
 
 import { TimeoutError } from "./errors.ts";
 import { checkFuture, type Future, hasFailed, onDone } from "./future.ts";
+import { Deque } from "../_util/deque.ts";
 import { checkOptions, checkTimeout, describe, startTimer } from "./validate.ts";
 
 /**
@@ -259,7 +260,10 @@ export function asCompleted<T>(
   const ms = checkTimeout(checkOptions(options, action).timeout, action);
   const deadline = ms === undefined ? undefined : performance.now() + ms;
   const all = collect(futures, action);
-  const ready = [...all].filter((f) => f.done());
+  // A deque, not an array: Array.prototype.shift is O(n) in V8 on long
+  // arrays, which made draining 200,000 futures take 13 s in Deno.
+  const ready = new Deque<Future<T>>();
+  for (const f of all) if (f.done()) ready.push(f);
   const pending = new Set([...all].filter((f) => !f.done()));
   let wake: (() => void) | undefined;
   // Listen from the call on, so completion order is the order of the events.
