@@ -60,7 +60,7 @@ export interface ProcessPoolExecutorOptions {
    *
    * @default {navigator.hardwareConcurrency}
    */
-  maxWorkers?: number;
+  maxWorkers?: number | undefined;
   /**
    * Runs once in each child before its first task, with `initargs`; it may be
    * async. If it throws, the pool is broken: pending futures fail with
@@ -68,20 +68,20 @@ export interface ProcessPoolExecutorOptions {
    *
    * @default {undefined}
    */
-  initializer?: Task<never, unknown>;
+  initializer?: Task<never, unknown> | undefined;
   /**
    * The arguments of `initializer`.
    *
    * @default {[]}
    */
-  initargs?: unknown[];
+  initargs?: unknown[] | undefined;
   /**
    * Replaces a child with a fresh one after it has run this many tasks (a
    * chunk of `map` counts as one), to bound leaks in long-running pools.
    *
    * @default {undefined} (children live as long as the pool)
    */
-  maxTasksPerChild?: number;
+  maxTasksPerChild?: number | undefined;
   /**
    * Deno only: the permissions of each child, instead of the default (the
    * parent's whole-permission grants, such as `--allow-net`, plus reading the
@@ -92,7 +92,7 @@ export interface ProcessPoolExecutorOptions {
    *
    * @default {undefined}
    */
-  denoPermissions?: DenoPermissions;
+  denoPermissions?: DenoPermissions | undefined;
 }
 
 /**

@@ -63,14 +63,14 @@ export interface ThreadPoolExecutorOptions {
    *
    * @default {navigator.hardwareConcurrency}
    */
-  maxWorkers?: number;
+  maxWorkers?: number | undefined;
   /**
    * Names the workers `${threadNamePrefix}_${n}`, visible as `self.name`
    * inside them.
    *
    * @default {"ThreadPoolExecutor-<k>"} where k counts executors
    */
-  threadNamePrefix?: string;
+  threadNamePrefix?: string | undefined;
   /**
    * Runs once in each worker before its first task, with `initargs`; it may
    * be async. If it throws, the pool is broken: pending futures fail with
@@ -78,13 +78,13 @@ export interface ThreadPoolExecutorOptions {
    *
    * @default {undefined}
    */
-  initializer?: Task<never, unknown>;
+  initializer?: Task<never, unknown> | undefined;
   /**
    * The arguments of `initializer`.
    *
    * @default {[]}
    */
-  initargs?: unknown[];
+  initargs?: unknown[] | undefined;
 }
 
 let executors = 0;

@@ -28,14 +28,14 @@ export interface ShutdownOptions {
    *
    * @default {true}
    */
-  wait?: boolean;
+  wait?: boolean | undefined;
   /**
    * Whether to cancel every task that has not started. Running tasks always
    * finish.
    *
    * @default {false}
    */
-  cancelFutures?: boolean;
+  cancelFutures?: boolean | undefined;
 }
 
 /**
@@ -160,12 +160,12 @@ export abstract class Executor implements AsyncDisposable {
    * @typeParam A The task's parameter types.
    * @typeParam R The task's return type.
    * @param fn A self-contained function or a {@linkcode fromModule} reference.
-   * @param args The iterables, then the options.
+   * @param args The iterables, then the options (`undefined` is no options).
    * @returns An async iterator of the results.
    */
   map<A extends unknown[], R>(
     fn: Task<A, R>,
-    ...args: [...MapInputs<A>, MapOptions]
+    ...args: [...MapInputs<A>, MapOptions | undefined]
   ): AsyncIterableIterator<Awaited<R>>;
   map(fn: unknown, ...args: unknown[]): AsyncIterableIterator<unknown> {
     return runMap(

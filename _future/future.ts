@@ -37,7 +37,7 @@ export interface ResultOptions {
    *
    * @default {undefined} (wait as long as it takes)
    */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 type Listener = () => void;

@@ -33,21 +33,21 @@ export interface MapOptions {
    *
    * @default {undefined} (wait as long as it takes)
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * How many calls travel to a worker as one message. Larger chunks cut the
    * per-task cost of many small calls.
    *
    * @default {1}
    */
-  chunksize?: number;
+  chunksize?: number | undefined;
   /**
    * The most chunks submitted but not yet yielded. With it, the input is read
    * lazily, so infinite inputs work.
    *
    * @default {undefined} (submit everything at once)
    */
-  buffersize?: number;
+  buffersize?: number | undefined;
 }
 
 type Submit = (fn: unknown, args: unknown[]) => Future<unknown>;
@@ -66,6 +66,9 @@ const ACTION = "map";
 export function splitMapArgs(args: unknown[]): [unknown[], MapOptions] {
   const last = args.at(-1);
   if (isPlainObject(last)) return [args.slice(0, -1), last as MapOptions];
+  // A wrapper forwarding an optional options argument passes undefined: that
+  // is no options, not an input (an input of undefined is an error anyway).
+  if (last === undefined && args.length > 1) return [args.slice(0, -1), {}];
   return [args, {}];
 }
 

@@ -91,14 +91,14 @@ export interface WaitOptions {
    *
    * @default {undefined} (wait as long as it takes)
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * When to return: {@linkcode FIRST_COMPLETED}, {@linkcode FIRST_EXCEPTION}
    * or {@linkcode ALL_COMPLETED}.
    *
    * @default {"ALL_COMPLETED"}
    */
-  returnWhen?: ReturnWhen;
+  returnWhen?: ReturnWhen | undefined;
 }
 
 /**
@@ -145,7 +145,7 @@ export interface AsCompletedOptions {
    *
    * @default {undefined} (wait as long as it takes)
    */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 const RETURN_WHEN: readonly string[] = [

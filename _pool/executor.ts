@@ -105,12 +105,12 @@ export abstract class PoolExecutor extends Executor {
    * @typeParam A The task's parameter types.
    * @typeParam R The task's return type.
    * @param fn A self-contained function or a {@linkcode fromModule} reference.
-   * @param args The iterables, then the options.
+   * @param args The iterables, then the options (`undefined` is no options).
    * @returns An async iterator of the results.
    */
   override map<A extends unknown[], R>(
     fn: Task<A, R>,
-    ...args: [...MapInputs<A>, MapOptions]
+    ...args: [...MapInputs<A>, MapOptions | undefined]
   ): AsyncIterableIterator<Awaited<R>>;
   override map(fn: unknown, ...args: unknown[]): AsyncIterableIterator<unknown> {
     const pool = this.#pool;

@@ -43,50 +43,50 @@ export interface DenoPermissions {
    *
    * @default {false}
    */
-  read?: boolean | readonly string[];
+  read?: boolean | readonly string[] | undefined;
   /**
    * File system write access: paths (`--allow-write=<paths>`).
    *
    * @default {false}
    */
-  write?: boolean | readonly string[];
+  write?: boolean | readonly string[] | undefined;
   /**
    * Network access: hosts, with ports as needed (`--allow-net=<hosts>`).
    *
    * @default {false}
    */
-  net?: boolean | readonly string[];
+  net?: boolean | readonly string[] | undefined;
   /**
    * Environment access: variable names (`--allow-env=<names>`).
    *
    * @default {false}
    */
-  env?: boolean | readonly string[];
+  env?: boolean | readonly string[] | undefined;
   /**
    * Running subprocesses: commands (`--allow-run=<commands>`).
    *
    * @default {false}
    */
-  run?: boolean | readonly string[];
+  run?: boolean | readonly string[] | undefined;
   /**
    * Loading dynamic libraries: paths (`--allow-ffi=<paths>`).
    *
    * @default {false}
    */
-  ffi?: boolean | readonly string[];
+  ffi?: boolean | readonly string[] | undefined;
   /**
    * System information: kinds such as `"hostname"` (`--allow-sys=<kinds>`).
    *
    * @default {false}
    */
-  sys?: boolean | readonly string[];
+  sys?: boolean | readonly string[] | undefined;
   /**
    * Importing remote modules beyond Deno's default hosts: hosts
    * (`--allow-import=<hosts>`).
    *
    * @default {false}
    */
-  import?: boolean | readonly string[];
+  import?: boolean | readonly string[] | undefined;
 }
 
 /** The permission names a child can be given, in flag order. */

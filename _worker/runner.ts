@@ -32,7 +32,7 @@ import {
   type Thrown,
   type ToWorker,
 } from "../_wire/protocol.ts";
-import { toThrown } from "../_wire/thrown.ts";
+import { bareThrown, toThrown } from "../_wire/thrown.ts";
 import { compile, type Fn, importExport, isThenable } from "./load.ts";
 
 /** Sends a message to the pool; throws if the message cannot be serialized. */
@@ -275,27 +275,37 @@ export class TaskRunner {
     } catch {
       // Some result cannot cross: send them one by one, failing only those.
       for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
-        const id = message[at + RESULT_ID] as number;
-        try {
-          this.#outbox.post([
-            Msg.Done,
-            0,
-            id,
-            message[at + RESULT_STATUS],
-            message[at + RESULT_VALUE],
-          ]);
-        } catch (error) {
-          const detail = error instanceof Error ? error.message : String(error);
-          const failure = new TypeError(
-            `Cannot send the task's result back: ${detail}`,
-            {
-              cause: error,
-            },
-          );
-          this.#outbox.post([Msg.Done, 0, id, Status.Error, toThrown(failure)]);
-        }
+        this.#postAlone(
+          message[at + RESULT_ID] as number,
+          message[at + RESULT_STATUS] as Status,
+          message[at + RESULT_VALUE],
+        );
       }
     }
+  }
+
+  // Sends one result. An error that cannot cross whole still arrives, with
+  // its name, message and stack; a value that cannot cross fails its task.
+  #postAlone(id: number, status: Status, value: unknown): void {
+    const attempts: [Status, unknown][] = [[status, value]];
+    if (status === Status.Error) attempts.push([status, bareThrown(value as Thrown)]);
+    if (status === Status.ChunkError) {
+      const [values, thrown] = value as [unknown[], Thrown];
+      attempts.push([status, [values, bareThrown(thrown)]]);
+    }
+    let failure: unknown;
+    for (const [status, value] of attempts) {
+      try {
+        return this.#outbox.post([Msg.Done, 0, id, status, value]);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    const detail = failure instanceof Error ? failure.message : String(failure);
+    const error = new TypeError(`Cannot send the task's result back: ${detail}`, {
+      cause: failure,
+    });
+    this.#outbox.post([Msg.Done, 0, id, Status.Error, toThrown(error)]);
   }
 }
 

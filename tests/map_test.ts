@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CancelledError, Future, TimeoutError } from "../future.ts";
+import { CancelledError, Future, type MapOptions, TimeoutError } from "../future.ts";
 import { InlineExecutor } from "./_inline_executor.ts";
 
 async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
@@ -239,4 +239,18 @@ test("await using an executor shuts it down and waits", async () => {
     });
   }
   assert.equal(done, true);
+});
+
+test("map() takes a trailing undefined as no options, as a wrapper forwarding them passes it", async () => {
+  await using executor = new InlineExecutor();
+  const options: MapOptions | undefined = undefined;
+  assert.deepEqual(await Array.fromAsync(executor.map((x: number) => x * 2, [1, 2], options)), [
+    2,
+    4,
+  ]);
+  assert.deepEqual(
+    await Array.fromAsync(executor.map((a: number, b: number) => a + b, [1], [2], undefined)),
+    [3],
+  );
+  assert.throws(() => executor.map((x: number) => x, undefined as never), /received undefined/);
 });

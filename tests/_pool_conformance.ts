@@ -1,0 +1,74 @@
+// What both pools promise beyond the Executor conformance suite
+// (_conformance.ts): behaviour that only exists when a task runs in another
+// thread or process, so its errors, modules and messages must cross.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fromModule } from "../future.ts";
+import type { PoolExecutor } from "../thread.ts";
+
+type Tasks = typeof import("./fixtures/tasks.ts");
+const tasks = fromModule<Tasks>(new URL("./fixtures/tasks.ts", import.meta.url));
+
+/** Registers the pool tests for executors made by `create`. */
+export function poolConformance(
+  name: string,
+  create: (options: { maxWorkers: number }) => PoolExecutor,
+): void {
+  const it = (what: string, body: () => Promise<void>) => test(`${name} ${what}`, body);
+
+  it("fails only the future of a task whose error has throwing getters", async () => {
+    await using executor = create({ maxWorkers: 1 });
+    const failing = executor.submit(() => {
+      class ApiError extends Error {
+        response: { data?: { message: string } } = {};
+        override get message(): string {
+          return this.response.data!.message;
+        }
+      }
+      const error = new ApiError();
+      Object.defineProperty(error, "status", {
+        enumerable: true,
+        get: () => error.response.data!.message,
+      });
+      throw error;
+    });
+    const after = executor.submit((x: number) => x + 1, 1); // the same worker
+    const error = await failing.exception() as Error & { response: unknown };
+    assert.ok(error instanceof Error);
+    assert.match(error.message, /^\[could not read: message \(TypeError: .*; status \(TypeError/);
+    assert.deepEqual(error.response, {});
+    assert.equal(await after.result(), 2);
+    assert.equal(await executor.submit(() => "still usable").result(), "still usable");
+  });
+
+  it("passes a task's cyclic error causes as cycles", async () => {
+    await using executor = create({ maxWorkers: 1 });
+    const error = await executor.submit(() => {
+      const a = new Error("a");
+      const b = new TypeError("b", { cause: a });
+      a.cause = b;
+      throw new AggregateError([a, b], "both", { cause: a });
+    }).exception() as AggregateError;
+    const [a, b] = error.errors as Error[];
+    assert.equal(error.cause, a);
+    assert.equal(a!.cause, b);
+    assert.equal(b!.cause, a);
+  });
+
+  it("fails a fromModule task whose module or export is missing with an error naming it", async () => {
+    await using executor = create({ maxWorkers: 1 });
+    const missing = new URL("./fixtures/no_such_module.ts", import.meta.url).href;
+    const gone = fromModule<{ f(): number }>(missing);
+    const error = await executor.submit(gone.f).exception() as Error;
+    assert.ok(error instanceof Error, String(error));
+    assert.match(`${error.message} ${error.stack}`, /no_such_module/);
+    const noExport = fromModule<{ nothing(): number }>(
+      new URL("./fixtures/tasks.ts", import.meta.url),
+    );
+    const error2 = await executor.submit(noExport.nothing).exception() as Error;
+    assert.ok(error2 instanceof TypeError);
+    assert.match(error2.message, /no exported function named "nothing"/);
+    assert.equal(await executor.submit(tasks.fib, 10).result(), 55);
+  });
+}
