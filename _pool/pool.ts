@@ -173,29 +173,33 @@ export class Pool {
       `${namePrefix}_${this.#started++}`,
       sharedCancel,
     );
-    this.#workers.add(w);
     w.transport = this.#config.start(w.name, {
       message: (message: unknown) => this.#onMessage(w, message),
       exit: (status) => this.#onExit(w, status),
     }, [...this.#modules]);
+    let initError: unknown;
     try {
-      w.transport.send([
-        Msg.Init,
-        w.name,
-        initializer?.spec ?? null,
-        initargs,
-        w.slots,
-      ]);
+      w.transport.send([Msg.Init, w.name, initializer?.spec ?? null, initargs, w.slots]);
     } catch (error) {
-      this.#break(
-        "the initializer's arguments cannot be sent to a worker",
-        error,
-      );
+      initError = error ?? new Error("unknown");
+    }
+    // Only now may dispatch see it: Bun can run queued microtasks (our
+    // dispatch among them) inside a child's spawn, and a handle seen before
+    // its transport and Init message would be sent tasks it cannot take.
+    this.#workers.add(w);
+    if (initError !== undefined) {
+      this.#break("the initializer's arguments cannot be sent to a worker", initError);
     }
   }
 
   #dispatch(): void {
-    if (this.#broken || this.#queue.length === 0) return;
+    if (!this.#broken && this.#queue.length > 0) this.#sendQueued();
+    // After a shutdown, the last tasks may have gone to some workers: the
+    // others, idle, would wait for a task forever and hold shutdown() open.
+    this.#stopIdle();
+  }
+
+  #sendQueued(): void {
     const now = performance.now();
     const workers = [...this.#workers].filter((w) => w.state === "running")
       .sort((a, b) => a.inflight.length - b.inflight.length);
@@ -289,11 +293,7 @@ export class Pool {
       performance.now(),
     );
     this.#dispatch();
-    if (w.inflight.length === 0) {
-      if (w.state === "retiring" || (this.#shutdown && !this.#hasQueued())) {
-        w.stop("close");
-      }
-    }
+    if (w.inflight.length === 0 && w.state === "retiring") w.stop("close");
   }
 
   #onExit(w: WorkerHandle, status: ExitStatus): void {
@@ -340,8 +340,9 @@ export class Pool {
     return this.#queue.length > 0;
   }
 
+  // Once shut down with nothing queued, every idle worker can go.
   #stopIdle(): void {
-    if (this.#hasQueued()) return;
+    if (!this.#shutdown || this.#hasQueued()) return;
     for (const w of this.#workers) if (w.inflight.length === 0) w.stop("close");
   }
 

@@ -6,9 +6,25 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fromModule } from "../future.ts";
 import type { PoolExecutor } from "../thread.ts";
+import { openGate } from "./_gate.ts";
 
 type Tasks = typeof import("./fixtures/tasks.ts");
 const tasks = fromModule<Tasks>(new URL("./fixtures/tasks.ts", import.meta.url));
+
+/** Blocks until the gate at `url` opens, then returns `value`. */
+const gated = async (url: string, value: unknown) => {
+  await (await fetch(url)).text();
+  return value;
+};
+
+/** Rejects if `promise` has not settled within `ms`: a hang detector, not a timing check. */
+function settlesWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
+}
 
 /** Registers the pool tests for executors made by `create`. */
 export function poolConformance(
@@ -70,5 +86,33 @@ export function poolConformance(
     assert.ok(error2 instanceof TypeError);
     assert.match(error2.message, /no exported function named "nothing"/);
     assert.equal(await executor.submit(tasks.fib, 10).result(), 55);
+  });
+
+  it("shutdown() returns after a last submit when another worker sits idle", async () => {
+    const executor = create({ maxWorkers: 2 });
+    {
+      await using gate = await openGate();
+      const warm = [executor.submit(gated, gate.url, 1), executor.submit(gated, gate.url, 2)];
+      await gate.arrived(2); // both workers started and busy
+      gate.open();
+      await Promise.all(warm.map((f) => f.result()));
+    }
+    const last = executor.submit(() => 42);
+    await settlesWithin(executor.shutdown(), 30_000, "shutdown()");
+    assert.equal(await last.result(), 42);
+  });
+
+  it("await using returns after fire-and-forget submits", async () => {
+    const futures = [];
+    {
+      await using executor = create({ maxWorkers: 2 });
+      await using gate = await openGate();
+      futures.push(executor.submit(gated, gate.url, 1), executor.submit(gated, gate.url, 2));
+      await gate.arrived(2);
+      gate.open();
+      await Promise.all(futures.map((f) => f.result()));
+      for (let i = 0; i < 3; i++) futures.push(executor.submit((x: number) => x, i));
+    }
+    assert.ok(futures.every((f) => f.done()));
   });
 }

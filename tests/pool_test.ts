@@ -179,3 +179,15 @@ test("a Run message keeps the named layout: id, fn, kind, argc, args", async () 
   assert.deepEqual(run.slice(RUN_TASKS), [0, 0, 0, 2, 2, "ab"]);
   await pool.shutdown(true, false);
 });
+
+test("shutdown() returns when the last task goes to one worker and another sits idle", async () => {
+  const { pool, workers } = makePool({ maxWorkers: 2 });
+  // Two workers, both idle afterwards.
+  const warm = [pool.submit(double, [1]), pool.submit(double, [2])];
+  await Promise.all(warm.map((f) => f.result()));
+  assert.equal(workers.length, 2);
+  const last = pool.submit(double, [21]);
+  await pool.shutdown(true, false);
+  assert.equal(await last.result(), 42);
+  assert.ok(workers.every((w) => w.stoppedWith === "close"));
+});
