@@ -165,12 +165,41 @@ export function describeTask(task: unknown, action: string): DescribedTask {
   } else if (typeof task === "function") {
     const source = Function.prototype.toString.call(task);
     checkSource(source, task, action);
-    result = { key: source, spec: { kind: "source", source } };
+    const name = bindableName(task);
+    const key = sourceKey(source, task.name);
+    result = name === undefined
+      ? { key, spec: { kind: "source", source } }
+      : { key, spec: { kind: "source", source, name } };
   } else {
     throw notATask(task, action);
   }
   described.set(task, result);
   return result;
+}
+
+/**
+ * The key of an inline task: equal for functions that compile to the same
+ * function in a worker (the same source, known by the same name). Cheap,
+ * since a pool computes it for every submit of a fresh closure.
+ */
+export function sourceKey(source: string, fnName: string): string {
+  return fnName === "" ? source : `${fnName}\u0000${source}`;
+}
+
+// Words that cannot name a const, and names that are not the function's own
+// ("default" for `export default function`, "anonymous" for new Function).
+const UNBINDABLE = new Set(
+  ("break case catch class const continue debugger default delete do else enum export " +
+    "extends false finally for function if import in instanceof new null return super " +
+    "switch this throw true try typeof var void while with yield let static implements " +
+    "interface package private protected public await arguments eval anonymous").split(" "),
+);
+
+// The name a function can be bound to in a worker, if it has a usable one.
+function bindableName(fn: { name: unknown }): string | undefined {
+  const name = fn.name;
+  if (typeof name !== "string" || !/^[A-Za-z_$][\w$]*$/.test(name)) return undefined;
+  return UNBINDABLE.has(name) ? undefined : name;
 }
 
 /** Tells whether `task` is a reference made by {@linkcode fromModule}. */

@@ -7,7 +7,7 @@
 import { ChunkFailure } from "../_future/chunk.ts";
 import type { BrokenExecutor } from "../_future/errors.ts";
 import { Future, setStartProbe } from "../_future/future.ts";
-import { type DescribedTask, describeTask } from "../_future/tasks.ts";
+import { type DescribedTask, describeTask, sourceKey } from "../_future/tasks.ts";
 import { Deque } from "../_util/deque.ts";
 import {
   appendTask,
@@ -141,7 +141,8 @@ export class Pool {
     // Inline tasks are usually fresh closures (`submit((x) => x + 1, i)` in
     // a loop), so look them up by source before describing them anew.
     if (typeof task === "function") {
-      const id = this.#fnIds.get(Function.prototype.toString.call(task));
+      const source = Function.prototype.toString.call(task);
+      const id = this.#fnIds.get(sourceKey(source, task.name));
       if (id !== undefined) return id;
     }
     return this.#fnId(describeTask(task, "submit task"));

@@ -9,9 +9,13 @@ import type { Thrown } from "./thrown.ts";
 
 export type { Thrown } from "./thrown.ts";
 
-/** How a task crosses to a worker: its source, or its module and export. */
+/**
+ * How a task crosses to a worker: its source (and the name it is known by,
+ * bound to it in the worker so that it can call itself), or its module and
+ * export.
+ */
 export type TaskSpec =
-  | { readonly kind: "source"; readonly source: string }
+  | { readonly kind: "source"; readonly source: string; readonly name?: string }
   | { readonly kind: "module"; readonly module: string; readonly name: string };
 
 /** A function a worker has not seen yet: its id in this pool, and its spec. */

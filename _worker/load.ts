@@ -5,26 +5,39 @@
 /** A task function, as a worker calls it. */
 export type Fn = (...args: unknown[]) => unknown;
 
-/** Compiles a function from its source, once per worker and source. */
-export function compile(source: string): Fn {
-  let value: unknown;
-  try {
-    // Indirect eval: global scope, so free names resolve to globals only.
-    value = (0, eval)(`(${source}\n)`);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    // Method shorthand (`name(x) { … }`) is only valid inside an object.
-    const holder = (0, eval)(`({${source}\n})`) as object;
-    const key = Reflect.ownKeys(holder)[0]!;
-    const descriptor = Object.getOwnPropertyDescriptor(holder, key)!;
-    value = descriptor.value ?? descriptor.get;
-  }
+/**
+ * Compiles a function from its source, once per worker and source. Strict,
+ * as the module it was written in was (and sloppy code ran ~40 % slower on
+ * Deno). When the caller knew the function's name, the name is bound to it,
+ * so a function that calls itself by name works even when its source has
+ * none (Bun turns a function declared in a block into `let f = function`)
+ * or is an arrow held by a `const`.
+ */
+export function compile(source: string, name?: string): Fn {
+  const value = (name && evaluate(source, name)) || evaluate(source);
   if (typeof value !== "function") {
     throw new TypeError(
       `Cannot compile task: its source is not a function: ${source}`,
     );
   }
   return value as Fn;
+}
+
+function evaluate(source: string, name?: string): unknown {
+  try {
+    // new Function: global scope, so free names resolve to globals only.
+    return name === undefined
+      ? new Function(`"use strict"; return (${source}\n);`)()
+      : new Function(`"use strict"; const ${name} = (${source}\n); return ${name};`)();
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    if (name !== undefined) return undefined; // try again without the name
+  }
+  // Method shorthand (`name(x) { … }`) is only valid inside an object.
+  const holder = new Function(`"use strict"; return ({${source}\n});`)() as object;
+  const key = Reflect.ownKeys(holder)[0]!;
+  const descriptor = Object.getOwnPropertyDescriptor(holder, key)!;
+  return descriptor.value ?? descriptor.get;
 }
 
 /** Imports `module` and returns its export `name`, which must be a function. */

@@ -125,7 +125,7 @@ export class TaskRunner {
   #load(spec: TaskSpec): Loaded {
     if (spec.kind === "source") {
       try {
-        return { fn: compile(spec.source), inline: true, cost: NaN };
+        return { fn: compile(spec.source, spec.name), inline: true, cost: NaN };
       } catch (error) {
         return { error, inline: true, cost: NaN };
       }

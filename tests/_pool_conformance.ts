@@ -115,4 +115,29 @@ export function poolConformance(
     }
     assert.ok(futures.every((f) => f.done()));
   });
+
+  it("runs inline functions that call themselves by name, declared in a block or held by a const", async () => {
+    await using executor = create({ maxWorkers: 1 });
+    const results: number[] = [];
+    if (results.length === 0) {
+      // Bun's transpiler turns a function declared in a block into
+      // `let fib = function (n) {…}`: its source has no name.
+      // deno-lint-ignore no-inner-declarations
+      function fib(n: number): number {
+        return n < 2 ? n : fib(n - 1) + fib(n - 2);
+      }
+      results.push(await executor.submit(fib, 15).result());
+    }
+    const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
+    results.push(await executor.submit(fact, 5).result());
+    assert.deepEqual(results, [610, 120]);
+  });
+
+  it("compiles inline functions in strict mode, as the module they come from", async () => {
+    await using executor = create({ maxWorkers: 1 });
+    const self = await executor.submit(function (this: unknown) {
+      return this === undefined;
+    }).result();
+    assert.equal(self, true);
+  });
 }
