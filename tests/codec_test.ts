@@ -203,3 +203,14 @@ test("decodeMessage() refuses an unknown encoding tag", () => {
     /^TypeError: Cannot decode message: unknown encoding tag 9/,
   );
 });
+
+test("a SharedArrayBuffer, or a view of one, is refused: shared memory cannot cross", () => {
+  const shared = new SharedArrayBuffer(8);
+  for (const value of [shared, new Int32Array(shared), { deep: [new Map([[1, shared]])] }]) {
+    assert.throws(() => encodeMessage([1, value]), (error: unknown) => {
+      assert.ok(error instanceof TypeError);
+      assert.match(error.message, /^Cannot serialize a SharedArrayBuffer \(shared memory/);
+      return true;
+    });
+  }
+});

@@ -400,3 +400,15 @@ test(
     assert.match(stdout, /^error Error: .*--allow-run/);
   },
 );
+
+test("a SharedArrayBuffer sent to a child fails only its future, with a TypeError", async () => {
+  await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const shared = new Int32Array(new SharedArrayBuffer(8));
+  const error = await executor.submit((view: Int32Array) => {
+    view[0] = 1;
+  }, shared).exception();
+  assert.ok(error instanceof TypeError, String(error));
+  assert.match(error.message, /SharedArrayBuffer/);
+  assert.equal(shared[0], 0);
+  assert.equal(await executor.submit(() => "still usable").result(), "still usable");
+});
