@@ -11,9 +11,12 @@ import { type DescribedTask, describeTask, sourceKey } from "../_future/tasks.ts
 import { Deque } from "../_util/deque.ts";
 import {
   appendTask,
+  DONE_BUSY,
   DONE_RESULTS,
   type FnDef,
+  FROM_TYPE,
   isFromWorker,
+  isOurs,
   Msg,
   RESULT_ID,
   RESULT_STATUS,
@@ -180,7 +183,14 @@ export class Pool {
     }, [...this.#modules]);
     let initError: unknown;
     try {
-      w.transport.send([Msg.Init, w.name, initializer?.spec ?? null, initargs, w.slots]);
+      w.transport.send([
+        Msg.Init,
+        w.name,
+        initializer?.spec ?? null,
+        initargs,
+        w.slots,
+        w.token,
+      ]);
     } catch (error) {
       initError = error ?? new Error("unknown");
     }
@@ -263,17 +273,19 @@ export class Pool {
 
   #onMessage(w: WorkerHandle, message: unknown): void {
     if (this.#broken) return; // its futures have failed already
+    // A task's own postMessage (a progress idiom of web workers): not ours.
+    if (!isOurs(message, w.token)) return;
     if (!isFromWorker(message)) {
       return this.#break(
         `worker ${w.name} sent a message that is not the pool's protocol`,
         new TypeError(`Received ${describe(message)}`),
       );
     }
-    if (message[0] === Msg.InitFailed) {
-      return this.#break("a worker's initializer threw", fromThrown(message[1]));
+    if (message[FROM_TYPE] === Msg.InitFailed) {
+      return this.#break("a worker's initializer threw", fromThrown(message[2]));
     }
-    if (message[0] === Msg.Fatal) {
-      return this.#break(`worker ${w.name} threw outside a task`, fromThrown(message[1]));
+    if (message[FROM_TYPE] === Msg.Fatal) {
+      return this.#break(`worker ${w.name} threw outside a task`, fromThrown(message[2]));
     }
     for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
       const status = message[at + RESULT_STATUS];
@@ -290,7 +302,7 @@ export class Pool {
     }
     w.progressed(
       (message.length - DONE_RESULTS) / RESULT_STRIDE,
-      message[1],
+      message[DONE_BUSY],
       performance.now(),
     );
     this.#dispatch();

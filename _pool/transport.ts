@@ -3,7 +3,7 @@
 // thread (structured clone over postMessage) or a child process (frames over
 // pipes). The runtime adapters in _runtime/ implement it.
 
-import type { FromWorker, ToWorker } from "../_wire/protocol.ts";
+import type { ToWorker } from "../_wire/protocol.ts";
 
 /** How a worker ended. */
 export interface ExitStatus {
@@ -20,7 +20,8 @@ export interface ExitStatus {
 
 /** Events a transport reports about its worker. */
 export interface TransportEvents {
-  message(message: FromWorker): void;
+  /** What arrived, unchecked: a task can post messages of its own. */
+  message(message: unknown): void;
   /** Exactly once, after the last message, however the worker ended. */
   exit(status: ExitStatus): void;
 }

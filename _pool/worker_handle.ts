@@ -37,6 +37,11 @@ export class WorkerHandle {
   state: "running" | "retiring" | "stopping" | "exited" = "running";
   /** Tasks ever sent, for maxTasksPerChild. */
   assigned = 0;
+  /**
+   * Starts every message of the protocol from this worker; random, so a
+   * task's own messages (which cannot read it) are never taken for ours.
+   */
+  readonly token: number = crypto.getRandomValues(new Uint32Array(1))[0]!;
   readonly #slots: Int32Array | null;
   #sent = 0;
   #estimate = NaN; // milliseconds per task, smoothed

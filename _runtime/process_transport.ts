@@ -6,7 +6,6 @@ import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
 import type { DenoPermissions } from "./deno_permissions.ts";
 import { FrameDecoder } from "../_wire/frames.ts";
 import type { Transport, TransportEvents } from "../_pool/transport.ts";
-import type { FromWorker } from "../_wire/protocol.ts";
 import { spawnChild } from "./spawn.ts";
 
 const ENTRY = new URL("../_worker/process_entry.ts", import.meta.url);
@@ -30,7 +29,7 @@ export function startProcess(
       // and the pool breaks with that error as the cause.
       data(chunk) {
         for (const payload of decoder.push(chunk)) {
-          events.message(decodeMessage(payload) as FromWorker);
+          events.message(decodeMessage(payload));
         }
       },
       exit: (status) => events.exit(status),

@@ -5,7 +5,7 @@
 // Bun (45 µs against 53 µs for a one-task ping-pong), and a batch of tasks is
 // one allocation, not one per task.
 
-import type { Thrown } from "./thrown.ts";
+import { isThrown, type Thrown } from "./thrown.ts";
 
 export type { Thrown } from "./thrown.ts";
 
@@ -32,8 +32,17 @@ export const Msg = {
 
 /** Where the tasks of a {@linkcode RunMessage} start. */
 export const RUN_TASKS = 2;
+/**
+ * Where a message from a worker has its type; before it stands the worker's
+ * token. A task runs in the worker and can post messages of its own (the
+ * web-worker `postMessage` idiom, a write to a child's channel) but cannot
+ * read the token, so the pool tells its protocol from a task's messages.
+ */
+export const FROM_TYPE = 1;
+/** Where a {@linkcode DoneMessage} has the milliseconds the worker spent. */
+export const DONE_BUSY = 2;
 /** Where the results of a {@linkcode DoneMessage} start. */
-export const DONE_RESULTS = 2;
+export const DONE_RESULTS = 3;
 
 /** Task kinds in a run batch. */
 export const TaskKind = {
@@ -126,7 +135,8 @@ export const SLOTS = 4096;
 /**
  * The first message a worker gets: its name (`${threadNamePrefix}_${n}`,
  * visible as `self.name` in a thread), the initializer and its arguments,
- * and the cancel ring (threads only: an Int32Array over SLOTS entries).
+ * the cancel ring (threads only: an Int32Array over SLOTS entries), and the
+ * token that starts every message it sends back.
  */
 export type InitMessage = [
   type: typeof Msg.Init,
@@ -134,6 +144,7 @@ export type InitMessage = [
   initializer: TaskSpec | null,
   initargs: unknown[],
   slots: Int32Array | null,
+  token: number,
 ];
 
 /**
@@ -156,36 +167,38 @@ export type ToWorker = InitMessage | RunMessage;
  * milliseconds the worker spent on them.
  */
 export type DoneMessage = [
+  token: number,
   type: typeof Msg.Done,
   busy: number,
   ...results: unknown[],
 ];
 
 /** The initializer threw: the pool is broken. */
-export type InitFailedMessage = [type: typeof Msg.InitFailed, error: Thrown];
+export type InitFailedMessage = [token: number, type: typeof Msg.InitFailed, error: Thrown];
 
 /** An error escaped outside any task (a timer, a stray rejection). */
-export type FatalMessage = [type: typeof Msg.Fatal, error: Thrown];
+export type FatalMessage = [token: number, type: typeof Msg.Fatal, error: Thrown];
 
 /** Messages from a worker to the pool. */
 export type FromWorker = DoneMessage | InitFailedMessage | FatalMessage;
 
 /**
- * Tells whether a message from a worker has the shape of the protocol. A
- * worker's own code (a task's `postMessage`, a write to the channel) can send
- * anything; the pool must never take it for a result, nor fail on it.
+ * Tells whether a message from a worker is the protocol's: it starts with
+ * the worker's token (anything else is a task's own message, not ours).
  */
-export function isFromWorker(message: unknown): message is FromWorker {
-  if (!Array.isArray(message)) return false;
-  switch (message[0]) {
+export function isOurs(message: unknown, token: number): message is unknown[] {
+  return Array.isArray(message) && message[0] === token;
+}
+
+/** Tells whether a message with the worker's token has the protocol's shape. */
+export function isFromWorker(message: unknown[]): message is FromWorker {
+  switch (message[FROM_TYPE]) {
     case Msg.Done:
-      return typeof message[1] === "number" &&
-        (message.length - DONE_RESULTS) % RESULT_STRIDE === 0 && message.length > DONE_RESULTS;
+      return typeof message[DONE_BUSY] === "number" && message.length > DONE_RESULTS &&
+        (message.length - DONE_RESULTS) % RESULT_STRIDE === 0;
     case Msg.InitFailed:
     case Msg.Fatal: {
-      const thrown = message[1];
-      return message.length === 2 && typeof thrown === "object" && thrown !== null &&
-        ("error" in thrown || "value" in thrown);
+      return message.length === FROM_TYPE + 2 && isThrown(message[FROM_TYPE + 1]);
     }
     default:
       return false;

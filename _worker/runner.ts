@@ -7,6 +7,7 @@
 import { Deque } from "../_util/deque.ts";
 import {
   appendResult,
+  DONE_BUSY,
   DONE_RESULTS,
   type DoneMessage,
   type FnDef,
@@ -63,8 +64,9 @@ export class TaskRunner {
   readonly #outbox: Outbox;
   readonly #fns = new Map<number, Loaded>();
   readonly #batches = new Deque<{ tasks: unknown[]; next: number }>();
-  // The message being filled: [Msg.Done, busy, ...results].
-  #results: DoneMessage = [Msg.Done, 0];
+  // The message being filled: [token, Msg.Done, busy, ...results].
+  #results: DoneMessage = [0, Msg.Done, 0];
+  #token = 0;
   // Tasks wait for the initializer; after it failed they never run.
   #ready = false;
   #slots: Int32Array | null = null;
@@ -92,13 +94,15 @@ export class TaskRunner {
   /** Reports an error that escaped every task: the pool will break. */
   fatal(error: unknown): void {
     this.#flush();
-    this.#outbox.post([Msg.Fatal, toThrown(error)]);
+    this.#outbox.post([this.#token, Msg.Fatal, toThrown(error)]);
   }
 
   #initialize(message: InitMessage): void {
-    const [, name, initializer, initargs, slots] = message;
+    const [, name, initializer, initargs, slots, token] = message;
     if (name) (globalThis as { name?: string }).name = name;
     this.#slots = slots;
+    this.#token = token;
+    this.#results[0] = token;
     if (!initializer) {
       this.#ready = true;
       return;
@@ -112,7 +116,7 @@ export class TaskRunner {
       this.#ready = true;
       this.#drain();
     }, (error) => {
-      this.#outbox.post([Msg.InitFailed, this.#thrown(error, true)]);
+      this.#outbox.post([this.#token, Msg.InitFailed, this.#thrown(error, true)]);
     });
   }
 
@@ -267,8 +271,8 @@ export class TaskRunner {
     this.#lastFlush = performance.now();
     if (this.#results.length === DONE_RESULTS) return;
     const message = this.#results;
-    message[1] = this.#busy;
-    this.#results = [Msg.Done, 0];
+    message[DONE_BUSY] = this.#busy;
+    this.#results = [this.#token, Msg.Done, 0];
     this.#busy = 0;
     try {
       this.#outbox.post(message);
@@ -296,7 +300,7 @@ export class TaskRunner {
     let failure: unknown;
     for (const [status, value] of attempts) {
       try {
-        return this.#outbox.post([Msg.Done, 0, id, status, value]);
+        return this.#outbox.post([this.#token, Msg.Done, 0, id, status, value]);
       } catch (error) {
         failure ??= error;
       }
@@ -305,7 +309,7 @@ export class TaskRunner {
     const error = new TypeError(`Cannot send the task's result back: ${detail}`, {
       cause: failure,
     });
-    this.#outbox.post([Msg.Done, 0, id, Status.Error, toThrown(error)]);
+    this.#outbox.post([this.#token, Msg.Done, 0, id, Status.Error, toThrown(error)]);
   }
 }
 

@@ -5,7 +5,7 @@
 // sent, and end a worker as if it died.
 
 import type { ExitStatus, StartWorker, Transport, TransportEvents } from "../_pool/transport.ts";
-import type { FromWorker, ToWorker } from "../_wire/protocol.ts";
+import type { FromWorker, InitMessage, ToWorker } from "../_wire/protocol.ts";
 import { TaskRunner } from "../_worker/runner.ts";
 
 /** One fake worker and what crossed to it. */
@@ -32,6 +32,11 @@ export class FakeWorker {
     });
   }
 
+  /** The token the pool gave this worker: what starts its protocol messages. */
+  get token(): number {
+    return (this.received[0] as InitMessage)[5];
+  }
+
   /** Messages to the runner wait until `release()`. */
   hold(): void {
     this.#held ??= [];
@@ -45,7 +50,7 @@ export class FakeWorker {
   }
 
   /** Delivers a message to the pool as if this worker had sent it. */
-  inject(message: FromWorker): void {
+  inject(message: unknown): void {
     if (!this.#exited) this.#events.message(message);
   }
 

@@ -93,7 +93,7 @@ test("a result out of order breaks the pool and fails every future, none left pe
   const futures = [pool.submit(double, [1]), pool.submit(double, [2])];
   workers[0]!.hold();
   await until(() => workers[0]!.received.length >= 2);
-  workers[0]!.inject([Msg.Done, 0, 12345, 0, "forged"]);
+  workers[0]!.inject([workers[0]!.token, Msg.Done, 0, 12345, 0, "forged"]);
   for (const future of futures) {
     const error = await future.exception();
     assert.ok(error instanceof BrokenExecutor, String(error));
@@ -103,15 +103,33 @@ test("a result out of order breaks the pool and fails every future, none left pe
   await pool.shutdown(true, false);
 });
 
-test("a message that is not the pool's protocol breaks the pool cleanly", async () => {
-  for (const foreign of [null, undefined, "50%", [99, 1], { type: "progress" }, [Msg.Done]]) {
+test("a task's own messages (no token) are ignored: the pool goes on", async () => {
+  const { pool, workers } = makePool();
+  const future = pool.submit(double, [1]);
+  workers[0]!.hold();
+  await until(() => workers[0]!.received.length >= 2);
+  for (
+    const stray of [null, undefined, "50%", [99, 1], { type: "progress" }, [Msg.Done, 0, 0, 0, 7]]
+  ) {
+    workers[0]!.inject(stray);
+  }
+  workers[0]!.release();
+  assert.equal(await future.result(), 2);
+  assert.equal(await pool.submit(double, [2]).result(), 4);
+  await pool.shutdown(true, false);
+});
+
+test("a message with the worker's token but not the protocol's shape breaks the pool cleanly", async () => {
+  for (
+    const shape of [[], [Msg.Done], [Msg.Done, "busy"], [99], [Msg.Fatal, {}], [Msg.Done, 0, 1]]
+  ) {
     const { pool, workers } = makePool();
     const future = pool.submit(double, [1]);
     workers[0]!.hold();
     await until(() => workers[0]!.received.length >= 2);
-    workers[0]!.inject(foreign as never);
+    workers[0]!.inject([workers[0]!.token, ...shape]);
     const error = await future.exception();
-    assert.ok(error instanceof BrokenExecutor, `${JSON.stringify(foreign)}: ${error}`);
+    assert.ok(error instanceof BrokenExecutor, `${JSON.stringify(shape)}: ${error}`);
     await pool.shutdown(true, false);
   }
 });
