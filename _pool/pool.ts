@@ -314,9 +314,9 @@ export class Pool {
     w.state = "exited";
     if (!expected) {
       const cause = status.error ?? new Error(describeExit(w.name, status));
-      const reason = status.error === undefined
-        ? `worker ${w.name} exited unexpectedly`
-        : `worker ${w.name} could not start`;
+      const reason = `worker ${w.name} ${
+        status.reason ?? (status.error === undefined ? "exited unexpectedly" : "could not start")
+      }`;
       this.#break(reason, cause); // fails what it was running too
     }
     this.#workers.delete(w);

@@ -16,6 +16,12 @@ export interface ExitStatus {
    * what it sent could not be read (it was then stopped).
    */
   error?: unknown;
+  /**
+   * What went wrong, as a phrase after the worker's name, when the
+   * transport knows better than "exited unexpectedly" or "could not start":
+   * "closed its channel to the pool", "sent bytes that are not frames".
+   */
+  reason?: string;
 }
 
 /** Events a transport reports about its worker. */

@@ -102,7 +102,8 @@ export function spawnChild(options: ChildOptions, events: ChildEvents): Child {
 // How long to wait for the child's fd 4 to close after the child has exited,
 // counted from the last data. Normally it closes at once; it stays open only
 // when the child left a process behind that inherited it (Deno does not
-// close inherited fds when a task starts a subprocess).
+// close inherited fds when a task starts a subprocess). The other way round,
+// how long a child whose fd 4 closed has to exit before it is stopped.
 const DRAIN_MS = 200;
 
 interface RefStream {
@@ -119,8 +120,10 @@ class ProcessChild implements Child {
   #outputClosed = false;
   #refd = true;
   #exit: ExitStatus | undefined;
-  #error: unknown;
+  // Why this side stopped the child, if it did: set once, reported at exit.
+  #failure: { error: unknown; reason: string } | undefined;
   #drain: ReturnType<typeof setTimeout> | undefined;
+  #grace: ReturnType<typeof setTimeout> | undefined;
   #reported = false;
 
   constructor(child: ChildProcess, events: ChildEvents) {
@@ -136,27 +139,38 @@ class ProcessChild implements Child {
     });
     child.on("exit", (code, signal) => {
       const status: ExitStatus = { code, signal };
-      if (this.#error !== undefined) status.error = this.#error;
+      if (this.#failure) Object.assign(status, this.#failure);
       this.#exited(status);
     });
     // EPIPE or a reset after the child died: the exit event tells the story.
     this.#input.on("error", () => (this.#writable = false));
     this.#output.on("error", () => this.#output.destroy());
     this.#output.on("data", (chunk: Uint8Array) => {
-      if (this.#reported) return;
+      // After bytes that were not frames, nothing more is read: what follows
+      // cannot be trusted to be what the child meant to send.
+      if (this.#reported || this.#failure) return;
       try {
         events.data(chunk);
       } catch (error) {
         // Bytes the parent cannot handle (a corrupt frame) would be an
         // uncaught exception here: stop the child and say why instead.
-        this.#error ??= error;
-        this.kill("SIGKILL");
+        this.#fail(error, "sent bytes that are not the pool's messages on its channel");
       }
       if (this.#drain !== undefined) this.#armDrain();
     });
     this.#output.on("close", () => {
       this.#outputClosed = true;
-      if (this.#exit !== undefined) this.#finish(this.#exit);
+      if (this.#exit !== undefined) return this.#finish(this.#exit);
+      // The channel closed but the child lives on (a task closed fd 4): it
+      // can send no result again. Give an exiting child time to be reaped,
+      // then stop it.
+      this.#grace = setTimeout(() => {
+        this.#fail(
+          new Error("The child closed its channel to the pool (fd 4) without exiting"),
+          "closed its channel to the pool",
+        );
+      }, DRAIN_MS);
+      if (!this.#refd) this.#grace.unref();
     });
   }
 
@@ -180,6 +194,7 @@ class ProcessChild implements Child {
     this.#input.ref?.();
     this.#output.ref?.();
     this.#drain?.ref();
+    this.#grace?.ref();
   }
 
   unref(): void {
@@ -188,6 +203,7 @@ class ProcessChild implements Child {
     this.#input.unref?.();
     this.#output.unref?.();
     this.#drain?.unref();
+    this.#grace?.unref();
   }
 
   kill(signal: "SIGTERM" | "SIGKILL"): void {
@@ -199,8 +215,14 @@ class ProcessChild implements Child {
     }
   }
 
+  #fail(error: unknown, reason: string): void {
+    this.#failure ??= { error, reason };
+    this.kill("SIGKILL");
+  }
+
   #exited(status: ExitStatus): void {
     if (this.#reported) return; // it never started: already reported
+    clearTimeout(this.#grace);
     this.#exit = status;
     this.#writable = false;
     this.#input.destroy();
@@ -221,6 +243,7 @@ class ProcessChild implements Child {
     this.#reported = true;
     this.#writable = false;
     clearTimeout(this.#drain);
+    clearTimeout(this.#grace);
     this.#input.destroy();
     this.#output.destroy();
     this.#events.exit(status);

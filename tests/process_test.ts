@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { runtime } from "../_runtime/runtime.ts";
-import { BrokenExecutor } from "../future.ts";
+import { BrokenExecutor, fromModule } from "../future.ts";
 import { BrokenProcessPool, type DenoPermissions, ProcessPoolExecutor } from "../process.ts";
 import { openGate } from "./_gate.ts";
 import { isRunning, runScript, scriptArgv, waitFor } from "./_run_script.ts";
@@ -20,6 +20,9 @@ const denoOnly = {
   skip: runtime !== "deno" && "Deno permissions do not exist in Bun",
 };
 const pid = () => process.pid;
+const tasks = fromModule<typeof import("./fixtures/tasks.ts")>(
+  new URL("./fixtures/tasks.ts", import.meta.url),
+);
 
 test("ProcessPoolExecutor() validates its options", () => {
   for (const bad of [0, -1, 2.5]) {
@@ -411,4 +414,47 @@ test("a SharedArrayBuffer sent to a child fails only its future, with a TypeErro
   assert.match(error.message, /SharedArrayBuffer/);
   assert.equal(shared[0], 0);
   assert.equal(await executor.submit(() => "still usable").result(), "still usable");
+});
+
+/** Rejects if `promise` has not settled within `ms`: a hang detector, not a timing check. */
+function settlesWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
+}
+
+for (
+  const [what, bytes, cause] of [
+    ["a frame header announcing 1 GiB", [0xff, 0xff, 0xff, 0x3f], /not the pool.s messages/],
+    ["text", [...new TextEncoder().encode("progress: 50%\n")], /not the pool.s messages/],
+    // A well-formed header whose payload is not a message.
+    [
+      "a frame that is not a message",
+      [5, 0, 0, 0, 0xa4, 0xe5, 0xf7, 0xc0, 9, 9, 9, 9, 9],
+      /not the pool.s messages/,
+    ],
+  ] as const
+) {
+  test(`a task that writes ${what} on its child's channel breaks the pool at once, and nothing hangs`, async () => {
+    const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+    const forger = executor.submit(tasks.writeChannel, [...bytes], "forged");
+    const after = executor.submit((x: number) => x, 1);
+    for (const future of [forger, after]) {
+      const error = await settlesWithin(future.exception(), 20_000, "the future");
+      assert.ok(error instanceof BrokenProcessPool, String(error));
+      assert.match(error.message, cause);
+    }
+    await settlesWithin(executor.shutdown(), 20_000, "shutdown()");
+  });
+}
+
+test("a task that closes its child's channel breaks the pool, and nothing hangs", async () => {
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const closer = executor.submit(tasks.closeChannel, "closed");
+  const error = await settlesWithin(closer.exception(), 20_000, "the future");
+  assert.ok(error instanceof BrokenProcessPool, String(error));
+  assert.throws(() => executor.submit(() => 1), BrokenProcessPool);
+  await settlesWithin(executor.shutdown(), 20_000, "shutdown()");
 });

@@ -132,6 +132,7 @@ test("a data handler that throws stops the child and the error is reported", asy
     code: null,
     signal: "SIGKILL",
     error: boom,
+    reason: "sent bytes that are not the pool's messages on its channel",
   });
 });
 
