@@ -191,8 +191,16 @@ export function denoPermissionFlags(
       flags.push(`--allow-${name}=${list.join(",")}`);
     }
   }
+  // Deno's node:child_process (2.9, denoland/deno#35443) starts `deno run`
+  // with -A when it sees no permission flag at all: a child meant to hold
+  // nothing would hold everything. A deny flag counts, and denies nothing
+  // the child was given.
+  if (flags.length === 0) flags.push(NOTHING_FLAG);
   return flags;
 }
+
+/** The flag a child that holds nothing is started with (see above). */
+export const NOTHING_FLAG = "--deny-ffi";
 
 // The default: every permission the parent holds whole. One held in part
 // cannot be copied (its denied entries are unknown) nor dropped without the

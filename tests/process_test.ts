@@ -375,6 +375,12 @@ test(
         fetch: "NotCapable",
         parentFetch: "NotCapable",
       });
+      // Nothing spelled out is nothing held (Deno's node:child_process would
+      // start a child without permission flags with -A).
+      const nothing = JSON.parse(await run({}));
+      for (const name of ["read", "write", "net", "env", "run", "ffi", "sys", "import"]) {
+        assert.notEqual(nothing[name], "granted", name);
+      }
       assert.match(
         await run({ net: true }),
         /^error TypeError: Cannot give a child process --allow-net: this process holds it only in part/,

@@ -247,6 +247,13 @@ test("Deno permission flags copy whole grants and add the modules", () => {
   );
 });
 
+test("a child meant to hold nothing is never started without a permission flag (Deno would add -A)", () => {
+  const query: QueryPermission = () => "granted";
+  assert.deepEqual(denoPermissionFlags({}, [], query), ["--deny-ffi"]);
+  const none: QueryPermission = () => "prompt";
+  assert.deepEqual(denoPermissionFlags(undefined, [], none), ["--deny-ffi"]);
+});
+
 test("a permission held only in part is never passed on whole", () => {
   // As Deno reports `-A --deny-net=10.0.0.1 --deny-read=/etc`.
   const query: QueryPermission = (name, entry) => {
