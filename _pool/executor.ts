@@ -13,6 +13,15 @@ import { type MapOptions, runMap } from "../_future/map.ts";
 import type { Task } from "../_future/tasks.ts";
 import type { Pool } from "./pool.ts";
 
+// An executor nobody can reach any more can never be shut down by its user:
+// once it is collected, its pool is shut down without waiting, so queued work
+// still finishes and then every worker exits (CPython does the same with a
+// weakref callback). Only the executor is registered; the runtime's handles
+// (worker listeners, child processes) hold the pool, never the executor.
+const unreachable = new FinalizationRegistry<Pool>((pool) => {
+  void pool.shutdown(false, false);
+});
+
 /**
  * What {@linkcode ThreadPoolExecutor} and {@linkcode ProcessPoolExecutor}
  * share: workers that start lazily, one per `submit` while none is idle, up to
@@ -40,6 +49,7 @@ export abstract class PoolExecutor extends Executor {
   protected constructor(pool: Pool) {
     super();
     this.#pool = pool;
+    unreachable.register(this, pool);
   }
 
   /**
@@ -113,10 +123,12 @@ export abstract class PoolExecutor extends Executor {
     ...args: [...MapInputs<A>, MapOptions | undefined]
   ): AsyncIterableIterator<Awaited<R>>;
   override map(fn: unknown, ...args: unknown[]): AsyncIterableIterator<unknown> {
-    const pool = this.#pool;
+    // Through `this`, not the pool: a running map keeps its executor
+    // reachable, so the executor is never collected (and shut down) while
+    // the map still submits.
     return runMap(
-      (task, taskArgs) => pool.submit(task, taskArgs),
-      (task, argc, flat) => pool.submitChunk(task, argc, flat),
+      (task, taskArgs) => this.#pool.submit(task, taskArgs),
+      (task, argc, flat) => this.#pool.submitChunk(task, argc, flat),
       fn,
       args,
     );
