@@ -35,7 +35,13 @@ export {
   wait,
   type WaitOptions,
 } from "./_future/wait.ts";
-export { Executor, type MapInputs, type ShutdownOptions } from "./_future/executor.ts";
+export {
+  Executor,
+  type ExecutorView,
+  type MapInputs,
+  type ShutdownOptions,
+} from "./_future/executor.ts";
+export type { CallOptions } from "./_future/call.ts";
 export type { MapOptions } from "./_future/map.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
 export {

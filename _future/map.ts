@@ -79,6 +79,7 @@ export function runMap(
   chunks: ChunkSubmitter | undefined,
   fn: unknown,
   args: unknown[],
+  signal?: AbortSignal,
 ): AsyncIterableIterator<unknown> {
   const [iterables, options] = splitMapArgs(args);
   const timeout = checkTimeout(options.timeout, ACTION);
@@ -98,14 +99,21 @@ export function runMap(
   const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
   const sources = iterables.map(toSource);
   const argc = sources.length;
-  const run = new MapRun(sources, deadline, buffersize, (flat, calls) => {
-    if (chunks && chunksize > 1) return [{ future: chunks(fn, argc, flat), chunk: true }];
-    const entries: Entry[] = [];
-    for (let k = 0; k < calls; k++) {
-      entries.push({ future: submit(fn, flat.slice(k * argc, (k + 1) * argc)), chunk: false });
-    }
-    return entries;
-  }, chunksize);
+  const run = new MapRun(
+    sources,
+    deadline,
+    buffersize,
+    (flat, calls) => {
+      if (chunks && chunksize > 1) return [{ future: chunks(fn, argc, flat), chunk: true }];
+      const entries: Entry[] = [];
+      for (let k = 0; k < calls; k++) {
+        entries.push({ future: submit(fn, flat.slice(k * argc, (k + 1) * argc)), chunk: false });
+      }
+      return entries;
+    },
+    chunksize,
+    signal,
+  );
   run.start();
   return run.results();
 }
@@ -124,6 +132,8 @@ class MapRun {
     readonly buffersize: number | undefined,
     readonly submitChunk: (flatArgs: unknown[], calls: number) => Entry[],
     readonly chunksize: number,
+    // From Executor.with(): once aborted, the map throws its reason.
+    readonly signal: AbortSignal | undefined,
   ) {
     this.#async = sources.some((s) => !s.sync);
   }
@@ -236,13 +246,16 @@ class MapRun {
   async #resultOf(future: Future<unknown>): Promise<unknown> {
     const left = this.deadline - performance.now();
     const ms = left === Infinity ? undefined : Math.max(0, left);
-    if (!(await whenDone(future, ms))) {
+    if (this.signal?.aborted) throw this.signal.reason;
+    const done = this.signal ? whenDoneOrAborted(future, ms, this.signal) : whenDone(future, ms);
+    if (!(await done)) {
+      if (this.signal?.aborted) throw this.signal.reason;
       future.cancel();
       throw new TimeoutError(
         `Cannot ${ACTION}: result not ready within the timeout`,
       );
     }
-    if (future.cancelled()) throw new CancelledError();
+    if (future.cancelled()) throw this.signal?.aborted ? this.signal.reason : new CancelledError();
     const outcome = outcomeOf(future);
     if (outcome.ok) return outcome.value;
     if (outcome.error instanceof ChunkFailure) return outcome.error;
@@ -279,7 +292,7 @@ class MapRun {
 
   async #pump(): Promise<void> {
     try {
-      while (!this.#closed && !this.#exhausted) {
+      while (!this.#closed && !this.#exhausted && !this.signal?.aborted) {
         if (this.buffersize && this.#entries.length >= this.buffersize) {
           await new Promise<void>((resolve) => (this.#space = resolve));
           this.#space = undefined;
@@ -290,7 +303,7 @@ class MapRun {
         while (calls < this.chunksize) {
           // Checked before every read: once the map is over, no item is
           // taken from the input only to be dropped.
-          if (this.#closed) return;
+          if (this.#closed || this.signal?.aborted) return;
           const args = await zipAsync(this.sources);
           if (!args) {
             this.#exhausted = true;
@@ -340,6 +353,24 @@ class MapRun {
       if ("future" in entry) entry.future.cancel();
     }
   }
+}
+
+// Resolves true when `future` is done, false when `ms` pass or `signal`
+// aborts first.
+function whenDoneOrAborted(
+  future: Future<unknown>,
+  ms: number | undefined,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const abort = () => resolve(false);
+    signal.addEventListener("abort", abort, { once: true });
+    whenDone(future, ms).then((done) => {
+      signal.removeEventListener("abort", abort);
+      resolve(done);
+    });
+  });
 }
 
 function toSource(value: unknown): Source {
