@@ -85,6 +85,87 @@ export interface ThreadPoolExecutorOptions {
    * @default {[]}
    */
   initargs?: unknown[] | undefined;
+  /**
+   * Heap and stack limits of each worker thread, in MiB, as
+   * `node:worker_threads` takes them. On Deno a worker that runs out of its
+   * heap then breaks the pool (`BrokenThreadPool`, cause
+   * `ERR_WORKER_OUT_OF_MEMORY`) instead of ending the whole program, as an
+   * out-of-memory worker without limits does. Deno 2.9 does so only when
+   * the heap runs out inside a timer callback: out of heap in synchronous
+   * code or a promise continuation, the thread stalls at 0% CPU and its task
+   * never settles, so pair limits with a time limit. Bun's workers ignore
+   * them: there, an out-of-memory task may still take the program down.
+   *
+   * @default {undefined} (the runtime's own limits)
+   */
+  resourceLimits?: ThreadResourceLimits | undefined;
+}
+
+/**
+ * Per-worker limits of a {@linkcode ThreadPoolExecutor}, in MiB.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type ThreadResourceLimits } from "@concurrent/futures/thread";
+ *
+ * const resourceLimits: ThreadResourceLimits = { maxOldGenerationSizeMb: 256 };
+ * await using executor = new ThreadPoolExecutor({ maxWorkers: 1, resourceLimits });
+ * ```
+ */
+export interface ThreadResourceLimits {
+  /**
+   * The main heap's size.
+   *
+   * @default {undefined} (the runtime's default)
+   */
+  maxOldGenerationSizeMb?: number | undefined;
+  /**
+   * The heap space for recently created objects.
+   *
+   * @default {undefined} (the runtime's default)
+   */
+  maxYoungGenerationSizeMb?: number | undefined;
+  /**
+   * The space for generated code.
+   *
+   * @default {undefined} (the runtime's default)
+   */
+  codeRangeSizeMb?: number | undefined;
+  /**
+   * The thread's stack.
+   *
+   * @default {undefined} (the runtime's default)
+   */
+  stackSizeMb?: number | undefined;
+}
+
+const LIMITS = [
+  "maxOldGenerationSizeMb",
+  "maxYoungGenerationSizeMb",
+  "codeRangeSizeMb",
+  "stackSizeMb",
+] as const;
+
+function checkLimits(value: unknown, action: string): ThreadResourceLimits | undefined {
+  if (value === undefined) return undefined;
+  const limits = checkOptionsObject(value as ThreadResourceLimits, action, LIMITS);
+  const checked: ThreadResourceLimits = {};
+  for (const key of LIMITS) {
+    const limit = limits[key];
+    if (limit === undefined) continue;
+    if (typeof limit !== "number") {
+      throw new TypeError(
+        `Cannot ${action}: resourceLimits.${key} must be a number of MiB, received ${typeof limit}`,
+      );
+    }
+    if (!(limit > 0) || limit === Infinity) {
+      throw new RangeError(
+        `Cannot ${action}: resourceLimits.${key} must be a finite number of MiB > 0, received ${limit}`,
+      );
+    }
+    checked[key] = limit;
+  }
+  return checked;
 }
 
 let executors = 0;
@@ -129,12 +210,14 @@ export class ThreadPoolExecutor extends PoolExecutor {
 
 function threadPool(options: ThreadPoolExecutorOptions | undefined): Pool {
   const action = "create ThreadPoolExecutor";
-  const { threadNamePrefix, ...rest } = checkOptionsObject(options, action, [
+  const { threadNamePrefix, resourceLimits, ...rest } = checkOptionsObject(options, action, [
     "maxWorkers",
     "threadNamePrefix",
     "initializer",
     "initargs",
+    "resourceLimits",
   ]);
+  const limits = checkLimits(resourceLimits, action);
   if (threadNamePrefix !== undefined && typeof threadNamePrefix !== "string") {
     throw new TypeError(
       `Cannot ${action}: threadNamePrefix must be a string, received ${typeof threadNamePrefix}`,
@@ -147,6 +230,6 @@ function threadPool(options: ThreadPoolExecutorOptions | undefined): Pool {
     maxTasksPerWorker: undefined,
     sharedCancel: true,
     broken: (message, init) => new BrokenThreadPool(message, init),
-    start: startThread,
+    start: (name, events) => startThread(name, events, limits),
   });
 }

@@ -9,14 +9,14 @@ import { checkOptions, describe } from "./validate.ts";
  * Options of one call, given to {@linkcode Executor.with}: beyond Python,
  * what every JavaScript pool offers.
  *
- * @example Give up on a task after 5 seconds of running
+ * @example Cancel what has not started when a deadline passes
  * ```ts
  * import type { CallOptions } from "@concurrent/futures/future";
  * import { ProcessPoolExecutor } from "@concurrent/futures/process";
  * import assert from "node:assert/strict";
  *
  * await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
- * const options: CallOptions = { timeLimit: 5_000, signal: AbortSignal.timeout(60_000) };
+ * const options: CallOptions = { signal: AbortSignal.timeout(60_000) };
  * assert.equal(await executor.with(options).submit((x: number) => x + 1, 1).result(), 2);
  * ```
  */

@@ -15,13 +15,22 @@
 import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.ts";
 import { runtime } from "./runtime.ts";
 import { startWebWorker } from "./thread_bun.ts";
-import { startNodeWorker } from "./thread_deno.ts";
+import { type ResourceLimits, startNodeWorker } from "./thread_deno.ts";
+
+export type { ResourceLimits } from "./thread_deno.ts";
 
 /** The module every pool thread runs. */
 export const THREAD_ENTRY: URL = new URL("../_worker/thread_entry.ts", import.meta.url);
 
-/** Starts one worker thread running `_worker/thread_entry.ts`. */
-export function startThread(name: string, events: TransportEvents): Transport {
+/**
+ * Starts one worker thread running `_worker/thread_entry.ts`, with `limits`
+ * where the runtime honours them (Deno; Bun's workers ignore them).
+ */
+export function startThread(
+  name: string,
+  events: TransportEvents,
+  limits?: ResourceLimits,
+): Transport {
   let exited = false;
   const exit = (status: ExitStatus) => {
     if (exited) return;
@@ -29,8 +38,9 @@ export function startThread(name: string, events: TransportEvents): Transport {
     events.exit(status);
   };
   try {
-    const start = runtime === "deno" ? startNodeWorker : startWebWorker;
-    return start(THREAD_ENTRY, name, events, exit);
+    return runtime === "deno"
+      ? startNodeWorker(THREAD_ENTRY, name, events, exit, limits)
+      : startWebWorker(THREAD_ENTRY, name, events, exit);
   } catch (error) {
     // Report a failed start the way a death is reported, never as a throw.
     queueMicrotask(() => exit({ code: null, signal: null, error }));

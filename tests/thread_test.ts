@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BrokenExecutor, CancelledError, fromModule } from "../future.ts";
 import { BrokenThreadPool, ThreadPoolExecutor } from "../thread.ts";
+import { runtime } from "../_runtime/runtime.ts";
 import { openGate } from "./_gate.ts";
 import { runScript } from "./_run_script.ts";
 import { assertResultsNotHeldBack } from "./_held_results.ts";
@@ -415,3 +416,36 @@ test("ThreadPoolExecutor ignores what a task posts itself (progress, arrays, nul
   assert.equal(await viaModule.result(), "module done");
   assert.equal(await executor.submit(() => "still usable").result(), "still usable");
 });
+
+test("ThreadPoolExecutor checks resourceLimits", () => {
+  assert.throws(() => new ThreadPoolExecutor({ resourceLimits: { stackSizeMb: 0 } }), RangeError);
+  assert.throws(
+    () => new ThreadPoolExecutor({ resourceLimits: { stackSizeMb: "4" as unknown as number } }),
+    TypeError,
+  );
+  assert.throws(() => new ThreadPoolExecutor({ resourceLimits: { heap: 1 } as never }), TypeError);
+});
+
+test(
+  "ThreadPoolExecutor with resourceLimits: a worker out of memory in a timer callback breaks the pool, not the program (Deno)",
+  { skip: runtime !== "deno" && "Bun's workers ignore resourceLimits" },
+  async () => {
+    await using executor = new ThreadPoolExecutor({
+      maxWorkers: 1,
+      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
+    });
+    // Deno 2.9 ends a worker out of heap only when it runs out inside a timer
+    // callback; inside a message handler or a promise continuation the thread
+    // stalls instead (thread.ts documents it, the issue note has the probe).
+    const error = await executor.submit(() =>
+      new Promise(() => {
+        const hoard: number[][] = [];
+        setInterval(() => {
+          for (let i = 0; i < 16; i++) hoard.push(new Array(131_072).fill(i));
+        }, 1);
+      })
+    ).exception();
+    assert.ok(error instanceof BrokenThreadPool, String(error));
+    assert.match(error.message, /ran out of memory/);
+  },
+);
