@@ -10,6 +10,16 @@ import { FrameDecoder } from "../_wire/frames.ts";
 import { openParentChannel } from "./parent_channel.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
 import { TaskRunner } from "./runner.ts";
+import { markProcessWorker } from "../_wire/worker_mark.ts";
+import { runtime } from "../_runtime/runtime.ts";
+
+// First, before any task module loads this package: this is the real worker
+// code, not a copy of the program (see _wire/worker_mark.ts).
+markProcessWorker();
+// Bun: set by the pool so that a compiled binary acts as bun; a process a
+// task starts must start as usual. (Deno has no such variable, and reading
+// the environment could need a permission there.)
+if (runtime === "bun") delete process.env.BUN_BE_BUN;
 
 const decoder = new FrameDecoder();
 const channel = openParentChannel((chunk) => {

@@ -12,7 +12,7 @@ import {
 import { runtime } from "../_runtime/runtime.ts";
 import type { ExitStatus } from "../_pool/transport.ts";
 import { checkCanSpawn, spawnChild } from "../_runtime/spawn.ts";
-import { ECHO_ENTRY, type EchoChild, startEcho } from "./fixtures/_echo_client.ts";
+import { ECHO_SOURCE, type EchoChild, startEcho } from "./fixtures/_echo_client.ts";
 import { isRunning, runScript, waitFor } from "./_run_script.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -122,7 +122,7 @@ test("a child that cannot start reports exit({ error }), not a throw", async () 
 test("a data handler that throws stops the child and the error is reported", async () => {
   const { promise, resolve } = Promise.withResolvers<ExitStatus>();
   const boom = new RangeError("corrupt frame");
-  spawnChild({ entry: ECHO_ENTRY, readable: [] }, {
+  spawnChild({ source: ECHO_SOURCE, modules: [] }, {
     data() {
       throw boom;
     },
@@ -214,16 +214,32 @@ test("a ref'd child keeps its parent alive", async () => {
   assert.match(stdout, /still alive/);
 });
 
-test("Deno permission flags copy whole grants and add the modules", () => {
-  const held = new Set(["net", "env", "read:/data", "run:/bin/deno"]);
+test("Deno permission flags copy whole grants and add the modules the parent may load", () => {
+  const held = new Set([
+    "net",
+    "env",
+    "read:/data",
+    "run:/bin/deno",
+    "read:/m/a.ts",
+    "read:/m/b,c.ts",
+    "import:cdn.test:8443",
+  ]);
   const query: QueryPermission = (name, entry) =>
     held.has(entry === undefined ? name : `${name}:${entry}`) ? "granted" : "prompt";
   assert.deepEqual(
-    denoPermissionFlags(undefined, ["/m/a.ts", "/m/b,c.ts"], query),
+    denoPermissionFlags(undefined, [
+      "file:///m/a.ts",
+      "/m/b,c.ts",
+      "https://cdn.test:8443/tasks.ts",
+      "https://jsr.io/@std/x/mod.ts", // a default host: nothing to add
+      "/secret/c.ts", // the parent may not read it: neither may the child
+      "data:text/javascript,export const f = () => 1",
+    ], query),
     [
       "--allow-read=/m/a.ts,/m/b,,c.ts",
       "--allow-net",
       "--allow-env",
+      "--allow-import=cdn.test:8443",
     ],
   );
   assert.deepEqual(
