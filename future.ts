@@ -31,6 +31,7 @@ export {
   type DoneAndNotDone,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
+  type FutureResult,
   type ReturnWhen,
   wait,
   type WaitOptions,
