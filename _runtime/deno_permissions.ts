@@ -9,6 +9,7 @@
 // a child never gets more. The functions here take the query as a parameter,
 // so they hold no Deno calls and can be tested anywhere.
 
+import { dirname, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe } from "../_future/validate.ts";
 
@@ -183,7 +184,7 @@ export function denoPermissionFlags(
     if (permissions !== undefined) checkHeld(name, asked, query);
     if (asked !== true) {
       // Only what the parent holds itself: a child never gets more.
-      const needed = neededEntries(modules, name, query);
+      const needed = moduleEntries(modules, name, query);
       if (needed.length > 0) asked = [...new Set([...(asked || []), ...needed])];
     }
     if (asked === true) flags.push(`--allow-${name}`);
@@ -207,8 +208,7 @@ export const NOTHING_FLAG = "--deny-ffi";
 /**
  * What loading `module` (a URL or a path) in a child needs: read access to a
  * local file, or import access to a remote host; nothing for data:, blob:,
- * jsr:, npm: and node: modules. Only the module itself: what it imports
- * statically is loaded with it without a check (measured, Deno 2.9.6).
+ * jsr:, npm: and node: modules.
  */
 export function moduleNeed(module: string): [name: "read" | "import", entry: string] | undefined {
   if (!URL.canParse(module) || /^[a-z]:[\\/]/i.test(module)) return ["read", module];
@@ -216,6 +216,38 @@ export function moduleNeed(module: string): [name: "read" | "import", entry: str
   if (url.protocol === "file:") return ["read", fileURLToPath(url)];
   if (url.protocol === "http:" || url.protocol === "https:") return ["import", url.host];
   return undefined;
+}
+
+/**
+ * The entries of permission `name` a child is given so that it can load
+ * `modules`, where this process holds them: for a local module the widest
+ * folder above it that this process may read whole (a dynamic import needs
+ * read access to every local module it loads, not only the first, and a task
+ * module's own imports mostly sit near it: measured, Deno 2.9.6); for a
+ * remote one, its host.
+ */
+export function moduleEntries(
+  modules: readonly string[],
+  name: PermissionName,
+  query: QueryPermission,
+): string[] {
+  const entries = new Set<string>();
+  for (const module of modules) {
+    const need = moduleNeed(module);
+    if (need?.[0] !== name || query(name, need[1]) !== "granted") continue;
+    entries.add(name === "read" ? widestReadable(need[1], query) : need[1]);
+  }
+  return [...entries];
+}
+
+// Never a folder with anything denied inside it: Deno reports it "partial".
+function widestReadable(path: string, query: QueryPermission): string {
+  let widest = path;
+  for (let dir = dirname(path); dir !== widest; dir = dirname(dir)) {
+    if (query("read", dir) !== "granted") break;
+    widest = dir;
+  }
+  return widest;
 }
 
 /**
@@ -235,21 +267,12 @@ export function childCovers(
   if (query(name, entry) !== "granted") return true;
   const held = permissions === undefined ? query(name) === "granted" : permissions[name];
   if (held === true) return true;
-  if (Array.isArray(held) && held.includes(entry)) return true;
-  return modules.some((other) => moduleNeed(other)?.[1] === entry);
+  const entries = [...(held || []), ...moduleEntries(modules, name, query)];
+  return entries.some((e) => e === entry || (name === "read" && isInside(entry, e)));
 }
 
-function neededEntries(
-  modules: readonly string[],
-  name: PermissionName,
-  query: QueryPermission,
-): string[] {
-  const entries: string[] = [];
-  for (const module of modules) {
-    const need = moduleNeed(module);
-    if (need?.[0] === name && query(name, need[1]) === "granted") entries.push(need[1]);
-  }
-  return entries;
+function isInside(path: string, dir: string): boolean {
+  return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
 // The default: every permission the parent holds whole. One held in part

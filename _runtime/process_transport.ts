@@ -8,7 +8,9 @@ import type { DenoPermissions } from "./deno_permissions.ts";
 import { FrameDecoder } from "../_wire/frames.ts";
 import type { Transport, TransportEvents } from "../_pool/transport.ts";
 import type { ChildOptions } from "./child.ts";
+import { shipEmbeddedModules } from "./embedded_modules.ts";
 import { PROCESS_SOURCE } from "./process_source.generated.ts";
+import { runtime } from "./runtime.ts";
 import { childCovers, spawnChild } from "./spawn.ts";
 
 /** How every child of one pool starts, beyond the modules it must load. */
@@ -16,6 +18,9 @@ export interface ProcessSetup {
   denoPermissions: DenoPermissions | undefined;
   denoConfig: string | false | undefined;
 }
+
+// Only Bun compiles task modules into a binary whose children cannot read them.
+const ship = runtime === "bun" ? shipEmbeddedModules : <T>(message: T) => message;
 
 /** Starts one child process running the process worker code. */
 export function startProcess(
@@ -42,7 +47,7 @@ export function startProcess(
   return {
     // encodeMessage throws before anything is written, so a value that
     // cannot cross fails its own task only.
-    send: (message) => child.write(encodeMessage(message)),
+    send: (message) => child.write(encodeMessage(ship(message))),
     ref: () => child.ref(),
     unref: () => child.unref(),
     stop: (how) => how === "close" ? child.end() : child.kill(how),

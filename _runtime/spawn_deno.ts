@@ -41,11 +41,10 @@ const query: QueryPermission = (name, entry) => {
   return state === "granted" && partial ? "partial" : state;
 };
 
-// A task module may import this package from where this process got it
-// (over https, say): a child may import from that host too, where this
-// process may. A local one needs nothing: only the module a dynamic import
-// names needs read access, not what it imports.
-const PACKAGE_MODULES = /^https?:/.test(import.meta.url) ? [import.meta.url] : [];
+// A task module may import this package: a child that loads task modules
+// may load it from where this process got it (a folder this process may
+// read, or a host it may import from).
+const PACKAGE_MODULE = new URL("../mod.ts", import.meta.url).href;
 
 /**
  * Throws unless this process may start Deno children, asking an interactive
@@ -102,7 +101,7 @@ let mainUrl: [source: string, url: string] | undefined;
 export function denoCommand(options: ChildOptions): ChildCommand {
   const flags = denoPermissionFlags(
     checkDenoPermissions(options.denoPermissions, "start a child process"),
-    [...options.modules, ...PACKAGE_MODULES],
+    options.modules.length > 0 ? [...options.modules, PACKAGE_MODULE] : [],
     query,
   );
   if (mainUrl?.[0] !== options.source) mainUrl = [options.source, dataUrl(options.source)];

@@ -312,8 +312,9 @@ test("a permission held only in part is never passed on whole", () => {
       "/app/tasks.ts",
       "/etc/tasks.ts",
     ], query),
-    // A module the parent is denied is not made readable for the child.
-    ["--allow-read=/data,/app/tasks.ts", "--allow-net=example.com", "--allow-env"],
+    // A module's folder, as far up as nothing in it is denied; a module the
+    // parent is denied is not made readable for the child.
+    ["--allow-read=/data,/app", "--allow-net=example.com", "--allow-env"],
   );
 });
 
