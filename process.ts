@@ -101,8 +101,8 @@ export interface ProcessPoolExecutorOptions {
    * Deno found for this program: the nearest `deno.json` or `deno.jsonc` in
    * the main module's folder or above (or, failing that, a `package.json`
    * there, for its `node_modules`), searched as far as this program may read.
-   * Name it when this program was started with `--config`, `--import-map`
-   * or `--lock`, which Deno does not tell a program about.
+   * Name it when this program was started with `--config`, `--no-config`,
+   * `--import-map` or `--lock`, which Deno does not tell a program about.
    *
    * @default {undefined}
    */

@@ -8,8 +8,9 @@ import type { DenoPermissions } from "./deno_permissions.ts";
 /** What to run in a child process. */
 export interface ChildOptions {
   /**
-   * The module the child runs, as self-contained source text: a pool's
-   * worker code (see source_url.ts), never a file of this package.
+   * The code the child runs, as text that is both an ES module and an async
+   * function body (it imports only with `await import()`): a pool's worker
+   * code (see source_url.ts), never a file of this package.
    */
   source: string;
   /** Arguments after the module. */

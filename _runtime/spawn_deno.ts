@@ -90,11 +90,14 @@ export function checkDenoCanSpawn(permissions?: DenoPermissions): void {
   denoPermissionFlags(checkDenoPermissions(permissions, "start a child process"), [], query);
 }
 
-let mainUrl: [source: string, url: string] | undefined;
+// The child's main module: it runs the worker code, its first argument, as
+// an async function (see source_url.ts).
+const RUN_FIRST_ARGUMENT = dataUrl("await (async () => {}).constructor(Deno.args[0])();\n");
 
 /**
  * The command line of a Deno child: `deno run` with its configuration and
- * permission flags, the worker code as a data: URL, then `options.args`.
+ * permission flags, a main module that runs the worker code given as the
+ * next argument, then `options.args`.
  *
  * @throws {TypeError} If `permissions` asks for more than this process holds.
  */
@@ -104,7 +107,6 @@ export function denoCommand(options: ChildOptions): ChildCommand {
     options.modules.length > 0 ? [...options.modules, PACKAGE_MODULE] : [],
     query,
   );
-  if (mainUrl?.[0] !== options.source) mainUrl = [options.source, dataUrl(options.source)];
   return {
     file: deno().execPath(),
     args: [
@@ -117,7 +119,8 @@ export function denoCommand(options: ChildOptions): ChildCommand {
       "--quiet",
       ...denoConfigFlags(options.denoConfig),
       ...flags,
-      mainUrl[1],
+      RUN_FIRST_ARGUMENT,
+      options.source,
       ...(options.args ?? []),
     ],
   };

@@ -5,15 +5,19 @@
 import { Worker as NodeWorker } from "node:worker_threads";
 import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
+import { RUN_WORKER_DATA } from "./source_url.ts";
 
-/** Starts `entry` as a node:worker_threads worker named `name`. */
+/**
+ * Starts the worker code `source` in a node:worker_threads worker named
+ * `name` (see source_url.ts for how).
+ */
 export function startNodeWorker(
-  entry: URL,
+  source: string,
   name: string,
   events: TransportEvents,
   exit: (status: ExitStatus) => void,
 ): Transport {
-  const worker = new NodeWorker(entry, { name });
+  const worker = new NodeWorker(new URL(RUN_WORKER_DATA), { name, workerData: source });
   worker.unref();
   let error: unknown;
   worker.on("message", (message) => events.message(message));

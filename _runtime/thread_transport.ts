@@ -13,25 +13,16 @@
 //   passes pipelined messages faster (1.19 M/s against 0.83 M/s).
 
 //
-// Either way the thread runs the worker code from text (see source_url.ts):
-// a data: URL in Deno, whose node:worker_threads takes only file: and data:
-// URLs, and a blob: URL in Bun.
+// Either way the thread runs the worker code from text, never from this
+// package's files (see source_url.ts).
 
 import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.ts";
 import { runtime } from "./runtime.ts";
-import { blobUrl, dataUrl } from "./source_url.ts";
 import { startWebWorker } from "./thread_bun.ts";
 import { startNodeWorker } from "./thread_deno.ts";
 import { THREAD_SOURCE } from "./thread_source.generated.ts";
 
-let entry: URL | undefined;
-
-/** The module every pool thread runs: `_worker/thread_entry.ts`, bundled. */
-export function threadEntry(): URL {
-  return entry ??= new URL(runtime === "deno" ? dataUrl(THREAD_SOURCE) : blobUrl(THREAD_SOURCE));
-}
-
-/** Starts one worker thread running {@linkcode threadEntry}. */
+/** Starts one worker thread running `_worker/thread_entry.ts`, bundled. */
 export function startThread(name: string, events: TransportEvents): Transport {
   let exited = false;
   const exit = (status: ExitStatus) => {
@@ -41,7 +32,7 @@ export function startThread(name: string, events: TransportEvents): Transport {
   };
   try {
     const start = runtime === "deno" ? startNodeWorker : startWebWorker;
-    return start(threadEntry(), name, events, exit);
+    return start(THREAD_SOURCE, name, events, exit);
   } catch (error) {
     // Report a failed start the way a death is reported, never as a throw.
     queueMicrotask(() => exit({ code: null, signal: null, error }));

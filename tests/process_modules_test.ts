@@ -9,7 +9,9 @@ import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { checkDenoConfig, discover } from "../_runtime/deno_config.ts";
 import { runtime } from "../_runtime/runtime.ts";
+import { ProcessPoolExecutor } from "../process.ts";
 import { REPO, run, tempDir } from "./_install.ts";
 import { runScript } from "./_run_script.ts";
 
@@ -122,4 +124,42 @@ test("children resolve a package.json project's node_modules", async () => {
     process: "hello node_modules",
     thread: "hello node_modules",
   });
+});
+
+test("the config search repeats Deno's: the nearest deno.json above the main module", () => {
+  const files = new Set(["/p/deno.jsonc", "/p/app/package.json", "/q/package.json"]);
+  const exists = (path: string) => files.has(path);
+  const all = () => true;
+  assert.deepEqual(discover("file:///p/app/src/main.ts", all, exists), [
+    "--config=/p/deno.jsonc",
+  ]);
+  // Without a deno.json, a package.json means node_modules.
+  assert.deepEqual(discover("file:///q/main.ts", all, exists), ["--node-modules-dir=manual"]);
+  assert.deepEqual(discover("file:///r/main.ts", all, exists), []);
+  // A remote or data: main module gets no config in Deno either.
+  assert.deepEqual(discover("https://example.com/main.ts", all, exists), []);
+  // The search stops where this process may not read.
+  const upTo = (dir: string) => (path: string) => path.startsWith(dir);
+  assert.deepEqual(discover("file:///p/app/src/main.ts", upTo("/p/app/"), exists), [
+    "--node-modules-dir=manual",
+  ]);
+  assert.deepEqual(discover("file:///p/app/src/main.ts", upTo("/p/app/src/"), exists), []);
+});
+
+test("denoConfig must be a path, a file: URL or false", () => {
+  const action = "create ProcessPoolExecutor";
+  assert.equal(checkDenoConfig(undefined, action), undefined);
+  assert.equal(checkDenoConfig(false, action), false);
+  assert.equal(checkDenoConfig("file:///p/deno.json", action), "/p/deno.json");
+  assert.equal(checkDenoConfig(new URL("file:///p/deno.json"), action), "/p/deno.json");
+  assert.equal(checkDenoConfig("/p/deno.json", action), "/p/deno.json");
+  for (const value of [true, 5, "", new URL("https://example.com/deno.json")]) {
+    assert.throws(
+      () => new ProcessPoolExecutor({ denoConfig: value as string }),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        /^Cannot create ProcessPoolExecutor: denoConfig must be the path or file: URL of a deno\.json, or false, received /
+          .test(error.message),
+    );
+  }
 });
