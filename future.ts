@@ -31,6 +31,7 @@ export {
   type DoneAndNotDone,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
+  type FutureResult,
   type ReturnWhen,
   wait,
   type WaitOptions,
@@ -41,7 +42,7 @@ export {
   type MapInputs,
   type ShutdownOptions,
 } from "./_future/executor.ts";
-export type { CallOptions } from "./_future/call.ts";
+export type { CallOptions, Transferable } from "./_future/call.ts";
 export type { MapOptions } from "./_future/map.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
 export {

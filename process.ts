@@ -26,7 +26,8 @@ import type { DenoPermissions } from "./_runtime/deno_permissions.ts";
 import { BrokenProcessPool } from "./_future/errors.ts";
 import { checkOptionsObject, executorSetup } from "./_pool/options.ts";
 import { Pool } from "./_pool/pool.ts";
-import { startProcess } from "./_runtime/process_transport.ts";
+import { checkDenoConfig } from "./_runtime/deno_config.ts";
+import { type ProcessSetup, startProcess } from "./_runtime/process_transport.ts";
 import { checkCanSpawn } from "./_runtime/spawn.ts";
 import type { Task } from "./_future/tasks.ts";
 import { PoolExecutor } from "./_pool/executor.ts";
@@ -93,6 +94,19 @@ export interface ProcessPoolExecutorOptions {
    * @default {undefined}
    */
   denoPermissions?: DenoPermissions | undefined;
+  /**
+   * Deno only: the deno.json (a path or `file:` URL) whose import map, lock
+   * file and `nodeModulesDir` the children resolve task modules' imports
+   * with (`deno run --config`), or `false` for none. By default, the one
+   * Deno found for this program: the nearest `deno.json` or `deno.jsonc` in
+   * the main module's folder or above (or, failing that, a `package.json`
+   * there, for its `node_modules`), searched as far as this program may read.
+   * Name it when this program was started with `--config`, `--no-config`,
+   * `--import-map` or `--lock`, which Deno does not tell a program about.
+   *
+   * @default {undefined}
+   */
+  denoConfig?: string | URL | false | undefined;
 }
 
 /**
@@ -125,9 +139,11 @@ export class ProcessPoolExecutor extends PoolExecutor {
    *
    * @param options The pool's size, initializer, child lifetime and (Deno)
    * permissions.
-   * @throws {Error} If this runtime cannot start child processes, or (Deno)
-   * lacks permission to run `Deno.execPath()`, or holds a permission only in
-   * part (a `--deny-*` flag) and `denoPermissions` does not spell it out.
+   * @throws {Error} If this runtime cannot start child processes; in a
+   * binary made by `deno compile`; inside a process pool's child (a worker
+   * cannot start a pool of its own); or (Deno) without permission to run
+   * `Deno.execPath()`, or holding a permission only in part (a `--deny-*`
+   * flag) that `denoPermissions` does not spell out.
    * @throws {RangeError} If `maxWorkers` or `maxTasksPerChild` is not a
    * positive integer.
    * @throws {TypeError} For an option of the wrong type, an unknown option,
@@ -168,15 +184,17 @@ export class ProcessPoolExecutor extends PoolExecutor {
 
 function processPool(options: ProcessPoolExecutorOptions | undefined): Pool {
   const action = "create ProcessPoolExecutor";
-  const { maxTasksPerChild, denoPermissions, ...rest } = checkOptionsObject(options, action, [
-    "maxWorkers",
-    "initializer",
-    "initargs",
-    "maxTasksPerChild",
-    "denoPermissions",
-  ]);
+  const { maxTasksPerChild, denoPermissions, denoConfig, ...rest } = checkOptionsObject(
+    options,
+    action,
+    ["maxWorkers", "initializer", "initargs", "maxTasksPerChild", "denoPermissions", "denoConfig"],
+  );
   const setup = executorSetup(rest, action);
   const maxTasksPerWorker = checkPositiveInteger(maxTasksPerChild, "maxTasksPerChild", action);
+  const processSetup: ProcessSetup = {
+    denoPermissions,
+    denoConfig: checkDenoConfig(denoConfig, action),
+  };
   checkCanSpawn(denoPermissions);
   return new Pool({
     ...setup,
@@ -185,6 +203,6 @@ function processPool(options: ProcessPoolExecutorOptions | undefined): Pool {
     maxTasksPerWorker,
     sharedCancel: false,
     broken: (message, init) => new BrokenProcessPool(message, init),
-    start: (name, events, modules) => startProcess(name, events, modules, denoPermissions),
+    start: (name, events, modules) => startProcess(name, events, modules, processSetup),
   });
 }

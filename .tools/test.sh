@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test in tests/ on Deno and on Bun, then prints one line:
+# Regenerates the worker code from _worker/, runs every test in tests/ on
+# Deno and on Bun, then prints one line:
 # "N passed, M failed", summed over both runtimes. Exit status 1 on any
 # failure. Extra arguments (test files) narrow the run.
 set -u
 cd "$(dirname "$0")/.."
 node .tools/ensure.mjs || exit 1
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
+# Workers run the code bundled from _worker/: test what the sources say now
+# (.ci/run checks separately that the committed bundle was fresh).
+bun .tools/gen_worker_source.ts || exit 1
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(tests/)
 log=$(mktemp -d)

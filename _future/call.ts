@@ -6,6 +6,18 @@ import { type Future, onDone } from "./future.ts";
 import { checkOptions, describe } from "./validate.ts";
 
 /**
+ * What `transfer` moves to a thread worker instead of copying: the platform's
+ * `Transferable`, spelled out because a Bun project's TypeScript (bun-types)
+ * has no global of that name.
+ */
+export type Transferable =
+  | ArrayBuffer
+  | MessagePort
+  | ReadableStream
+  | WritableStream
+  | TransformStream;
+
+/**
  * Options of one call, given to {@linkcode Executor.with}: beyond Python,
  * what every JavaScript pool offers.
  *

@@ -279,6 +279,46 @@ export class Future<T> {
       : `Future<finished: returned ${typeName(this.#value)}>`;
   }
 
+  /**
+   * How `console.log` shows the future in Deno: its state, and its result or
+   * error once finished.
+   *
+   * @param inspect Deno's inspect function.
+   * @param options Deno's inspect options.
+   * @returns For example `Future { state: "finished", result: 42 }`.
+   */
+  [Symbol.for("Deno.customInspect")](
+    inspect: (value: unknown, options?: unknown) => string,
+    options?: unknown,
+  ): string {
+    return this.#inspect((value) => inspect(value, options));
+  }
+
+  /**
+   * How `console.log` and `util.inspect` show the future in Bun and Node.js:
+   * its state, and its result or error once finished.
+   *
+   * @param _depth The depth left.
+   * @param options The inspect options.
+   * @param inspect The runtime's `util.inspect`.
+   * @returns For example `Future { state: "finished", result: 42 }`.
+   */
+  [Symbol.for("nodejs.util.inspect.custom")](
+    _depth: number,
+    options: unknown,
+    inspect?: (value: unknown, options?: unknown) => string,
+  ): string {
+    return this.#inspect((value) => inspect ? inspect(value, options) : String(value));
+  }
+
+  #inspect(show: (value: unknown) => string): string {
+    const state = this.state;
+    if (state !== "finished") return `Future { state: "${state}" }`;
+    return this.#failed
+      ? `Future { state: "finished", error: ${show(this.#error)} }`
+      : `Future { state: "finished", result: ${show(this.#value)} }`;
+  }
+
   #start(): void {
     this.#state = "running";
     this.#probe = undefined;

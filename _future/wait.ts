@@ -105,6 +105,8 @@ export interface WaitOptions {
  * What {@linkcode wait} returns: the futures split by whether they are done.
  *
  * @typeParam T The futures' result type.
+ * @typeParam F The futures' type: for futures of different result types,
+ * the union of their types (`Future<number> | Future<string>`).
  *
  * @example
  * ```ts
@@ -117,12 +119,26 @@ export interface WaitOptions {
  * assert.ok(split.done.has(future));
  * ```
  */
-export interface DoneAndNotDone<T> {
+export interface DoneAndNotDone<T, F extends Future<unknown> = Future<T>> {
   /** The futures that are finished or cancelled. */
-  done: Set<Future<T>>;
+  done: Set<F>;
   /** The futures that are still pending or running. */
-  notDone: Set<Future<T>>;
+  notDone: Set<F>;
 }
+
+/**
+ * The result type of a future type; of each member of a union.
+ *
+ * @typeParam F A future type.
+ *
+ * @example
+ * ```ts
+ * import type { Future, FutureResult } from "@concurrent/futures/future";
+ *
+ * const value: FutureResult<Future<number> | Future<string>> = "either";
+ * ```
+ */
+export type FutureResult<F> = F extends Future<infer T> ? T : never;
 
 /**
  * Options of {@linkcode asCompleted}.
@@ -180,10 +196,27 @@ const RETURN_WHEN: readonly string[] = [
  * assert.deepEqual([done.size, notDone.has(slow)], [2, true]);
  * ```
  */
-export async function wait<T>(
+export function wait<T>(
   futures: Iterable<Future<T>>,
   options?: WaitOptions,
-): Promise<DoneAndNotDone<T>> {
+): Promise<DoneAndNotDone<T>>;
+/**
+ * As above, for futures of different result types (`wait([count, name])`):
+ * the sets hold the futures as they were given.
+ *
+ * @typeParam F The futures' type, a union of future types.
+ * @param futures The futures to wait for.
+ * @param options When to return and how long to wait.
+ * @returns The futures split into two sets.
+ */
+export function wait<F extends Future<unknown>>(
+  futures: Iterable<F>,
+  options?: WaitOptions,
+): Promise<DoneAndNotDone<FutureResult<F>, F>>;
+export async function wait(
+  futures: Iterable<Future<unknown>>,
+  options?: WaitOptions,
+): Promise<DoneAndNotDone<unknown>> {
   const action = "wait for futures";
   const { timeout, returnWhen = ALL_COMPLETED } = checkOptions(options, action);
   const ms = checkTimeout(timeout, action);
@@ -252,6 +285,23 @@ export async function wait<T>(
  * assert.deepEqual(order, [2, 1]);
  * ```
  */
+export function asCompleted<T>(
+  futures: Iterable<Future<T>>,
+  options?: AsCompletedOptions,
+): AsyncIterableIterator<Future<T>>;
+/**
+ * As above, for futures of different result types
+ * (`asCompleted([count, name])`): it yields them as they were given.
+ *
+ * @typeParam F The futures' type, a union of future types.
+ * @param futures The futures to watch.
+ * @param options The deadline, counted from this call.
+ * @returns An async iterator of the futures.
+ */
+export function asCompleted<F extends Future<unknown>>(
+  futures: Iterable<F>,
+  options?: AsCompletedOptions,
+): AsyncIterableIterator<F>;
 export function asCompleted<T>(
   futures: Iterable<Future<T>>,
   options?: AsCompletedOptions,

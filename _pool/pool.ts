@@ -156,9 +156,23 @@ export class Pool {
     if (id === undefined) {
       id = this.#fnSpecs.push(task.spec) - 1;
       this.#fnIds.set(task.key, id);
-      if (task.spec.kind === "module") this.#modules.add(task.spec.module);
+      if (task.spec.kind === "module" && !this.#modules.has(task.spec.module)) {
+        this.#modules.add(task.spec.module);
+        this.#retireUncovered(task.spec.module);
+      }
     }
     return id;
+  }
+
+  // A worker that cannot load a module first submitted after it started
+  // takes no more tasks; one started with the module replaces it, as a
+  // worker retired by maxTasksPerWorker is replaced.
+  #retireUncovered(module: string): void {
+    for (const w of this.#workers) {
+      if (w.state !== "running" || w.transport.covers?.(module) !== false) continue;
+      w.state = "retiring";
+      if (w.inflight.length === 0) w.stop("close");
+    }
   }
 
   // As CPython: start a worker per submit while none is idle, up to the max.

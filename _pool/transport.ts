@@ -42,11 +42,18 @@ export interface Transport {
   unref(): void;
   /** Ends the worker: "close" when it is idle, or by force. */
   stop(how: "close" | "SIGTERM" | "SIGKILL"): void;
+  /**
+   * Tells whether this worker can load a task module first submitted after
+   * it started (a Deno child holds read access only to the modules known at
+   * its start). False retires it: a new worker, started with the module,
+   * takes its place. Absent: always true.
+   */
+  covers?(module: string): boolean;
 }
 
 /**
  * Starts a worker named `name`; `modules` are the task modules submitted so
- * far (a Deno child is given read access to them). A failure to start is
+ * far (a Deno child is given access to them). A failure to start is
  * reported as `events.exit({ error })`, never thrown.
  */
 export type StartWorker = (

@@ -9,6 +9,8 @@
 // a child never gets more. The functions here take the query as a parameter,
 // so they hold no Deno calls and can be tested anywhere.
 
+import { dirname, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe } from "../_future/validate.ts";
 
 /**
@@ -18,8 +20,9 @@ import { describe } from "../_future/validate.ts";
  * `Deno.permissions.query` reports them), so list everything the tasks
  * need. Each field is `true` for the whole permission, a list to allow only
  * those entries, or `false` for none. Asking for anything the parent does
- * not hold is a `TypeError`. The child can always read its own entry module
- * and the task modules.
+ * not hold is a `TypeError`. A child may also load the task modules, where
+ * this process may: read access to a local one, import access to the host of
+ * a remote one.
  *
  * A parent run with a `--deny-*` flag holds that permission only in part,
  * and Deno cannot tell which entries are denied. Without this option the
@@ -160,9 +163,9 @@ export function checkDenoPermissions(
 
 /**
  * The permission flags of a child's `deno run`: the parent's whole grants
- * by default, or exactly `permissions`, plus read access to `readable`
- * (the entry and task modules) when read is not wholly granted, except
- * those the parent is denied.
+ * by default, or exactly `permissions`, plus what loading `modules` (the
+ * task modules) needs where the parent holds it: read access to a local one,
+ * import access to a remote one's host.
  *
  * @throws {Error} Without `permissions`, if the parent holds a permission
  * only in part (a `--deny-*` flag under a whole grant).
@@ -171,7 +174,7 @@ export function checkDenoPermissions(
  */
 export function denoPermissionFlags(
   permissions: DenoPermissions | undefined,
-  readable: readonly string[],
+  modules: readonly string[],
   query: QueryPermission,
 ): string[] {
   const granted = permissions ?? wholeGrants(query);
@@ -179,10 +182,10 @@ export function denoPermissionFlags(
   for (const name of PERMISSION_NAMES) {
     let asked = granted[name];
     if (permissions !== undefined) checkHeld(name, asked, query);
-    if (name === "read" && asked !== true) {
-      // A module the parent may not read stays unreadable to the child too.
-      const modules = readable.filter((path) => query("read", path) !== "denied");
-      if (modules.length > 0) asked = [...(asked || []), ...modules];
+    if (asked !== true) {
+      // Only what the parent holds itself: a child never gets more.
+      const needed = moduleEntries(modules, name, query);
+      if (needed.length > 0) asked = [...new Set([...(asked || []), ...needed])];
     }
     if (asked === true) flags.push(`--allow-${name}`);
     else if (Array.isArray(asked) && asked.length > 0) {
@@ -201,6 +204,76 @@ export function denoPermissionFlags(
 
 /** The flag a child that holds nothing is started with (see above). */
 export const NOTHING_FLAG = "--deny-ffi";
+
+/**
+ * What loading `module` (a URL or a path) in a child needs: read access to a
+ * local file, or import access to a remote host; nothing for data:, blob:,
+ * jsr:, npm: and node: modules.
+ */
+export function moduleNeed(module: string): [name: "read" | "import", entry: string] | undefined {
+  if (!URL.canParse(module) || /^[a-z]:[\\/]/i.test(module)) return ["read", module];
+  const url = new URL(module);
+  if (url.protocol === "file:") return ["read", fileURLToPath(url)];
+  if (url.protocol === "http:" || url.protocol === "https:") return ["import", url.host];
+  return undefined;
+}
+
+/**
+ * The entries of permission `name` a child is given so that it can load
+ * `modules`, where this process holds them: for a local module the widest
+ * folder above it that this process may read whole (a dynamic import needs
+ * read access to every local module it loads, not only the first, and a task
+ * module's own imports mostly sit near it: measured, Deno 2.9.6); for a
+ * remote one, its host.
+ */
+export function moduleEntries(
+  modules: readonly string[],
+  name: PermissionName,
+  query: QueryPermission,
+): string[] {
+  const entries = new Set<string>();
+  for (const module of modules) {
+    const need = moduleNeed(module);
+    if (need?.[0] !== name || query(name, need[1]) !== "granted") continue;
+    entries.add(name === "read" ? widestReadable(need[1], query) : need[1]);
+  }
+  return [...entries];
+}
+
+// Never a folder with anything denied inside it: Deno reports it "partial".
+function widestReadable(path: string, query: QueryPermission): string {
+  let widest = path;
+  for (let dir = dirname(path); dir !== widest; dir = dirname(dir)) {
+    if (query("read", dir) !== "granted") break;
+    widest = dir;
+  }
+  return widest;
+}
+
+/**
+ * Tells whether a child started with these permissions and `modules` can
+ * load `module` as far as this process could let it: false only when a new
+ * child, given the module, would load it where this one cannot.
+ */
+export function childCovers(
+  permissions: DenoPermissions | undefined,
+  modules: readonly string[],
+  module: string,
+  query: QueryPermission,
+): boolean {
+  const need = moduleNeed(module);
+  if (need === undefined) return true;
+  const [name, entry] = need;
+  if (query(name, entry) !== "granted") return true;
+  const held = permissions === undefined ? query(name) === "granted" : permissions[name];
+  if (held === true) return true;
+  const entries = [...(held || []), ...moduleEntries(modules, name, query)];
+  return entries.some((e) => e === entry || (name === "read" && isInside(entry, e)));
+}
+
+function isInside(path: string, dir: string): boolean {
+  return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
 
 // The default: every permission the parent holds whole. One held in part
 // cannot be copied (its denied entries are unknown) nor dropped without the

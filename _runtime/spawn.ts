@@ -17,13 +17,16 @@
 //   Bun.spawn, Bun.file  48–50 ms            16.4–16.6 k/s     229–236 k/s       144–155 MiB/s
 
 import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
 import type { Readable, Writable } from "node:stream";
 import { clearTimeout, setTimeout } from "node:timers";
 import type { ExitStatus } from "../_pool/transport.ts";
+import { isProcessWorker, WORKER_ARG } from "../_wire/worker_mark.ts";
 import type { ChildOptions } from "./child.ts";
+import "./guard.ts";
 import { runtime } from "./runtime.ts";
 import { bunCommand } from "./spawn_bun.ts";
-import { checkDenoCanSpawn, denoCommand } from "./spawn_deno.ts";
+import { checkDenoCanSpawn, denoChildCovers, denoCommand } from "./spawn_deno.ts";
 import type { DenoPermissions } from "./deno_permissions.ts";
 
 export type { ChildOptions } from "./child.ts";
@@ -65,6 +68,13 @@ export interface Child {
  * @throws {TypeError} If `denoPermissions` asks for more than is held.
  */
 export function checkCanSpawn(denoPermissions?: DenoPermissions): void {
+  if (isProcessWorker()) {
+    // As in Python, whose pool workers are daemonic: a pool inside a pool's
+    // child could never be an accident that multiplies itself.
+    throw new Error(
+      "Cannot start child processes: this process is a ProcessPoolExecutor worker, and a worker cannot start a process pool of its own; use a ThreadPoolExecutor inside the task, or submit the work from the parent",
+    );
+  }
   if (runtime === "deno") return checkDenoCanSpawn(denoPermissions);
   if (runtime !== "bun") {
     throw new Error(
@@ -74,19 +84,29 @@ export function checkCanSpawn(denoPermissions?: DenoPermissions): void {
 }
 
 /**
- * Starts a child process of this runtime running `options.entry`. A failure
- * to start is reported as `exit({ error })`, never thrown.
+ * Tells whether a child started with `options` can load `module` as well as
+ * a new child could (only Deno children differ: see `childCovers`).
+ */
+export function childCovers(options: ChildOptions, module: string): boolean {
+  return runtime !== "deno" || denoChildCovers(options, module);
+}
+
+/**
+ * Starts a child process of this runtime running `options.source`. A
+ * failure to start is reported as `exit({ error })`, never thrown.
  */
 export function spawnChild(options: ChildOptions, events: ChildEvents): Child {
   let child: ChildProcess;
   try {
     checkCanSpawn(options.denoPermissions);
-    const { file, args } = runtime === "deno" ? denoCommand(options) : bunCommand(options);
-    child = spawn(file, args, {
+    const { file, args, env } = runtime === "deno" ? denoCommand(options) : bunCommand(options);
+    // The mark goes last, after the program's own arguments (guard.ts).
+    child = spawn(file, [...args, WORKER_ARG], {
       // fd 3 to the child, fd 4 from it, fd 5 the lifeline: held open here
       // and never written, it ends when this process dies, and the child's
       // watchdog then ends the child, busy or not.
       stdio: ["ignore", "inherit", "inherit", "pipe", "pipe", "pipe"],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
     });
   } catch (error) {
     queueMicrotask(() => events.exit({ code: null, signal: null, error }));

@@ -4,19 +4,26 @@
 
 import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
+import { blobUrl } from "./source_url.ts";
 
 interface BunWorker extends Worker {
   ref(): void;
   unref(): void;
 }
 
-/** Starts `entry` as a web Worker named `name`. */
+let entry: string | undefined;
+
+/**
+ * Starts the worker code `source` as a module in a web Worker named `name`,
+ * from a blob: URL made once.
+ */
 export function startWebWorker(
-  entry: URL,
+  source: string,
   name: string,
   events: TransportEvents,
   exit: (status: ExitStatus) => void,
 ): Transport {
+  entry ??= blobUrl(source);
   const worker = new Worker(entry, { type: "module", name }) as BunWorker;
   worker.unref();
   let error: unknown;

@@ -5,6 +5,7 @@
 import { Worker as NodeWorker } from "node:worker_threads";
 import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
+import { RUN_WORKER_DATA } from "./source_url.ts";
 
 /** Per-worker heap and stack limits in MiB, as node:worker_threads takes them. */
 export interface ResourceLimits {
@@ -14,15 +15,22 @@ export interface ResourceLimits {
   stackSizeMb?: number | undefined;
 }
 
-/** Starts `entry` as a node:worker_threads worker named `name`. */
+/**
+ * Starts the worker code `source` in a node:worker_threads worker named
+ * `name` (see source_url.ts for how), with heap and stack `limits`.
+ */
 export function startNodeWorker(
-  entry: URL,
+  source: string,
   name: string,
   events: TransportEvents,
   exit: (status: ExitStatus) => void,
   limits?: ResourceLimits,
 ): Transport {
-  const worker = new NodeWorker(entry, { name, ...(limits ? { resourceLimits: limits } : {}) });
+  const worker = new NodeWorker(new URL(RUN_WORKER_DATA), {
+    name,
+    workerData: source,
+    ...(limits ? { resourceLimits: limits } : {}),
+  });
   worker.unref();
   let error: unknown;
   worker.on("message", (message) => events.message(message));

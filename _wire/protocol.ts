@@ -48,10 +48,10 @@ export const DONE_RESULTS = 3;
 export const TaskKind = {
   /** `fn(...args)`; the result is the value. */
   Call: 0,
-  /**
-   * The arguments are `argc, flatArgs`: calls of `argc` arguments each, laid
-   * out flat; the result is the list of values.
-   */
+  // The arguments are `argc, flatArgs`: calls of `argc` arguments each, laid
+  // out flat; the result is the list of values. (A line comment: Deno's .d.ts
+  // emit puts a JSDoc block between `readonly` and the key, and a block that
+  // spans lines makes TypeScript read `readonly` as the key.)
   Chunk: 1,
 } as const;
 /** One of {@linkcode TaskKind}'s values. */

@@ -23,18 +23,24 @@ export function compile(source: string, name?: string): Fn {
   return value as Fn;
 }
 
+// Indirect eval: global scope, so free names resolve to globals only. The
+// source starts on the first line and the sourceURL names the task, so a
+// stack frame reads `at fib (inline-task/fib.js:2:9)`: the task's own line,
+// not a line of this helper (Bun showed the helper's file without it).
+const globalEval = eval;
+
 function evaluate(source: string, name?: string): unknown {
+  const url = `\n//# sourceURL=inline-task/${name ?? "anonymous"}.js`;
   try {
-    // new Function: global scope, so free names resolve to globals only.
     return name === undefined
-      ? new Function(`"use strict"; return (${source}\n);`)()
-      : new Function(`"use strict"; const ${name} = (${source}\n); return ${name};`)();
+      ? globalEval(`"use strict";(${source}\n)${url}`)
+      : globalEval(`"use strict";const ${name}=(${source}\n);${name}${url}`);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     if (name !== undefined) return undefined; // try again without the name
   }
   // Method shorthand (`name(x) { … }`) is only valid inside an object.
-  const holder = new Function(`"use strict"; return ({${source}\n});`)() as object;
+  const holder = globalEval(`"use strict";({${source}\n})${url}`) as object;
   const key = Reflect.ownKeys(holder)[0]!;
   const descriptor = Object.getOwnPropertyDescriptor(holder, key)!;
   return descriptor.value ?? descriptor.get;

@@ -12,10 +12,19 @@ import { openParentChannel } from "./parent_channel.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
 import { TaskRunner } from "./runner.ts";
 import { startWatchdog } from "./watchdog.ts";
+import { markProcessWorker } from "../_wire/worker_mark.ts";
+import { runtime } from "../_runtime/runtime.ts";
 
 /** The lifeline the parent holds open and never writes (see watchdog.ts). */
 const LIFELINE_FD = 5;
 
+// First, before any task module loads this package: this is the real worker
+// code, not a copy of the program (see _wire/worker_mark.ts).
+markProcessWorker();
+// Bun: set by the pool so that a compiled binary acts as bun; a process a
+// task starts must start as usual. (Deno has no such variable, and reading
+// the environment could need a permission there.)
+if (runtime === "bun") delete process.env.BUN_BE_BUN;
 startWatchdog(LIFELINE_FD);
 
 const decoder = new FrameDecoder();

@@ -18,7 +18,9 @@ interface BunStdio {
   stdout: { writer(): { write(b: Uint8Array): void; flush(): void } };
 }
 
-const mode = process.argv[2];
+// Found by name: where the arguments start differs between `bun -e` and a
+// script path.
+const mode = process.argv.find((arg) => ["frames", "messages", "stdio"].includes(arg));
 const decoder = new FrameDecoder();
 const ready = encodeFrame(new Uint8Array([82]));
 

@@ -221,7 +221,9 @@ if (!only || only === "futures") {
 }
 const cpython = python();
 printReport(rows, cpython, { runtime, quick, rounds, sizes });
-const dir = new URL("./results", import.meta.url);
+// A trailing slash: without it, results/ is a file name and the JSON lands
+// in bench/ itself (bench/deno.json, which Deno then takes for a config).
+const dir = new URL("./results/", import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(
   new URL(`${runtime}.json`, dir),

@@ -89,7 +89,8 @@ async function pump(
 const openLayer = (mode: string): Open => (onPayload) => {
   const decoder = new FrameDecoder();
   const { promise: exited, resolve } = Promise.withResolvers<void>();
-  const child = spawnChild({ entry: CHILD, args: [mode], readable: [] }, {
+  const source = `await import(${JSON.stringify(CHILD.href)});`;
+  const child = spawnChild({ source, args: [mode], modules: [CHILD.href] }, {
     data: (chunk) => decoder.push(chunk).forEach(onPayload),
     exit: () => resolve(),
   });

@@ -33,6 +33,22 @@ export function poolConformance(
 ): void {
   const it = (what: string, body: () => Promise<void>) => test(`${name} ${what}`, body);
 
+  it("shows an inline task's name and its own line in the stack of its error", async () => {
+    await using executor = create({ maxWorkers: 1 });
+    function failsBelow(n: number): number {
+      if (n > 0) return n;
+      throw new RangeError("failed below");
+    }
+    const error = await executor.submit(failsBelow, 0).exception() as Error;
+    // The line within the source the worker compiled (what toString gives).
+    const line = String(failsBelow).split("\n").findIndex((l) => l.includes("throw")) + 1;
+    const frame = error.stack!.split("\n").find((l) => l.includes("inline-task/"));
+    assert.match(
+      frame ?? error.stack!,
+      new RegExp(`failsBelow \\(inline-task/failsBelow\\.js\\b.*:${line}:\\d+\\)$`),
+    );
+  });
+
   it("fails only the future of a task whose error has throwing getters", async () => {
     await using executor = create({ maxWorkers: 1 });
     const failing = executor.submit(() => {

@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
+import { inspect } from "node:util";
 import {
   BrokenExecutor,
   CancelledError,
@@ -295,4 +296,31 @@ test("error classes set their name and extend the right base", () => {
   assert.ok(new BrokenThreadPool() instanceof BrokenExecutor);
   assert.ok(new BrokenProcessPool() instanceof BrokenExecutor);
   assert.equal(new BrokenThreadPool("x", { cause: 1 }).cause, 1);
+});
+
+test("console.log shows a future's state, and its result or error once done", () => {
+  // node:util's inspect (Bun, Node.js, and Deno's node:util) and Deno's own
+  // inspect, which console.log uses there.
+  const deno = (globalThis as { Deno?: { inspect(value: unknown): string } }).Deno;
+  const shows = (future: Future<unknown>) =>
+    deno ? [inspect(future), deno.inspect(future)] : [inspect(future)];
+  const pending = new Future<number>();
+  for (const text of shows(pending)) assert.equal(text, 'Future { state: "pending" }');
+  pending.setResult(42);
+  for (const text of shows(pending)) {
+    assert.equal(text, 'Future { state: "finished", result: 42 }');
+  }
+  const failed = new Future<number>();
+  failed.setException(new RangeError("too big"));
+  for (const text of shows(failed)) {
+    assert.match(text, /^Future \{ state: "finished", error: RangeError: too big\n/);
+  }
+  const cancelled = new Future<number>();
+  cancelled.cancel();
+  for (const text of shows(cancelled)) assert.equal(text, 'Future { state: "cancelled" }');
+  const nested = new Future<unknown>();
+  nested.setResult({ list: [1, "a"] });
+  for (const text of shows(nested)) {
+    assert.match(text, /^Future \{ state: "finished", result: \{ list: \[ 1, ["']a["'] \] \} \}$/);
+  }
 });

@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { test } from "node:test";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   checkDenoPermissions,
+  childCovers,
   denoPermissionFlags,
   type DenoPermissions,
   type QueryPermission,
@@ -12,7 +14,7 @@ import {
 import { runtime } from "../_runtime/runtime.ts";
 import type { ExitStatus } from "../_pool/transport.ts";
 import { checkCanSpawn, spawnChild } from "../_runtime/spawn.ts";
-import { ECHO_ENTRY, type EchoChild, startEcho } from "./fixtures/_echo_client.ts";
+import { ECHO_ENTRY, ECHO_SOURCE, type EchoChild, startEcho } from "./fixtures/_echo_client.ts";
 import { isRunning, runScript, waitFor } from "./_run_script.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
@@ -122,7 +124,7 @@ test("a child that cannot start reports exit({ error }), not a throw", async () 
 test("a data handler that throws stops the child and the error is reported", async () => {
   const { promise, resolve } = Promise.withResolvers<ExitStatus>();
   const boom = new RangeError("corrupt frame");
-  spawnChild({ entry: ECHO_ENTRY, readable: [] }, {
+  spawnChild({ source: ECHO_SOURCE, modules: [ECHO_ENTRY.href] }, {
     data() {
       throw boom;
     },
@@ -214,16 +216,32 @@ test("a ref'd child keeps its parent alive", async () => {
   assert.match(stdout, /still alive/);
 });
 
-test("Deno permission flags copy whole grants and add the modules", () => {
-  const held = new Set(["net", "env", "read:/data", "run:/bin/deno"]);
+test("Deno permission flags copy whole grants and add the modules the parent may load", () => {
+  const held = new Set([
+    "net",
+    "env",
+    "read:/data",
+    "run:/bin/deno",
+    "read:/m/a.ts",
+    "read:/m/b,c.ts",
+    "import:cdn.test:8443",
+  ]);
   const query: QueryPermission = (name, entry) =>
     held.has(entry === undefined ? name : `${name}:${entry}`) ? "granted" : "prompt";
   assert.deepEqual(
-    denoPermissionFlags(undefined, ["/m/a.ts", "/m/b,c.ts"], query),
+    denoPermissionFlags(undefined, [
+      "file:///m/a.ts",
+      "/m/b,c.ts",
+      "https://cdn.test:8443/tasks.ts",
+      "https://jsr.io/@std/x/mod.ts", // a default host: nothing to add
+      "/secret/c.ts", // the parent may not read it: neither may the child
+      "data:text/javascript,export const f = () => 1",
+    ], query),
     [
       "--allow-read=/m/a.ts,/m/b,,c.ts",
       "--allow-net",
       "--allow-env",
+      "--allow-import=cdn.test:8443",
     ],
   );
   assert.deepEqual(
@@ -296,8 +314,9 @@ test("a permission held only in part is never passed on whole", () => {
       "/app/tasks.ts",
       "/etc/tasks.ts",
     ], query),
-    // A module the parent is denied is not made readable for the child.
-    ["--allow-read=/data,/app/tasks.ts", "--allow-net=example.com", "--allow-env"],
+    // A module's folder, as far up as nothing in it is denied; a module the
+    // parent is denied is not made readable for the child.
+    ["--allow-read=/data,/app", "--allow-net=example.com", "--allow-env"],
   );
 });
 
@@ -375,7 +394,10 @@ test(
     assert.equal(defaults.net, "granted");
     assert.equal(defaults.env, "granted");
     assert.equal(defaults.read, "prompt"); // partial grants cannot be copied
-    assert.equal(defaults[`read:${dir}`], "prompt");
+    // … but a child may read the folder its module came from, as far up as
+    // the parent may read: here the checkout, and not beyond.
+    assert.equal(defaults[`read:${dir}`], "granted");
+    assert.equal(defaults[`read:${dirname(dir)}`], "prompt");
     assert.equal(defaults.run, "prompt");
     const spelled = JSON.parse(await run("spelled"));
     assert.equal(spelled.net, "granted");
@@ -387,3 +409,25 @@ test(
     );
   },
 );
+
+test("a Deno child covers a later module only if it may load it as a new child could", () => {
+  // As `--allow-read=/app --allow-import=cdn.test`: /app's folders, not /app's parent.
+  const query: QueryPermission = (name, entry) =>
+    (name === "read" && entry?.startsWith("/app")) || (name === "import" && entry === "cdn.test")
+      ? "granted"
+      : "prompt";
+  const started = ["file:///app/src/tasks.ts"];
+  // Its read access is the widest readable folder above its modules: /app.
+  assert.equal(childCovers(undefined, started, "file:///app/lib/more.ts", query), true);
+  // A new child, given the module, would import from cdn.test: this one cannot.
+  assert.equal(childCovers(undefined, started, "https://cdn.test/t.ts", query), false);
+  assert.equal(childCovers(undefined, [], "file:///app/tasks.ts", query), false);
+  // Nothing a new child would get either: no replacement.
+  assert.equal(childCovers(undefined, [], "file:///etc/tasks.ts", query), true);
+  assert.equal(childCovers(undefined, [], "https://jsr.io/@std/x/mod.ts", query), true);
+  assert.equal(childCovers(undefined, [], "data:text/javascript,", query), true);
+  // Spelled-out or whole grants cover what they hold.
+  assert.equal(childCovers({ read: ["/app/tasks.ts"] }, [], "file:///app/tasks.ts", query), true);
+  const whole: QueryPermission = () => "granted";
+  assert.equal(childCovers(undefined, [], "file:///anywhere/tasks.ts", whole), true);
+});

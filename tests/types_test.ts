@@ -5,11 +5,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  asCompleted,
+  type DoneAndNotDone,
   type Executor,
   fromModule,
   type Future,
   type MapOptions,
   type ModuleTask,
+  wait,
 } from "../future.ts";
 import { ThreadPoolExecutor } from "../thread.ts";
 import { ProcessPoolExecutor } from "../process.ts";
@@ -71,8 +74,36 @@ function checks(executor: Executor): void {
   void forward;
 }
 
+// Futures of different result types need no type argument. Never called.
+async function mixed(executor: Executor): Promise<void> {
+  const count = executor.submit((s: string) => s.length, "abc");
+  const name = executor.submit((s: string) => s.toUpperCase(), "abc");
+  const { done, notDone } = await wait([count, name]);
+  expectType<typeof done, Set<Future<number> | Future<string>>>(true);
+  expectType<typeof notDone, Set<Future<number> | Future<string>>>(true);
+  for (const future of done) {
+    const value = await future.result();
+    expectType<typeof value, number | string>(true);
+  }
+  // The Map idiom: the futures come back as they were given.
+  const labels = new Map<Future<number> | Future<string>, string>([[count, "count"]]);
+  for await (const future of asCompleted([count, name])) {
+    expectType<typeof future, Future<number> | Future<string>>(true);
+    labels.get(future);
+  }
+  // One result type still gives Future<T>, and a type argument still works.
+  const same = await wait([count, count]);
+  expectType<typeof same, DoneAndNotDone<number>>(true);
+  for await (const future of asCompleted<number>([count])) {
+    expectType<typeof future, Future<number>>(true);
+  }
+  // @ts-expect-error: only futures can be waited for
+  await wait([1, 2]);
+}
+
 test("the public types infer as documented (checked at compile time)", () => {
   assert.equal(typeof checks, "function");
+  assert.equal(typeof mixed, "function");
   // Both pools are Executors.
   const pools: (new () => Executor)[] = [
     ThreadPoolExecutor,
