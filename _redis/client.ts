@@ -24,7 +24,7 @@ import {
 import { Connection, describeError, type Pending } from "./connection.ts";
 import { RedisConnectionError } from "./errors.ts";
 import type { RespValue } from "./resp.ts";
-import { encodeCommand, type RedisArg } from "./resp_encode.ts";
+import { CommandBuffer, type RedisArg } from "./resp_encode.ts";
 
 /** Where a client is in its life. */
 export type RedisClientStatus =
@@ -52,12 +52,12 @@ export interface CloseOptions {
 }
 
 interface Command extends Pending {
-  bytes: Uint8Array;
+  /** Where the command's bytes end in the client's CommandBuffer. */
+  end: number;
   queuedAt: number;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
-const EMPTY = new Uint8Array(0);
 
 /**
  * A Redis client over `node:net`/`node:tls`, for Deno and Bun alike.
@@ -82,7 +82,9 @@ export class RedisClient implements AsyncDisposable {
   #status: RedisClientStatus = "idle";
   #connection: Connection | null = null;
   #opening: Promise<void> | null = null;
+  // Commands not yet written, and their bytes, in the same order.
   readonly #waiting = new Deque<Command>();
+  readonly #buffer = new CommandBuffer();
   #flushQueued = false;
   #failures = 0;
   #lastError: Error | undefined;
@@ -125,12 +127,6 @@ export class RedisClient implements AsyncDisposable {
    * connection was lost before the reply; `sent` tells whether the command may have run.
    */
   send(args: readonly RedisArg[], options: SendOptions = {}): Promise<RespValue> {
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeCommand(args);
-    } catch (error) {
-      return Promise.reject(error);
-    }
     if (this.#status === "closing" || this.#status === "closed") {
       return Promise.reject(this.#notSent("the client is closed"));
     }
@@ -139,9 +135,18 @@ export class RedisClient implements AsyncDisposable {
         this.#notSent(`${this.#waiting.length} commands are already waiting for a connection`),
       );
     }
+    let end: number;
+    try {
+      end = this.#buffer.append(args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
       const asBytes = options.bytes === true;
-      this.#waiting.push({ bytes, resolve, reject, asBytes, queuedAt: performance.now() });
+      // A command sent while ready is written this tick; only one that has
+      // to wait is timed (performance.now() is a host call in Deno).
+      const queuedAt = this.#status === "ready" ? 0 : performance.now();
+      this.#waiting.push({ end, resolve, reject, asBytes, queuedAt });
       if (this.#status === "ready") this.#queueFlush();
       else if (this.#status === "idle") this.#open();
       else this.#armOfflineTimer();
@@ -286,8 +291,15 @@ export class RedisClient implements AsyncDisposable {
     if (this.#status !== "ready") return;
     this.#lastError = reason;
     this.#emit({ type: "disconnect", address: this.address, error: reason });
-    if (this.#config.reconnect) this.#scheduleReconnect(reason);
-    else this.#status = "idle";
+    // Commands sent while ready but not yet written start waiting now.
+    const now = performance.now();
+    for (const command of this.#waiting) if (command.queuedAt === 0) command.queuedAt = now;
+    if (this.#config.reconnect) {
+      this.#scheduleReconnect(reason);
+    } else {
+      this.#status = "idle";
+      if (this.#waiting.length > 0) this.#open();
+    }
   }
 
   #scheduleReconnect(error: Error): void {
@@ -322,20 +334,7 @@ export class RedisClient implements AsyncDisposable {
     this.#flushQueued = false;
     const connection = this.#connection;
     if (!connection || this.#waiting.length === 0) return;
-    const commands = this.#waiting.drain();
-    let bytes = commands[0]!.bytes;
-    if (commands.length > 1) {
-      let total = 0;
-      for (const command of commands) total += command.bytes.length;
-      bytes = new Uint8Array(total);
-      let at = 0;
-      for (const command of commands) {
-        bytes.set(command.bytes, at);
-        at += command.bytes.length;
-      }
-    }
-    for (const command of commands) command.bytes = EMPTY; // only the write needs them
-    connection.write(commands, bytes);
+    connection.write(this.#waiting.drain(), this.#buffer.take());
   }
 
   #onIdle(): void {
@@ -371,6 +370,7 @@ export class RedisClient implements AsyncDisposable {
       oldest = this.#waiting.peek()
     ) {
       this.#waiting.shift();
+      this.#buffer.discardThrough(oldest.end);
       oldest.reject(this.#notSent(`no connection for ${offlineTimeout} ms (${last})`));
     }
     this.#armOfflineTimer();
@@ -378,6 +378,7 @@ export class RedisClient implements AsyncDisposable {
   }
 
   #failWaiting(error: () => Error): void {
+    this.#buffer.clear();
     for (let command = this.#waiting.shift(); command; command = this.#waiting.shift()) {
       command.reject(error());
     }

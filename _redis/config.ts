@@ -75,27 +75,19 @@ export interface RedisClientOptions {
   onEvent?: (event: RedisClientEvent) => void;
 }
 
-/** A checked, complete connection config. */
-export interface RedisConfig {
-  host: string;
-  port: number;
-  path: string | undefined;
-  tls: RedisTlsOptions | undefined;
-  username: string | undefined;
-  password: string | undefined;
-  db: number;
-  protocol: 2 | 3;
-  name: string | undefined;
-  connectTimeout: number;
-  reconnect: boolean;
-  minReconnectDelay: number;
-  maxReconnectDelay: number;
-  offlineTimeout: number;
-  maxOfflineCommands: number;
-  onEvent: ((event: RedisClientEvent) => void) | undefined;
-  /** `host:port` or the socket path, for messages. */
-  address: string;
-}
+/**
+ * A checked, complete connection config: each option of
+ * {@linkcode RedisClientOptions} with its default applied, TLS options
+ * resolved, and the `address` (`host:port` or socket path) messages name.
+ */
+export type RedisConfig =
+  & Required<
+    Omit<RedisClientOptions, "url" | "tls" | "path" | "username" | "password" | "name" | "onEvent">
+  >
+  & {
+    [K in "path" | "username" | "password" | "name" | "onEvent"]: RedisClientOptions[K] | undefined;
+  }
+  & { tls: RedisTlsOptions | undefined; address: string };
 
 type UrlFields =
   & Pick<RedisClientOptions, "host" | "port" | "path" | "username" | "password" | "db">
@@ -118,12 +110,9 @@ function parseDb(text: string, url: string): number {
   return Number(text);
 }
 
-/**
- * Reads a Redis URL into connection fields.
- *
- * @throws {TypeError} If the URL cannot be parsed or has an unsupported scheme or part.
- */
-export function parseRedisUrl(url: string): UrlFields {
+// Reads a Redis URL into connection fields; a TypeError for anything it
+// cannot read.
+function parseRedisUrl(url: string): UrlFields {
   let parsed: URL;
   try {
     parsed = new URL(url);

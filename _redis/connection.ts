@@ -17,7 +17,9 @@ import { RespParser, type RespValue } from "./resp.ts";
 
 /** A command written (or about to be) and waiting for its reply. */
 export interface Pending {
+  /** Takes the reply. */
   resolve: (reply: RespValue) => void;
+  /** Takes an error reply or the connection's failure. */
   reject: (error: Error) => void;
   /** Whether bulk strings in the reply should be bytes. */
   asBytes: boolean;

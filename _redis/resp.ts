@@ -113,7 +113,11 @@ export class RespParser {
   #bulkType = 0;
   #failure: Error | null = null;
 
-  /** @param options Where replies go, and how to decode them. */
+  /**
+   * Makes a parser at the start of a stream.
+   *
+   * @param options Where replies go, and how to decode them.
+   */
   constructor(options: RespParserOptions) {
     this.#onReply = options.onReply;
     this.#onPush = options.onPush ?? (() => {});
@@ -226,7 +230,7 @@ export class RespParser {
     if (this.#bulkType === BLOB_ERROR) {
       return new RedisError(decoder.decode(bytes.subarray(start, end)));
     }
-    if (!this.#asBytes) return decoder.decode(bytes.subarray(start, end));
+    if (!this.#asBytes) return text(bytes, start, end);
     // A view into a socket chunk would pin the whole chunk; our own buffer
     // holds only this value.
     return shared ? bytes.slice(start, end) : bytes.subarray(start, end);

@@ -227,7 +227,7 @@ test("commands sent while disconnected fail with sent: false after offlineTimeou
   const dropped = log.next("disconnect");
   await server.halt();
   await dropped;
-  const error = connectionError(await client.send(["PING"]).catch((e) => e));
+  const error = connectionError(await client.send(["SET", "k", "expired"]).catch((e) => e));
   assert.equal(error.sent, false);
   assert.match(
     error.message,
@@ -236,7 +236,21 @@ test("commands sent while disconnected fail with sent: false after offlineTimeou
   const reconnected = log.next("connect");
   await server.resume();
   await reconnected;
+  assert.equal(await client.send(["GET", "k"]), null, "the expired SET was never sent");
+});
+
+test("with reconnect: false a dropped client stays down until the next command", async () => {
+  await using server = await RedisServer.start();
+  const log = eventLog();
+  await using client = new RedisClient({ url: server.url, reconnect: false, onEvent: log.onEvent });
+  await client.connect();
+  const dropped = log.next("disconnect");
+  await server.halt();
+  await dropped;
+  assert.equal(client.status, "idle");
+  await server.resume();
   assert.equal(await client.send(["PING"]), "PONG");
+  assert.deepEqual(log.events.map((e) => e.type), ["connect", "disconnect", "connect"]);
 });
 
 test("close() waits for the replies owed, then refuses new commands", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RedisError } from "../_redis/errors.ts";
 import { RespParser, type RespValue } from "../_redis/resp.ts";
-import { encodeCommand } from "../_redis/resp_encode.ts";
+import { CommandBuffer, encodeCommand } from "../_redis/resp_encode.ts";
 
 const utf8 = new TextEncoder();
 
@@ -181,4 +181,29 @@ test("RedisError takes its code from the first word of the message", () => {
   assert.equal(new RedisError("NOGROUP No such key").code, "NOGROUP");
   assert.equal(new RedisError("something lower case").code, "ERR");
   assert.equal(new RedisError("BUSYGROUP Consumer Group name already exists").name, "RedisError");
+});
+
+test("CommandBuffer queues commands back to back and drops a prefix by position", () => {
+  const buffer = new CommandBuffer();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  const first = buffer.append(["SET", "a", "1"]);
+  const second = buffer.append(["SET", "b", "2"]);
+  const third = buffer.append(["GET", "a"]);
+  buffer.discardThrough(first);
+  assert.throws(() => buffer.append(["SET", {} as unknown as string]), TypeError);
+  buffer.discardThrough(second);
+  assert.equal(
+    decode(buffer.take()),
+    "*2\r\n$3\r\nGET\r\n$1\r\na\r\n",
+    "a failed append writes nothing",
+  );
+  const big = new Uint8Array(100_000).fill(7);
+  const end = buffer.append(["SET", "big", big]);
+  assert.equal(buffer.length, end - third);
+  const taken = buffer.take();
+  assert.deepEqual(taken.subarray(taken.length - 100_002, taken.length - 2), big);
+  buffer.append(["PING"]);
+  buffer.clear();
+  assert.equal(buffer.length, 0);
+  assert.equal(decode(buffer.take()), "");
 });
