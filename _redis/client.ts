@@ -66,6 +66,14 @@ type Timer = ReturnType<typeof setTimeout>;
  * `XREADGROUP … BLOCK`) holds up every command queued behind it: run those on
  * a dedicated client from {@linkcode RedisClient.duplicate}.
  *
+ * When the connection drops, a command already written fails with a
+ * {@linkcode RedisConnectionError} whose `sent` is `true`: the server may or
+ * may not have run it, and only the caller knows whether running it twice is
+ * safe, so it is never retried. Commands not yet written wait for the
+ * reconnection (up to `offlineTimeout`, then fail with `sent: false`). The
+ * client never throws from a socket callback: every failure goes to a
+ * command's promise or to `onEvent`.
+ *
  * @example Set and get a key
  * ```ts ignore
  * import { RedisClient } from "./client.ts";
@@ -156,6 +164,7 @@ export class RedisClient implements AsyncDisposable {
 
   /**
    * Connects now (if not yet connected) and checks the server answers PING.
+   * Like any command, the PING waits behind a blocking command in flight.
    *
    * @throws {RedisConnectionError} With the reason, such as
    * `Cannot connect to Redis at 127.0.0.1:6399: connection refused`.

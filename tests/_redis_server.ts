@@ -5,6 +5,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
+import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
@@ -100,12 +101,24 @@ export class RedisServer {
   }
 
   /** Kills the server process (SIGKILL by default, as a crash) and waits for it to exit. */
-  async halt(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+  async halt(how: NodeJS.Signals = "SIGKILL"): Promise<void> {
     const child = this.#child;
     if (!child) return;
     this.#child = null;
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (child.exitCode === null && child.signalCode === null) {
+      signal(child, how);
+      signal(child, "SIGCONT"); // a frozen process acts on SIGTERM only once thawed
+    }
     await this.#exited;
+  }
+
+  /**
+   * Freezes (SIGSTOP) or thaws (SIGCONT) the server process: while frozen
+   * the kernel still accepts connections, but nothing answers, as with a
+   * hung server or a network partition.
+   */
+  freeze(frozen: boolean): void {
+    if (this.#child) signal(this.#child, frozen ? "SIGSTOP" : "SIGCONT");
   }
 
   /** Stops the server and removes its temp dir. */
@@ -190,6 +203,18 @@ export class RedisServer {
       });
       socket.write("*1\r\n$4\r\nPING\r\n");
     });
+  }
+}
+
+// Deno's ChildProcess.kill() sends one signal per child: after the first it
+// returns false and sends nothing (Deno 2.9.6), so SIGSTOP then SIGCONT, or
+// SIGSTOP then SIGTERM, would leave a frozen server. process.kill() by pid
+// works in both runtimes.
+function signal(child: ChildProcess, name: NodeJS.Signals): void {
+  try {
+    process.kill(child.pid!, name);
+  } catch {
+    // Already gone: the exit event settles the rest.
   }
 }
 

@@ -178,6 +178,26 @@ test("no server: connect() and queued commands fail at once with the address and
   }
 });
 
+test("a server that accepts but never answers fails the connection after connectTimeout", async () => {
+  await using server = await RedisServer.start({ password: "pw" });
+  await using client = new RedisClient({
+    url: `redis://:pw@127.0.0.1:${server.port}`,
+    connectTimeout: 100,
+  });
+  server.freeze(true);
+  try {
+    const error = connectionError(await client.connect().catch((e) => e));
+    assert.equal(
+      error.message,
+      `Cannot connect to Redis at 127.0.0.1:${server.port}: timed out after 100 ms`,
+    );
+    assert.equal(error.sent, false);
+  } finally {
+    server.freeze(false);
+  }
+  assert.equal(await client.send(["PING"]), "PONG", "the next command connects afresh");
+});
+
 test("server restarted mid-run: the in-flight command fails as maybe-run, queued ones wait, later ones work", async () => {
   await using server = await RedisServer.start();
   const log = eventLog();
