@@ -23,7 +23,7 @@
  * @module
  */
 
-export { Future, type FutureState, type ResultOptions } from "./_future.ts";
+export { Future, type FutureState, type ResultOptions } from "./_future/future.ts";
 export {
   ALL_COMPLETED,
   asCompleted,
@@ -34,8 +34,19 @@ export {
   type ReturnWhen,
   wait,
   type WaitOptions,
-} from "./_wait.ts";
-export { Executor, type MapInputs, type ShutdownOptions } from "./_executor.ts";
-export type { MapOptions } from "./_map.ts";
-export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_tasks.ts";
-export { BrokenExecutor, CancelledError, InvalidStateError, TimeoutError } from "./_errors.ts";
+} from "./_future/wait.ts";
+export {
+  Executor,
+  type ExecutorView,
+  type MapInputs,
+  type ShutdownOptions,
+} from "./_future/executor.ts";
+export type { CallOptions } from "./_future/call.ts";
+export type { MapOptions } from "./_future/map.ts";
+export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
+export {
+  BrokenExecutor,
+  CancelledError,
+  InvalidStateError,
+  TimeoutError,
+} from "./_future/errors.ts";

@@ -22,20 +22,20 @@
  * @module
  */
 
-import type { DenoPermissions } from "./_deno_permissions.ts";
-import { BrokenProcessPool } from "./_errors.ts";
-import { Executor, setChunkSubmitter, type ShutdownOptions } from "./_executor.ts";
-import type { Future } from "./_future.ts";
-import { checkOptionsObject, executorSetup } from "./_options.ts";
-import { Pool } from "./_pool.ts";
-import { startProcess } from "./_process_transport.ts";
-import { checkCanSpawn } from "./_spawn.ts";
-import type { Task } from "./_tasks.ts";
-import { checkPositiveInteger } from "./_validate.ts";
+import type { DenoPermissions } from "./_runtime/deno_permissions.ts";
+import { BrokenProcessPool } from "./_future/errors.ts";
+import { checkOptionsObject, executorSetup } from "./_pool/options.ts";
+import { Pool } from "./_pool/pool.ts";
+import { startProcess } from "./_runtime/process_transport.ts";
+import { checkCanSpawn } from "./_runtime/spawn.ts";
+import type { Task } from "./_future/tasks.ts";
+import { PoolExecutor } from "./_pool/executor.ts";
+import { checkPositiveInteger } from "./_future/validate.ts";
 
-export type { DenoPermissions } from "./_deno_permissions.ts";
-export { BrokenProcessPool } from "./_errors.ts";
-export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_tasks.ts";
+export type { DenoPermissions } from "./_runtime/deno_permissions.ts";
+export { BrokenProcessPool } from "./_future/errors.ts";
+export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
+export { PoolExecutor } from "./_pool/executor.ts";
 
 /**
  * Options of {@linkcode ProcessPoolExecutor}.
@@ -60,7 +60,7 @@ export interface ProcessPoolExecutorOptions {
    *
    * @default {navigator.hardwareConcurrency}
    */
-  maxWorkers?: number;
+  maxWorkers?: number | undefined;
   /**
    * Runs once in each child before its first task, with `initargs`; it may be
    * async. If it throws, the pool is broken: pending futures fail with
@@ -68,20 +68,20 @@ export interface ProcessPoolExecutorOptions {
    *
    * @default {undefined}
    */
-  initializer?: Task<never, unknown>;
+  initializer?: Task<never, unknown> | undefined;
   /**
    * The arguments of `initializer`.
    *
    * @default {[]}
    */
-  initargs?: unknown[];
+  initargs?: unknown[] | undefined;
   /**
    * Replaces a child with a fresh one after it has run this many tasks (a
    * chunk of `map` counts as one), to bound leaks in long-running pools.
    *
    * @default {undefined} (children live as long as the pool)
    */
-  maxTasksPerChild?: number;
+  maxTasksPerChild?: number | undefined;
   /**
    * Deno only: the permissions of each child, instead of the default (the
    * parent's whole-permission grants, such as `--allow-net`, plus reading the
@@ -92,7 +92,7 @@ export interface ProcessPoolExecutorOptions {
    *
    * @default {undefined}
    */
-  denoPermissions?: DenoPermissions;
+  denoPermissions?: DenoPermissions | undefined;
 }
 
 /**
@@ -116,7 +116,8 @@ export interface ProcessPoolExecutorOptions {
  * assert.throws(() => executor.submit(() => 1), Error);
  * ```
  */
-export class ProcessPoolExecutor extends Executor {
+export class ProcessPoolExecutor extends PoolExecutor {
+  // Also held by the base class; kept here for terminateWorkers/killWorkers.
   readonly #pool: Pool;
 
   /**
@@ -133,69 +134,9 @@ export class ProcessPoolExecutor extends Executor {
    * or an `initializer` that cannot be sent to a child.
    */
   constructor(options?: ProcessPoolExecutorOptions) {
-    super();
-    const action = "create ProcessPoolExecutor";
-    const { maxTasksPerChild, denoPermissions, ...rest } = checkOptionsObject(
-      options,
-      action,
-      [
-        "maxWorkers",
-        "initializer",
-        "initargs",
-        "maxTasksPerChild",
-        "denoPermissions",
-      ],
-    );
-    const setup = executorSetup(rest, action);
-    const maxTasksPerWorker = checkPositiveInteger(
-      maxTasksPerChild,
-      "maxTasksPerChild",
-      action,
-    );
-    checkCanSpawn(denoPermissions);
-    this.#pool = new Pool({
-      ...setup,
-      what: "process pool",
-      namePrefix: "ProcessPoolExecutor",
-      maxTasksPerWorker,
-      sharedCancel: false,
-      broken: (message, init) => new BrokenProcessPool(message, init),
-      start: (name, events, modules) => startProcess(name, events, modules, denoPermissions),
-    });
-    setChunkSubmitter(this, (fn, argc, flat) => this.#pool.submitChunk(fn, argc, flat));
-  }
-
-  /**
-   * Schedules `fn(...args)` in a child process.
-   *
-   * @typeParam A The task's parameter types.
-   * @typeParam R The task's return type.
-   * @param fn A self-contained function or a {@linkcode fromModule} reference.
-   * @param args The arguments; the same values cross as with threads.
-   * @returns The future of the result.
-   * @throws {Error} If the executor is shut down.
-   * @throws {BrokenProcessPool} If the pool is broken.
-   * @throws {TypeError} If `fn` is a native, bound or class function, or not
-   * a task at all.
-   */
-  submit<A extends unknown[], R>(
-    fn: Task<A, R>,
-    ...args: A
-  ): Future<Awaited<R>> {
-    return this.#pool.submit(fn, args) as Future<Awaited<R>>;
-  }
-
-  /**
-   * Stops accepting tasks and, by default, waits for every future and for
-   * every child to exit. Calling it again is harmless.
-   *
-   * @param options `wait` (default `true`) and `cancelFutures` (default
-   * `false`: queued tasks still run).
-   * @returns A promise that resolves once shut down.
-   * @throws {TypeError} If an option is not a boolean.
-   */
-  shutdown(options?: ShutdownOptions): Promise<void> {
-    return this.#pool.shutdownWith(options);
+    const pool = processPool(options);
+    super(pool);
+    this.#pool = pool;
   }
 
   /**
@@ -223,4 +164,27 @@ export class ProcessPoolExecutor extends Executor {
       "Process pool was stopped by killWorkers()",
     );
   }
+}
+
+function processPool(options: ProcessPoolExecutorOptions | undefined): Pool {
+  const action = "create ProcessPoolExecutor";
+  const { maxTasksPerChild, denoPermissions, ...rest } = checkOptionsObject(options, action, [
+    "maxWorkers",
+    "initializer",
+    "initargs",
+    "maxTasksPerChild",
+    "denoPermissions",
+  ]);
+  const setup = executorSetup(rest, action);
+  const maxTasksPerWorker = checkPositiveInteger(maxTasksPerChild, "maxTasksPerChild", action);
+  checkCanSpawn(denoPermissions);
+  return new Pool({
+    ...setup,
+    what: "process pool",
+    namePrefix: "ProcessPoolExecutor",
+    maxTasksPerWorker,
+    sharedCancel: false,
+    broken: (message, init) => new BrokenProcessPool(message, init),
+    start: (name, events, modules) => startProcess(name, events, modules, denoPermissions),
+  });
 }

@@ -26,16 +26,16 @@
  * @module
  */
 
-import { BrokenThreadPool } from "./_errors.ts";
-import { Executor, setChunkSubmitter, type ShutdownOptions } from "./_executor.ts";
-import type { Future } from "./_future.ts";
-import { checkOptionsObject, executorSetup } from "./_options.ts";
-import { Pool } from "./_pool.ts";
-import type { Task } from "./_tasks.ts";
-import { startThread } from "./_thread_transport.ts";
+import { BrokenThreadPool } from "./_future/errors.ts";
+import { checkOptionsObject, executorSetup } from "./_pool/options.ts";
+import { Pool } from "./_pool/pool.ts";
+import type { Task } from "./_future/tasks.ts";
+import { PoolExecutor } from "./_pool/executor.ts";
+import { startThread } from "./_runtime/thread_transport.ts";
 
-export { BrokenThreadPool } from "./_errors.ts";
-export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_tasks.ts";
+export { BrokenThreadPool } from "./_future/errors.ts";
+export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
+export { PoolExecutor } from "./_pool/executor.ts";
 
 /**
  * Options of {@linkcode ThreadPoolExecutor}.
@@ -63,14 +63,14 @@ export interface ThreadPoolExecutorOptions {
    *
    * @default {navigator.hardwareConcurrency}
    */
-  maxWorkers?: number;
+  maxWorkers?: number | undefined;
   /**
    * Names the workers `${threadNamePrefix}_${n}`, visible as `self.name`
    * inside them.
    *
    * @default {"ThreadPoolExecutor-<k>"} where k counts executors
    */
-  threadNamePrefix?: string;
+  threadNamePrefix?: string | undefined;
   /**
    * Runs once in each worker before its first task, with `initargs`; it may
    * be async. If it throws, the pool is broken: pending futures fail with
@@ -78,13 +78,13 @@ export interface ThreadPoolExecutorOptions {
    *
    * @default {undefined}
    */
-  initializer?: Task<never, unknown>;
+  initializer?: Task<never, unknown> | undefined;
   /**
    * The arguments of `initializer`.
    *
    * @default {[]}
    */
-  initargs?: unknown[];
+  initargs?: unknown[] | undefined;
 }
 
 let executors = 0;
@@ -113,9 +113,7 @@ let executors = 0;
  * assert.deepEqual(doubled, [2, 4, 6, 8]);
  * ```
  */
-export class ThreadPoolExecutor extends Executor {
-  readonly #pool: Pool;
-
+export class ThreadPoolExecutor extends PoolExecutor {
   /**
    * Makes a thread pool. No thread starts until the first `submit`.
    *
@@ -125,64 +123,30 @@ export class ThreadPoolExecutor extends Executor {
    * or an `initializer` that cannot be sent to a worker.
    */
   constructor(options?: ThreadPoolExecutorOptions) {
-    super();
-    const action = "create ThreadPoolExecutor";
-    const { threadNamePrefix, ...rest } = checkOptionsObject(options, action, [
-      "maxWorkers",
-      "threadNamePrefix",
-      "initializer",
-      "initargs",
-    ]);
-    if (
-      threadNamePrefix !== undefined && typeof threadNamePrefix !== "string"
-    ) {
-      throw new TypeError(
-        `Cannot ${action}: threadNamePrefix must be a string, received ${typeof threadNamePrefix}`,
-      );
-    }
-    const namePrefix = threadNamePrefix ?? `ThreadPoolExecutor-${executors++}`;
-    this.#pool = new Pool({
-      ...executorSetup(rest, action),
-      what: "thread pool",
-      namePrefix,
-      maxTasksPerWorker: undefined,
-      sharedCancel: true,
-      broken: (message, init) => new BrokenThreadPool(message, init),
-      start: startThread,
-    });
-    setChunkSubmitter(this, (fn, argc, flat) => this.#pool.submitChunk(fn, argc, flat));
+    super(threadPool(options));
   }
+}
 
-  /**
-   * Schedules `fn(...args)` on a worker thread.
-   *
-   * @typeParam A The task's parameter types.
-   * @typeParam R The task's return type.
-   * @param fn A self-contained function or a {@linkcode fromModule} reference.
-   * @param args The arguments, passed by structured clone.
-   * @returns The future of the result.
-   * @throws {Error} If the executor is shut down.
-   * @throws {BrokenThreadPool} If the pool is broken.
-   * @throws {TypeError} If `fn` is a native, bound or class function, or not
-   * a task at all.
-   */
-  submit<A extends unknown[], R>(
-    fn: Task<A, R>,
-    ...args: A
-  ): Future<Awaited<R>> {
-    return this.#pool.submit(fn, args) as Future<Awaited<R>>;
+function threadPool(options: ThreadPoolExecutorOptions | undefined): Pool {
+  const action = "create ThreadPoolExecutor";
+  const { threadNamePrefix, ...rest } = checkOptionsObject(options, action, [
+    "maxWorkers",
+    "threadNamePrefix",
+    "initializer",
+    "initargs",
+  ]);
+  if (threadNamePrefix !== undefined && typeof threadNamePrefix !== "string") {
+    throw new TypeError(
+      `Cannot ${action}: threadNamePrefix must be a string, received ${typeof threadNamePrefix}`,
+    );
   }
-
-  /**
-   * Stops accepting tasks and, by default, waits for every future and
-   * worker. Calling it again is harmless.
-   *
-   * @param options `wait` (default `true`) and `cancelFutures` (default
-   * `false`: queued tasks still run).
-   * @returns A promise that resolves once shut down.
-   * @throws {TypeError} If an option is not a boolean.
-   */
-  shutdown(options?: ShutdownOptions): Promise<void> {
-    return this.#pool.shutdownWith(options);
-  }
+  return new Pool({
+    ...executorSetup(rest, action),
+    what: "thread pool",
+    namePrefix: threadNamePrefix ?? `ThreadPoolExecutor-${executors++}`,
+    maxTasksPerWorker: undefined,
+    sharedCancel: true,
+    broken: (message, init) => new BrokenThreadPool(message, init),
+    start: startThread,
+  });
 }

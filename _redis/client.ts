@@ -14,7 +14,7 @@
 //                  └── backoff, reopen <┘   (written commands fail, sent: true)
 
 import { clearTimeout, setTimeout } from "node:timers";
-import { Deque } from "../_deque.ts";
+import { Deque } from "../_util/deque.ts";
 import {
   type RedisClientEvent,
   type RedisClientOptions,

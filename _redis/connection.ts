@@ -9,7 +9,7 @@
 
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { Deque } from "../_deque.ts";
+import { Deque } from "../_util/deque.ts";
 import type { RedisConfig } from "./config.ts";
 import { RedisConnectionError, RedisError } from "./errors.ts";
 import { encodeCommand, type RedisArg } from "./resp_encode.ts";

@@ -5,7 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { runtime } from "../_runtime.ts";
+import { runtime } from "../_runtime/runtime.ts";
 import { ThreadPoolExecutor } from "../thread.ts";
 import { ProcessPoolExecutor } from "../process.ts";
 import { RawProcessPool, RawThreadPool } from "./_contenders.ts";

@@ -4,7 +4,7 @@
 import { Buffer } from "node:buffer";
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
-import { runtime } from "../_runtime.ts";
+import { runtime } from "../_runtime/runtime.ts";
 
 const CHILD = new URL("./_raw_process_child.ts", import.meta.url).pathname;
 

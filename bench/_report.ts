@@ -3,7 +3,7 @@
 
 /** One measured line. */
 export interface Row {
-  kind: "threads" | "processes";
+  kind: "threads" | "processes" | "futures";
   workload: string;
   raw: number;
   ours: number;

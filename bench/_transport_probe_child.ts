@@ -1,17 +1,17 @@
 // Child of bench/transport_probe.ts. Modes:
-// - "frames": echoes each payload through the transport (_spawn.ts on the
-//   parent side, _process_channel.ts here): the cost of the layer alone.
-// - "messages": decodes and re-encodes each message (_codec.ts) as well.
-// - "stdio": the baseline of runtimes.md §2.1, frames over stdin/stdout with
+// - "frames": echoes each payload through the transport (_runtime/spawn.ts on the
+//   parent side, _worker/parent_channel.ts here): the cost of the layer alone.
+// - "messages": decodes and re-encodes each message (_wire/codec.ts) as well.
+// - "stdio": the raw baseline, frames over stdin/stdout with
 //   each runtime's fastest raw API (Deno: read + one writeSync per chunk;
 //   Bun: Bun.stdin stream + Bun.stdout writer).
 // Every mode first sends a one-byte "ready" frame.
 
 import process from "node:process";
-import { decodeMessage, encodeMessage } from "../_codec.ts";
-import { encodeFrame, FrameDecoder } from "../_frames.ts";
-import { openParentChannel } from "../_process_channel.ts";
-import { runtime } from "../_runtime.ts";
+import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
+import { encodeFrame, FrameDecoder } from "../_wire/frames.ts";
+import { openParentChannel } from "../_worker/parent_channel.ts";
+import { runtime } from "../_runtime/runtime.ts";
 
 interface BunStdio {
   stdin: { stream(): ReadableStream<Uint8Array> };

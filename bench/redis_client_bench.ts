@@ -32,7 +32,7 @@
 import * as net from "node:net";
 import process from "node:process";
 import { RedisClient } from "../_redis/client.ts";
-import { runtime } from "../_runtime.ts";
+import { runtime } from "../_runtime/runtime.ts";
 import { RedisServer } from "../tests/_redis_server.ts";
 
 const quick = process.argv.includes("--quick");

@@ -1,7 +1,7 @@
 // The benchmark runner: our executors against raw baselines (and CPython),
 // in one process, alternating rounds, medians reported as ratios.
 //
-//   deno run -A bench/run.ts [--quick] [--only threads|processes] [--rounds N]
+//   deno run -A bench/run.ts [--quick] [--only threads|processes|futures] [--rounds N]
 //   bun bench/run.ts [same flags]
 //
 // --quick is the smoke round .ci/run uses to keep this harness working; its
@@ -10,7 +10,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { runtime } from "../_runtime.ts";
+import { runtime } from "../_runtime/runtime.ts";
 import { ProcessPoolExecutor } from "../process.ts";
 import { ThreadPoolExecutor } from "../thread.ts";
 import {
@@ -21,6 +21,7 @@ import {
   RawThreadPool,
   sequentialCpu,
 } from "./_contenders.ts";
+import { growthRows } from "./_growth.ts";
 import { printReport, type Row } from "./_report.ts";
 
 const argv = runtime === "deno" ? Deno.args : process.argv.slice(2);
@@ -212,12 +213,15 @@ function python(): Record<Kind, Record<string, number>> | undefined {
   return JSON.parse(result.stdout);
 }
 
-const kinds: Kind[] = only ? [only as Kind] : ["threads", "processes"];
+const kinds: Kind[] = only ? [only as Kind].filter((k) => k in make) : ["threads", "processes"];
 const rows: Row[] = [];
 for (const kind of kinds) rows.push(...await runKind(kind));
+if (!only || only === "futures") {
+  rows.push(...await growthRows(quick ? [1000, 10_000] : [1000, 10_000, 100_000, 1_000_000]));
+}
 const cpython = python();
 printReport(rows, cpython, { runtime, quick, rounds, sizes });
-const dir = new URL("./results/", import.meta.url);
+const dir = new URL("./results", import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(
   new URL(`${runtime}.json`, dir),

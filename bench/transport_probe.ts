@@ -6,7 +6,7 @@
 //
 // Rows (each against a child running bench/_transport_probe_child.ts):
 // - stdio baseline: frames over the child's stdin/stdout with Deno.Command
-//   or Bun.spawn, as runtimes.md §2.1 measured (no room for console.log).
+//   or Bun.spawn, each runtime's fastest raw pipe (no room for console.log).
 // - layer, frames: spawnChild() + FrameDecoder + openParentChannel(), bytes
 //   only.
 // - layer, messages: the same plus encodeMessage()/decodeMessage() on both
@@ -30,24 +30,24 @@
 //
 // So the layer is at or above the raw stdin/stdout pipe in every column:
 // ping-pong 1.6–2.1× (Deno) and 1.1–1.2× (Bun), pipelined 1.2–1.7× and
-// 3–5×, 1 MiB 1.0–1.5× and about 1.0×. Against runtimes.md §2.1 (another
-// day: ping-pong 10.9 k / 15.4 k, pipelined 240 k streams or 680 k batched
-// writeSync / 1.08 M, 1 MiB 265–370 / 477 MiB/s, start 12.6 / 3.4 ms): round
-// trips are faster, Deno's pipeline matches its streams figure, and Bun's
-// pipeline and 1 MiB figures are lower, as is this run's own baseline, so
-// that is this VM more than the layer. Start-up is 8–15× the runtimes.md
-// figures for the baseline too (an empty `deno run` takes ~80 ms here).
+// 3–5×, 1 MiB 1.0–1.5× and about 1.0×. Against the same raw pipes measured
+// another day (ping-pong 10.9 k / 15.4 k, pipelined 240 k streams or 680 k
+// batched writeSync / 1.08 M, 1 MiB 265–370 / 477 MiB/s, start 12.6 /
+// 3.4 ms): round trips are faster, Deno's pipeline matches its streams
+// figure, and Bun's pipeline and 1 MiB figures are lower, as is this run's
+// own baseline, so that is this VM more than the layer. Start-up is 8–15×
+// that day's baseline too (an empty `deno run` takes ~80 ms here).
 //
 // --codec adds encodeMessage()/decodeMessage() rates (ops/s, median of 5 ×
 // 200 ms) for realistic messages, each as JSON (when the safety walk allows
 // it) and forced through the clone format (an `undefined` appended), which
-// is how the JSON fast path in _codec.ts was judged.
+// is how the JSON fast path in _wire/codec.ts was judged.
 
 import process from "node:process";
-import { decodeMessage, encodeMessage } from "../_codec.ts";
-import { encodeFrame, FrameDecoder } from "../_frames.ts";
-import { runtime } from "../_runtime.ts";
-import { spawnChild } from "../_spawn.ts";
+import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
+import { encodeFrame, FrameDecoder } from "../_wire/frames.ts";
+import { runtime } from "../_runtime/runtime.ts";
+import { spawnChild } from "../_runtime/spawn.ts";
 
 interface Link {
   write(bytes: Uint8Array): void;

@@ -267,4 +267,47 @@ export function executorConformance(
     const all = await wait([fast, slow]);
     assert.equal(all.done.size, 2);
   });
+
+  it("with({ signal }) cancels a task that has not started when the signal aborts", async () => {
+    await using gate = await openGate();
+    await using executor = create({ maxWorkers: 1 });
+    const controller = new AbortController();
+    const view = executor.with({ signal: controller.signal });
+    const running = view.submit(gated, gate.url, "ran");
+    await gate.arrived(1);
+    const queued = view.submit((x: number) => x, 2);
+    controller.abort(new Error("caller gave up"));
+    assert.equal(queued.cancelled(), true);
+    const aborted = new AbortController();
+    aborted.abort();
+    assert.equal(executor.with({ signal: aborted.signal }).submit(() => 1).cancelled(), true);
+    gate.open();
+    await running.exception(); // ran or was stopped: either way it settles
+  });
+
+  it("with({ signal }).map() throws the signal's reason once it aborts", async () => {
+    await using gate = await openGate();
+    await using executor = create({ maxWorkers: 1 });
+    const controller = new AbortController();
+    const reason = new Error("enough");
+    const results = executor.with({ signal: controller.signal }).map(
+      gated,
+      [gate.url, gate.url, gate.url],
+      [1, 2, 3],
+    );
+    const first = results.next();
+    await gate.arrived(1);
+    controller.abort(reason);
+    await assert.rejects(first, (error) => error === reason);
+    gate.open();
+  });
+
+  it("with() rejects options of the wrong type or range", async () => {
+    await using executor = create({ maxWorkers: 1 });
+    assert.throws(() => executor.with({ signal: {} as AbortSignal }), TypeError);
+    assert.throws(() => executor.with({ timeLimit: 0 }), RangeError);
+    assert.throws(() => executor.with({ timeLimit: "1" as unknown as number }), TypeError);
+    assert.throws(() => executor.with({ transfer: 1 as unknown as [] }), TypeError);
+    assert.throws(() => executor.with({ nope: 1 } as never), TypeError);
+  });
 }

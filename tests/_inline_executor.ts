@@ -4,8 +4,8 @@
 // conformance suite without threads or processes.
 
 import { Executor, Future, type ShutdownOptions, type Task } from "../future.ts";
-import { checkShutdownOptions } from "../_options.ts";
-import { isModuleTask } from "../_tasks.ts";
+import { checkShutdownOptions } from "../_future/executor.ts";
+import { isModuleTask } from "../_future/tasks.ts";
 
 type Job = { future: Future<unknown>; run: () => Promise<unknown> };
 

@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { runtime } from "../_runtime.ts";
+import { runtime } from "../_runtime/runtime.ts";
 
 /** What a finished script left behind. */
 export interface ScriptResult {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeMessage, encodeMessage, TAG_CLONE, TAG_JSON } from "../_codec.ts";
-import { FrameDecoder, HEADER_BYTES } from "../_frames.ts";
+import { decodeMessage, encodeMessage, TAG_CLONE, TAG_JSON } from "../_wire/codec.ts";
+import { FrameDecoder, HEADER_BYTES } from "../_wire/frames.ts";
 
 // Encodes, checks the frame, decodes; returns the decoded message and the
 // encoding used.
@@ -202,4 +202,15 @@ test("decodeMessage() refuses an unknown encoding tag", () => {
     () => decodeMessage(new Uint8Array([9, 1, 2])),
     /^TypeError: Cannot decode message: unknown encoding tag 9/,
   );
+});
+
+test("a SharedArrayBuffer, or a view of one, is refused: shared memory cannot cross", () => {
+  const shared = new SharedArrayBuffer(8);
+  for (const value of [shared, new Int32Array(shared), { deep: [new Map([[1, shared]])] }]) {
+    assert.throws(() => encodeMessage([1, value]), (error: unknown) => {
+      assert.ok(error instanceof TypeError);
+      assert.match(error.message, /^Cannot serialize a SharedArrayBuffer \(shared memory/);
+      return true;
+    });
+  }
 });

@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runtime } from "../_runtime.ts";
+import { runtime } from "../_runtime/runtime.ts";
 import { ThreadPoolExecutor } from "../thread.ts";
 import { openGate } from "./_gate.ts";
 import { runScript } from "./_run_script.ts";

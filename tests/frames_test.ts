@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   encodeFrame,
+  FRAME_CHECK,
   FrameDecoder,
   HEADER_BYTES,
   MAX_PAYLOAD_BYTES,
   setFrameLength,
-} from "../_frames.ts";
+} from "../_wire/frames.ts";
 
 function payload(length: number, seed = 0): Uint8Array {
   const bytes = new Uint8Array(length);
@@ -35,11 +36,35 @@ function split(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
   return chunks;
 }
 
-test("encodeFrame() prefixes the payload with its length, little-endian", () => {
+// A header as the format defines it: the length, then length XOR the check
+// constant, both u32 little-endian.
+function header(length: number, check = (length ^ FRAME_CHECK) >>> 0): number[] {
+  const u32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+  return [...u32(length), ...u32(check)];
+}
+
+test("encodeFrame() prefixes the payload with its length and check word, little-endian", () => {
   const frame = encodeFrame(new Uint8Array([7, 8, 9]));
-  assert.deepEqual([...frame], [3, 0, 0, 0, 7, 8, 9]);
+  assert.deepEqual([...frame], [...header(3), 7, 8, 9]);
   const big = encodeFrame(new Uint8Array(0x010203));
-  assert.deepEqual([...big.subarray(0, HEADER_BYTES)], [3, 2, 1, 0]);
+  assert.deepEqual([...big.subarray(0, HEADER_BYTES)], header(0x010203));
+});
+
+test("bytes that are not a frame header fail at once, even announcing up to 1 GiB", () => {
+  const real = encodeFrame(new Uint8Array([1, 2, 3]));
+  for (
+    const forged of [
+      [0xff, 0xff, 0xff, 0x3f], // a bare length of 1 GiB - 1, then a real frame
+      header(2 ** 30 - 1, 0),
+      [...new TextEncoder().encode("hello from a task\n")],
+    ]
+  ) {
+    const decoder = new FrameDecoder();
+    assert.throws(
+      () => decoder.push(new Uint8Array([...forged, ...real])),
+      /^TypeError: Cannot decode frame: the header's check word does not match/,
+    );
+  }
 });
 
 test("a frame with an empty payload round-trips", () => {
@@ -119,7 +144,7 @@ test("an empty chunk changes nothing", () => {
 test("a header above the limit is a RangeError that names both sizes", () => {
   const decoder = new FrameDecoder(1000);
   assert.throws(
-    () => decoder.push(new Uint8Array([0xe9, 0x03, 0, 0])),
+    () => decoder.push(new Uint8Array(header(1001))),
     (error: unknown) => {
       assert.ok(error instanceof RangeError);
       assert.match(error.message, /^Cannot decode frame: .*1001.*1000/);
@@ -128,7 +153,7 @@ test("a header above the limit is a RangeError that names both sizes", () => {
   );
   // The default limit is 1 GiB, and the largest u32 length is refused.
   assert.throws(
-    () => new FrameDecoder().push(new Uint8Array([0xff, 0xff, 0xff, 0xff])),
+    () => new FrameDecoder().push(new Uint8Array(header(0xffffffff))),
     RangeError,
   );
 });
@@ -140,5 +165,5 @@ test("setFrameLength() refuses payloads above 1 GiB", () => {
     /^RangeError: Cannot encode frame/,
   );
   setFrameLength(frame, MAX_PAYLOAD_BYTES);
-  assert.deepEqual([...frame], [0, 0, 0, 0x40]);
+  assert.deepEqual([...frame], header(MAX_PAYLOAD_BYTES));
 });

@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CancelledError, Future, TimeoutError } from "../future.ts";
+import { CancelledError, Future, type MapOptions, TimeoutError } from "../future.ts";
 import { InlineExecutor } from "./_inline_executor.ts";
 
 async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
@@ -239,4 +239,81 @@ test("await using an executor shuts it down and waits", async () => {
     });
   }
   assert.equal(done, true);
+});
+
+test("map() takes a trailing undefined as no options, as a wrapper forwarding them passes it", async () => {
+  await using executor = new InlineExecutor();
+  const options: MapOptions | undefined = undefined;
+  assert.deepEqual(await Array.fromAsync(executor.map((x: number) => x * 2, [1, 2], options)), [
+    2,
+    4,
+  ]);
+  assert.deepEqual(
+    await Array.fromAsync(executor.map((a: number, b: number) => a + b, [1], [2], undefined)),
+    [3],
+  );
+  assert.throws(() => executor.map((x: number) => x, undefined as never), /received undefined/);
+});
+
+// An async input that counts what is taken from it and whether it was closed.
+function countingInput() {
+  const state = { pulled: 0, closed: false };
+  async function* input() {
+    try {
+      for (let i = 0;; i++) {
+        state.pulled++;
+        await new Promise((resolve) => setImmediate(resolve)); // a queue: items arrive over time
+        yield i;
+      }
+    } finally {
+      state.closed = true;
+    }
+  }
+  return { state, input: input() };
+}
+
+test("map() takes nothing more from an async input once the loop is left, and closes it", async () => {
+  await using executor = new InlineExecutor();
+  const { state, input } = countingInput();
+  const seen = [];
+  for await (const value of executor.map((x: number) => x, input, { chunksize: 50 })) {
+    seen.push(value);
+    if (seen.length === 3) break;
+  }
+  const atBreak = state.pulled;
+  for (let i = 0; i < 200; i++) await new Promise((resolve) => setImmediate(resolve));
+  // One read may have been under way when the loop was left; none after it.
+  assert.ok(state.pulled <= atBreak + 1, `pulled ${state.pulled - atBreak} more after the break`);
+  assert.equal(state.closed, true);
+});
+
+test("map() closes its inputs when a task fails, and leaves a finished input's partner open", async () => {
+  await using executor = new InlineExecutor();
+  const failing = countingInput();
+  await assert.rejects(
+    Array.fromAsync(executor.map((x: number) => {
+      if (x === 2) throw new Error("boom");
+      return x;
+    }, failing.input)),
+    /boom/,
+  );
+  for (let i = 0; i < 50 && !failing.state.closed; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(failing.state.closed, true);
+  // Ending normally because the shortest input ended closes nothing.
+  let closed = false;
+  function* longer() {
+    try {
+      yield* [1, 2, 3];
+    } finally {
+      closed = true;
+    }
+  }
+  const it = longer();
+  assert.deepEqual(await Array.fromAsync(executor.map((a: number, b: number) => a + b, [1], it)), [
+    2,
+  ]);
+  assert.equal(closed, false);
+  assert.deepEqual([...it], [2, 3]);
 });

@@ -8,8 +8,8 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
-import { runtime } from "../_runtime.ts";
-import { BrokenExecutor } from "../future.ts";
+import { runtime } from "../_runtime/runtime.ts";
+import { BrokenExecutor, fromModule } from "../future.ts";
 import { BrokenProcessPool, type DenoPermissions, ProcessPoolExecutor } from "../process.ts";
 import { openGate } from "./_gate.ts";
 import { isRunning, runScript, scriptArgv, waitFor } from "./_run_script.ts";
@@ -20,6 +20,9 @@ const denoOnly = {
   skip: runtime !== "deno" && "Deno permissions do not exist in Bun",
 };
 const pid = () => process.pid;
+const tasks = fromModule<typeof import("./fixtures/tasks.ts")>(
+  new URL("./fixtures/tasks.ts", import.meta.url),
+);
 
 test("ProcessPoolExecutor() validates its options", () => {
   for (const bad of [0, -1, 2.5]) {
@@ -372,6 +375,12 @@ test(
         fetch: "NotCapable",
         parentFetch: "NotCapable",
       });
+      // Nothing spelled out is nothing held (Deno's node:child_process would
+      // start a child without permission flags with -A).
+      const nothing = JSON.parse(await run({}));
+      for (const name of ["read", "write", "net", "env", "run", "ffi", "sys", "import"]) {
+        assert.notEqual(nothing[name], "granted", name);
+      }
       assert.match(
         await run({ net: true }),
         /^error TypeError: Cannot give a child process --allow-net: this process holds it only in part/,
@@ -400,3 +409,58 @@ test(
     assert.match(stdout, /^error Error: .*--allow-run/);
   },
 );
+
+test("a SharedArrayBuffer sent to a child fails only its future, with a TypeError", async () => {
+  await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const shared = new Int32Array(new SharedArrayBuffer(8));
+  const error = await executor.submit((view: Int32Array) => {
+    view[0] = 1;
+  }, shared).exception();
+  assert.ok(error instanceof TypeError, String(error));
+  assert.match(error.message, /SharedArrayBuffer/);
+  assert.equal(shared[0], 0);
+  assert.equal(await executor.submit(() => "still usable").result(), "still usable");
+});
+
+/** Rejects if `promise` has not settled within `ms`: a hang detector, not a timing check. */
+function settlesWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
+}
+
+for (
+  const [what, bytes, cause] of [
+    ["a frame header announcing 1 GiB", [0xff, 0xff, 0xff, 0x3f], /not the pool.s messages/],
+    ["text", [...new TextEncoder().encode("progress: 50%\n")], /not the pool.s messages/],
+    // A well-formed header whose payload is not a message.
+    [
+      "a frame that is not a message",
+      [5, 0, 0, 0, 0xa4, 0xe5, 0xf7, 0xc0, 9, 9, 9, 9, 9],
+      /not the pool.s messages/,
+    ],
+  ] as const
+) {
+  test(`a task that writes ${what} on its child's channel breaks the pool at once, and nothing hangs`, async () => {
+    const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+    const forger = executor.submit(tasks.writeChannel, [...bytes], "forged");
+    const after = executor.submit((x: number) => x, 1);
+    for (const future of [forger, after]) {
+      const error = await settlesWithin(future.exception(), 20_000, "the future");
+      assert.ok(error instanceof BrokenProcessPool, String(error));
+      assert.match(error.message, cause);
+    }
+    await settlesWithin(executor.shutdown(), 20_000, "shutdown()");
+  });
+}
+
+test("a task that closes its child's channel breaks the pool, and nothing hangs", async () => {
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  const closer = executor.submit(tasks.closeChannel, "closed");
+  const error = await settlesWithin(closer.exception(), 20_000, "the future");
+  assert.ok(error instanceof BrokenProcessPool, String(error));
+  assert.throws(() => executor.submit(() => 1), BrokenProcessPool);
+  await settlesWithin(executor.shutdown(), 20_000, "shutdown()");
+});

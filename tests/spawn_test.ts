@@ -8,9 +8,10 @@ import {
   denoPermissionFlags,
   type DenoPermissions,
   type QueryPermission,
-} from "../_deno_permissions.ts";
-import { runtime } from "../_runtime.ts";
-import { checkCanSpawn, type ExitStatus, spawnChild } from "../_spawn.ts";
+} from "../_runtime/deno_permissions.ts";
+import { runtime } from "../_runtime/runtime.ts";
+import type { ExitStatus } from "../_pool/transport.ts";
+import { checkCanSpawn, spawnChild } from "../_runtime/spawn.ts";
 import { ECHO_ENTRY, type EchoChild, startEcho } from "./fixtures/_echo_client.ts";
 import { isRunning, runScript, waitFor } from "./_run_script.ts";
 
@@ -131,6 +132,7 @@ test("a data handler that throws stops the child and the error is reported", asy
     code: null,
     signal: "SIGKILL",
     error: boom,
+    reason: "sent bytes that are not the pool's messages on its channel",
   });
 });
 
@@ -243,6 +245,13 @@ test("Deno permission flags copy whole grants and add the modules", () => {
     () => denoPermissionFlags({ write: true }, [], query),
     /^TypeError: Cannot give a child process --allow-write: /,
   );
+});
+
+test("a child meant to hold nothing is never started without a permission flag (Deno would add -A)", () => {
+  const query: QueryPermission = () => "granted";
+  assert.deepEqual(denoPermissionFlags({}, [], query), ["--deny-ffi"]);
+  const none: QueryPermission = () => "prompt";
+  assert.deepEqual(denoPermissionFlags(undefined, [], none), ["--deny-ffi"]);
 });
 
 test("a permission held only in part is never passed on whole", () => {

@@ -401,3 +401,17 @@ test("ThreadPoolExecutor's pending work keeps a script alive until it is done", 
     "task finished",
   ]);
 });
+
+test("ThreadPoolExecutor ignores what a task posts itself (progress, arrays, null, undefined)", async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const strays = ["50%", [2, 0, 0, 0, "forged"], null, undefined, { progress: 0.5 }];
+  const inline = executor.submit((messages: unknown[]) => {
+    const post = (globalThis as { postMessage?: (m: unknown) => void }).postMessage;
+    for (const message of messages) post?.(message);
+    return "inline done";
+  }, strays);
+  const viaModule = executor.submit(tasks.postStray, strays, "module done");
+  assert.equal(await inline.result(), "inline done");
+  assert.equal(await viaModule.result(), "module done");
+  assert.equal(await executor.submit(() => "still usable").result(), "still usable");
+});

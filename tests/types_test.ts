@@ -4,7 +4,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type Executor, fromModule, type Future, type ModuleTask } from "../future.ts";
+import {
+  type Executor,
+  fromModule,
+  type Future,
+  type MapOptions,
+  type ModuleTask,
+} from "../future.ts";
 import { ThreadPoolExecutor } from "../thread.ts";
 import { ProcessPoolExecutor } from "../process.ts";
 
@@ -52,6 +58,17 @@ function checks(executor: Executor): void {
   expectType<typeof chunked, AsyncIterableIterator<number>>(true);
   // @ts-expect-error: the inputs must match the parameters
   executor.map((a: number) => a, ["x"]);
+
+  // A wrapper forwarding optional options (exactOptionalPropertyTypes is on).
+  const forward = (opts?: MapOptions, cfg?: { workers?: number; wait?: boolean }) => {
+    const viaUndefined = executor.map((a: number) => a, [1], opts);
+    expectType<typeof viaUndefined, AsyncIterableIterator<number>>(true);
+    executor.map((a: number) => a, [1], { timeout: opts?.timeout, chunksize: opts?.chunksize });
+    new ThreadPoolExecutor({ maxWorkers: cfg?.workers, threadNamePrefix: undefined });
+    new ProcessPoolExecutor({ maxWorkers: cfg?.workers, denoPermissions: { net: undefined } });
+    void executor.shutdown({ wait: cfg?.wait, cancelFutures: undefined });
+  };
+  void forward;
 }
 
 test("the public types infer as documented (checked at compile time)", () => {

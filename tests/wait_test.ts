@@ -207,3 +207,46 @@ test("asCompleted() throws bad options from the call itself", () => {
     TypeError,
   );
 });
+
+// Counts calls of the Array methods that are O(n) at the front of a long
+// array (V8 makes shift() linear past a size), while `body` runs.
+async function frontRemovals(body: () => Promise<void>): Promise<number> {
+  const { shift, splice } = Array.prototype;
+  let calls = 0;
+  Array.prototype.shift = function (this: unknown[]) {
+    if (this.length > 64) calls++;
+    return shift.call(this);
+  };
+  Array.prototype.splice = function (this: unknown[], ...args: unknown[]) {
+    if (this.length > 64 && args[0] === 0) calls++;
+    return (splice as (...a: unknown[]) => unknown[]).apply(this, args);
+  } as typeof splice;
+  try {
+    await body();
+  } finally {
+    Array.prototype.shift = shift;
+    Array.prototype.splice = splice;
+  }
+  return calls;
+}
+
+test("asCompleted() and wait() never remove from the front of a long array (no quadratic drain)", async () => {
+  const n = 5000;
+  const futures = Array.from({ length: n }, () => new Future<number>());
+  const removals = await frontRemovals(async () => {
+    const waiting = wait(futures);
+    let yielded = 0;
+    const iterate = (async () => {
+      for await (const _ of asCompleted(futures)) yielded++;
+    })();
+    futures.forEach((f, i) => f.setResult(i));
+    await iterate;
+    assert.equal((await waiting).done.size, n);
+    assert.equal(yielded, n);
+    // Already done at the call: the ready list starts full.
+    let again = 0;
+    for await (const _ of asCompleted(futures)) again++;
+    assert.equal(again, n);
+  });
+  assert.equal(removals, 0);
+});

@@ -1,27 +1,27 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // The module a ProcessPoolExecutor child runs: frames from the pool on fd 3,
-// frames back on fd 4, tasks run by the same WorkerCore as in threads. The
+// frames back on fd 4, tasks run by the same TaskRunner as in threads. The
 // child exits when fd 3 ends: when the pool closes it, and when the parent
 // dies, even by SIGKILL, so no child outlives its pool.
 
 import process from "node:process";
-import { decodeMessage, encodeMessage } from "./_codec.ts";
-import { FrameDecoder } from "./_frames.ts";
-import { openParentChannel } from "./_process_channel.ts";
-import type { ToWorker } from "./_protocol.ts";
-import { WorkerCore } from "./_worker_core.ts";
+import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
+import { FrameDecoder } from "../_wire/frames.ts";
+import { openParentChannel } from "./parent_channel.ts";
+import type { ToWorker } from "../_wire/protocol.ts";
+import { TaskRunner } from "./runner.ts";
 
 const decoder = new FrameDecoder();
 const channel = openParentChannel((chunk) => {
   for (const payload of decoder.push(chunk)) {
-    core.receive(decodeMessage(payload) as ToWorker);
+    runner.receive(decodeMessage(payload) as ToWorker);
   }
 }, () => process.exit(0));
-// The core batches results itself and posts when they should leave: write
+// The runner batches results itself and posts when they should leave: write
 // at once, since a synchronous task run next would hold back a write left
 // for the end of the turn (measured: every second fib(30) started 0.8 ms
 // (Bun) to 2.4 ms (Deno) late).
-const core = new WorkerCore({
+const runner = new TaskRunner({
   post(message) {
     channel.write(encodeMessage(message));
     channel.flush();
@@ -29,5 +29,5 @@ const core = new WorkerCore({
 });
 // Errors outside any task are reported so the pool breaks with their cause,
 // instead of the child dying with only an exit code to show.
-process.on("uncaughtException", (error) => core.fatal(error));
-process.on("unhandledRejection", (error) => core.fatal(error));
+process.on("uncaughtException", (error) => runner.fatal(error));
+process.on("unhandledRejection", (error) => runner.fatal(error));

@@ -14,8 +14,8 @@ import {
   type DenoPermissions,
   type PermissionName,
   type QueryPermission,
-} from "./_deno_permissions.ts";
-import type { ChildCommand, ChildOptions } from "./_spawn.ts";
+} from "./deno_permissions.ts";
+import type { ChildCommand, ChildOptions } from "./child.ts";
 
 // Which field of a permission descriptor names one entry.
 const ENTRY_KEY: Record<PermissionName, string> = {

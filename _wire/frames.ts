@@ -1,14 +1,24 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Length-prefixed frames for the byte pipes between a process pool and its
-// children: a u32 little-endian payload length, then the payload. A pipe
+// children: a u32 little-endian payload length and a check word, then the
+// payload. The check word is the length XOR a constant: bytes that are not
+// a frame header (a task writing to the channel, a stream out of step) fail
+// it at once, where a bare length could announce up to 1 GiB and swallow the
+// frames behind it while the decoder waited. A pipe
 // delivers bytes in arbitrary chunks (a header split in two, a hundred
 // frames in one read, one frame over a thousand reads), so the decoder keeps
 // a list of chunks and copies a payload at most once, only when it spans
 // chunks: a large frame arriving in many reads costs linear time, not
 // quadratic.
 
-/** Bytes in a frame header: the payload length as a u32, little-endian. */
-export const HEADER_BYTES = 4;
+/**
+ * Bytes in a frame header: the payload length as a u32, little-endian, then
+ * the length XOR {@linkcode FRAME_CHECK}, likewise.
+ */
+export const HEADER_BYTES = 8;
+
+/** What a header's length is XORed with to make its check word. */
+export const FRAME_CHECK = 0xc0f7_e5a1;
 
 /**
  * The largest payload a frame may carry: 1 GiB. A length past it means a
@@ -28,10 +38,15 @@ export function setFrameLength(frame: Uint8Array, payloadBytes: number): void {
       `Cannot encode frame: the payload is ${payloadBytes} bytes, more than the limit of ${MAX_PAYLOAD_BYTES}`,
     );
   }
-  frame[0] = payloadBytes & 0xff;
-  frame[1] = (payloadBytes >>> 8) & 0xff;
-  frame[2] = (payloadBytes >>> 16) & 0xff;
-  frame[3] = payloadBytes >>> 24;
+  writeU32(frame, 0, payloadBytes);
+  writeU32(frame, 4, (payloadBytes ^ FRAME_CHECK) >>> 0);
+}
+
+function writeU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+  bytes[at + 2] = (value >>> 16) & 0xff;
+  bytes[at + 3] = value >>> 24;
 }
 
 /**
@@ -46,9 +61,20 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
   return frame;
 }
 
-function readLength(bytes: Uint8Array, at: number): number {
+function readU32(bytes: Uint8Array, at: number): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16)) +
     bytes[at + 3]! * 0x1000000; // `<< 24` would turn a length ≥ 2 GiB negative
+}
+
+// The payload length of the header at `at`, checked against its check word.
+function readLength(bytes: Uint8Array, at: number): number {
+  const length = readU32(bytes, at);
+  if (readU32(bytes, at + 4) !== (length ^ FRAME_CHECK) >>> 0) {
+    throw new TypeError(
+      "Cannot decode frame: the header's check word does not match its length (the stream holds bytes that are not frames)",
+    );
+  }
+  return length;
 }
 
 /**
@@ -82,6 +108,7 @@ export class FrameDecoder {
    * Adds a chunk and returns the payloads it completes, in order.
    *
    * @throws {RangeError} If a header announces more than the limit.
+   * @throws {TypeError} If a header's check word does not match.
    */
   push(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];

@@ -2,9 +2,11 @@
 // The abstract Executor: subclasses implement submit and shutdown; map and
 // asyncDispose come from here.
 
-import type { Future } from "./_future.ts";
-import { type ChunkSubmitter, type MapOptions, runMap } from "./_map.ts";
-import type { Task } from "./_tasks.ts";
+import { type CallOptions, cancelOnAbort, checkCallOptions } from "./call.ts";
+import type { Future } from "./future.ts";
+import { type MapOptions, runMap } from "./map.ts";
+import type { Task } from "./tasks.ts";
+import { checkBoolean, checkOptions } from "./validate.ts";
 
 /**
  * Options of an executor's `shutdown`.
@@ -27,14 +29,14 @@ export interface ShutdownOptions {
    *
    * @default {true}
    */
-  wait?: boolean;
+  wait?: boolean | undefined;
   /**
    * Whether to cancel every task that has not started. Running tasks always
    * finish.
    *
    * @default {false}
    */
-  cancelFutures?: boolean;
+  cancelFutures?: boolean | undefined;
 }
 
 /**
@@ -54,17 +56,39 @@ export type MapInputs<A extends unknown[]> = {
   [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]>;
 };
 
-// Executors that can send several calls as one message register here; the
-// rest get chunks of single submits, with the same results.
-const chunkSubmitters = new WeakMap<Executor, ChunkSubmitter>();
-
-/** Lets an executor's `map` send chunks as single messages. */
-export function setChunkSubmitter(
-  executor: Executor,
-  submit: ChunkSubmitter,
-): void {
-  chunkSubmitters.set(executor, submit);
+/**
+ * Validates the options of `shutdown` and fills in the defaults, for
+ * executor implementations.
+ *
+ * @throws {TypeError} If an option is not a boolean.
+ */
+export function checkShutdownOptions(
+  options: ShutdownOptions | undefined,
+): { wait: boolean; cancelFutures: boolean } {
+  const action = "shut down executor";
+  const { wait, cancelFutures } = checkOptions(options, action);
+  return {
+    wait: checkBoolean(wait, "wait", action) ?? true,
+    cancelFutures: checkBoolean(cancelFutures, "cancelFutures", action) ?? false,
+  };
 }
+
+/**
+ * What {@linkcode Executor.with} returns: `submit` and `map` of the same
+ * executor, under per-call options.
+ *
+ * @example
+ * ```ts
+ * import type { ExecutorView } from "@concurrent/futures/future";
+ * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+ * import assert from "node:assert/strict";
+ *
+ * await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * const view: ExecutorView = executor.with({ signal: new AbortController().signal });
+ * assert.equal(await view.submit(() => 1).result(), 1);
+ * ```
+ */
+export type ExecutorView = Pick<Executor, "submit" | "map">;
 
 /**
  * The base class of every executor, as Python's `Executor`. A subclass
@@ -154,20 +178,70 @@ export abstract class Executor implements AsyncDisposable {
    * @typeParam A The task's parameter types.
    * @typeParam R The task's return type.
    * @param fn A self-contained function or a {@linkcode fromModule} reference.
-   * @param args The iterables, then the options.
+   * @param args The iterables, then the options (`undefined` is no options).
    * @returns An async iterator of the results.
    */
   map<A extends unknown[], R>(
     fn: Task<A, R>,
-    ...args: [...MapInputs<A>, MapOptions]
+    ...args: [...MapInputs<A>, MapOptions | undefined]
   ): AsyncIterableIterator<Awaited<R>>;
   map(fn: unknown, ...args: unknown[]): AsyncIterableIterator<unknown> {
     return runMap(
       (task, taskArgs) => this.submit(task as Task<unknown[], unknown>, ...taskArgs),
-      chunkSubmitters.get(this),
+      undefined,
       fn,
       args,
     );
+  }
+
+  /**
+   * A view of this executor whose `submit` and `map` take per-call options;
+   * `submit(fn, ...args)` itself stays as in Python. Here, in the base class,
+   * aborting `signal` cancels every task of the view that has not started
+   * (and `map` then throws `signal.reason`); executors that can stop running
+   * work (both pools) override this to stop it too, and to take `timeLimit`
+   * and `transfer`.
+   *
+   * @param options The options of every call made through the view.
+   * @returns The view: `submit` and `map`, on this executor.
+   * @throws {TypeError} For an option of the wrong type, or `timeLimit` or
+   * `transfer` on an executor that cannot honour them.
+   * @throws {RangeError} For `timeLimit <= 0`.
+   *
+   * @example Cancel what has not started when the caller gives up
+   * ```ts
+   * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+   * import assert from "node:assert/strict";
+   *
+   * await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+   * const controller = new AbortController();
+   * const view = executor.with({ signal: controller.signal });
+   * controller.abort();
+   * assert.equal(view.submit(() => 1).cancelled(), true);
+   * ```
+   */
+  with(options: CallOptions): ExecutorView {
+    const { signal, timeLimit, transfer } = checkCallOptions(options);
+    if (timeLimit !== undefined || transfer !== undefined) {
+      throw new TypeError(
+        `Cannot set call options: this executor cannot stop running work nor transfer buffers, so it takes only signal, received ${
+          timeLimit !== undefined ? "timeLimit" : "transfer"
+        }`,
+      );
+    }
+    const submit = (fn: unknown, args: unknown[]) => {
+      const future = this.submit(fn as Task<unknown[], unknown>, ...args);
+      if (signal) cancelOnAbort(future, signal);
+      return future;
+    };
+    return {
+      submit: ((fn: Task<unknown[], unknown>, ...args: unknown[]) => submit(fn, args)) as Executor[
+        "submit"
+      ],
+      map:
+        ((fn: unknown, ...args: unknown[]) =>
+          runMap(submit, undefined, fn, args, signal)) as Executor["map"],
+    };
   }
 
   /**

@@ -4,7 +4,7 @@
 
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import type { ChildCommand, ChildOptions } from "./_spawn.ts";
+import type { ChildCommand, ChildOptions } from "./child.ts";
 
 /** The command line of a Bun child: `bun <entry> ...args`. */
 export function bunCommand(options: ChildOptions): ChildCommand {

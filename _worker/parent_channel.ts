@@ -22,7 +22,7 @@ import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import { Socket } from "node:net";
 import process from "node:process";
-import { runtime } from "./_runtime.ts";
+import { runtime } from "../_runtime/runtime.ts";
 
 const INPUT_FD = 3;
 const OUTPUT_FD = 4;
@@ -31,6 +31,8 @@ const OUTPUT_FD = 4;
 const CONCAT_BYTES = 64 * 1024;
 // writev takes at most IOV_MAX (1024 on Linux) buffers per call.
 const MAX_IOV = 1024;
+/** The exit code of a child whose channel to the pool failed (EX_IOERR). */
+export const CHANNEL_LOST = 74;
 
 /** The child's side of the channel to the pool. */
 export interface ParentChannel {
@@ -62,8 +64,12 @@ export function openParentChannel(
   // Whatever way the process ends (process.exit in a task, the end of the
   // input), what is queued still leaves. Deno.exit() skips process "exit"
   // listeners but dispatches "unload".
-  process.on("exit", () => writer.flush());
-  globalThis.addEventListener?.("unload", () => writer.flush());
+  const last = () => {
+    writer.exiting = true;
+    writer.flush();
+  };
+  process.on("exit", last);
+  globalThis.addEventListener?.("unload", last);
   let ended = false;
   const end = () => {
     if (ended) return;
@@ -100,6 +106,8 @@ async function readBunInput(
 }
 
 class CoalescingWriter {
+  /** Set once the process is exiting: a failed write then only drops. */
+  exiting = false;
   readonly #fd: number;
   #queue: Uint8Array[] = [];
   #queued = 0;
@@ -136,10 +144,17 @@ class CoalescingWriter {
       else if (total <= CONCAT_BYTES) {
         this.#writeAll(Buffer.concat(queue, total));
       } else this.#writevAll(queue);
-    } catch {
-      // EPIPE: the parent is gone. Its end of fd 3 closed too, so the input
-      // ends and the child exits; until then, drop what is written.
+    } catch (error) {
+      // The channel is gone: the parent died (EPIPE), or a task closed fd 4
+      // (EBADF). No result can reach the pool again, and a child that stays
+      // would keep its futures pending: exit, unless exiting already.
       this.#broken = true;
+      if (this.exiting) return;
+      const code = (error as { code?: string }).code ?? String(error);
+      process.stderr.write(
+        `@concurrent/futures: a worker lost its channel to the pool (${code}); it exits\n`,
+      );
+      process.exit(CHANNEL_LOST);
     }
   }
 

@@ -1,29 +1,37 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// The pool core shared by both executors: the queue, worker records,
+// The pool core shared by both executors: the queue, the worker handles,
 // dispatch, results, shutdown and the broken state. The executors differ only
-// in the Transport that starts a worker and carries its messages.
+// in how a worker starts and how messages reach it (a StartWorker and the
+// Transport it returns).
 
-import { Deque } from "./_deque.ts";
-import type { BrokenExecutor } from "./_errors.ts";
-import type { ShutdownOptions } from "./_executor.ts";
-import { Future, setStartProbe } from "./_future.ts";
-import { ChunkFailure } from "./_map.ts";
-import { checkShutdownOptions } from "./_options.ts";
+import { ChunkFailure } from "../_future/chunk.ts";
+import type { BrokenExecutor } from "../_future/errors.ts";
+import { Future, setStartProbe } from "../_future/future.ts";
+import { type DescribedTask, describeTask, sourceKey } from "../_future/tasks.ts";
+import { Deque } from "../_util/deque.ts";
 import {
+  appendTask,
+  DONE_BUSY,
   DONE_RESULTS,
   type FnDef,
-  type FromWorker,
+  FROM_TYPE,
+  isFromWorker,
+  isOurs,
   Msg,
+  RESULT_ID,
+  RESULT_STATUS,
   RESULT_STRIDE,
+  RESULT_VALUE,
   type RunMessage,
   Status,
   TaskKind,
+  type TaskSpec,
   type Thrown,
-} from "./_protocol.ts";
-import type { ExitStatus, Job, Transport, TransportEvents } from "./_pool_worker.ts";
-import { WorkerRecord } from "./_pool_worker.ts";
-import { type DescribedTask, describeTask, type TaskSpec } from "./_tasks.ts";
-import { fromThrown } from "./_wire_error.ts";
+} from "../_wire/protocol.ts";
+import { fromThrown, isThrown } from "../_wire/thrown.ts";
+import { describe } from "../_future/validate.ts";
+import type { ExitStatus, StartWorker } from "./transport.ts";
+import { type Job, WorkerHandle } from "./worker_handle.ts";
 
 /** How a pool differs by kind. */
 export interface PoolConfig {
@@ -38,19 +46,15 @@ export interface PoolConfig {
   /** Threads share memory, so tasks sent ahead stay cancellable. */
   sharedCancel: boolean;
   broken: (message: string, options: ErrorOptions) => BrokenExecutor;
-  /** Starts a worker; `modules` are the task modules submitted so far. */
-  start: (
-    name: string,
-    events: TransportEvents,
-    modules: readonly string[],
-  ) => Transport;
+  /** Starts a worker. */
+  start: StartWorker;
 }
 
 /** Runs tasks on up to `maxWorkers` workers. */
 export class Pool {
   readonly #config: PoolConfig;
   readonly #queue = new Deque<Job>();
-  readonly #workers = new Set<WorkerRecord>();
+  readonly #workers = new Set<WorkerHandle>();
   readonly #fnIds = new Map<string, number>();
   readonly #fnSpecs: TaskSpec[] = [];
   readonly #modules = new Set<string>();
@@ -70,7 +74,7 @@ export class Pool {
   submit(
     task: unknown,
     args: unknown[],
-    kind: number = TaskKind.Call,
+    kind: TaskKind = TaskKind.Call,
   ): Future<unknown> {
     this.#checkOpen();
     const fnId = this.#fnIdOf(task);
@@ -91,16 +95,6 @@ export class Pool {
   /** Queues a chunk of calls of `task` as one task (for `map`'s chunksize). */
   submitChunk(task: unknown, argc: number, flatArgs: unknown[]): Future<unknown[]> {
     return this.submit(task, [argc, flatArgs], TaskKind.Chunk) as Future<unknown[]>;
-  }
-
-  /** `Executor.shutdown` with its options checked: rejects, never throws. */
-  shutdownWith(options: ShutdownOptions | undefined): Promise<void> {
-    try {
-      const { wait, cancelFutures } = checkShutdownOptions(options);
-      return this.shutdown(wait, cancelFutures);
-    } catch (error) {
-      return Promise.reject(error);
-    }
   }
 
   /** Stops taking tasks; see `Executor.shutdown`. */
@@ -150,7 +144,8 @@ export class Pool {
     // Inline tasks are usually fresh closures (`submit((x) => x + 1, i)` in
     // a loop), so look them up by source before describing them anew.
     if (typeof task === "function") {
-      const id = this.#fnIds.get(Function.prototype.toString.call(task));
+      const source = Function.prototype.toString.call(task);
+      const id = this.#fnIds.get(sourceKey(source, task.name));
       if (id !== undefined) return id;
     }
     return this.#fnId(describeTask(task, "submit task"));
@@ -178,15 +173,15 @@ export class Pool {
 
   #startWorker(): void {
     const { namePrefix, sharedCancel, initializer, initargs } = this.#config;
-    const w = new WorkerRecord(
+    const w = new WorkerHandle(
       `${namePrefix}_${this.#started++}`,
       sharedCancel,
     );
-    this.#workers.add(w);
     w.transport = this.#config.start(w.name, {
-      message: (message) => this.#onMessage(w, message),
+      message: (message: unknown) => this.#onMessage(w, message),
       exit: (status) => this.#onExit(w, status),
     }, [...this.#modules]);
+    let initError: unknown;
     try {
       w.transport.send([
         Msg.Init,
@@ -194,17 +189,28 @@ export class Pool {
         initializer?.spec ?? null,
         initargs,
         w.slots,
+        w.token,
       ]);
     } catch (error) {
-      this.#break(
-        "the initializer's arguments cannot be sent to a worker",
-        error,
-      );
+      initError = error ?? new Error("unknown");
+    }
+    // Only now may dispatch see it: Bun can run queued microtasks (our
+    // dispatch among them) inside a child's spawn, and a handle seen before
+    // its transport and Init message would be sent tasks it cannot take.
+    this.#workers.add(w);
+    if (initError !== undefined) {
+      this.#break("the initializer's arguments cannot be sent to a worker", initError);
     }
   }
 
   #dispatch(): void {
-    if (this.#broken || this.#queue.length === 0) return;
+    if (!this.#broken && this.#queue.length > 0) this.#sendQueued();
+    // After a shutdown, the last tasks may have gone to some workers: the
+    // others, idle, would wait for a task forever and hold shutdown() open.
+    this.#stopIdle();
+  }
+
+  #sendQueued(): void {
     const now = performance.now();
     const workers = [...this.#workers].filter((w) => w.state === "running")
       .sort((a, b) => a.inflight.length - b.inflight.length);
@@ -232,14 +238,14 @@ export class Pool {
     }
   }
 
-  #send(w: WorkerRecord, jobs: Job[], now: number): void {
+  #send(w: WorkerHandle, jobs: Job[], now: number): void {
     const defs: FnDef[] = [];
     const message: RunMessage = [Msg.Run, null];
     for (const job of jobs) {
       if (!w.known.has(job.fnId) && !defs.some(([id]) => id === job.fnId)) {
         defs.push([job.fnId, this.#fnSpecs[job.fnId]!]);
       }
-      message.push(job.id, job.fnId, job.kind, job.args.length, ...job.args);
+      appendTask(message, job.id, job.fnId, job.kind, job.args);
     }
     if (defs.length) message[1] = defs;
     const firstSlot = w.reserveSlots(jobs.length);
@@ -265,48 +271,52 @@ export class Pool {
     });
   }
 
-  #onMessage(w: WorkerRecord, message: FromWorker): void {
+  #onMessage(w: WorkerHandle, message: unknown): void {
     if (this.#broken) return; // its futures have failed already
-    if (message[0] === Msg.InitFailed) {
+    // A task's own postMessage (a progress idiom of web workers): not ours.
+    if (!isOurs(message, w.token)) return;
+    if (!isFromWorker(message)) {
       return this.#break(
-        "a worker's initializer threw",
-        fromThrown(message[1]),
+        `worker ${w.name} sent a message that is not the pool's protocol`,
+        new TypeError(`Received ${describe(message)}`),
       );
     }
-    if (message[0] === Msg.Fatal) {
-      return this.#break(
-        `worker ${w.name} threw outside a task`,
-        fromThrown(message[1]),
-      );
+    if (message[FROM_TYPE] === Msg.InitFailed) {
+      return this.#break("a worker's initializer threw", fromThrown(message[2]));
     }
-    for (let i = DONE_RESULTS; i < message.length; i += RESULT_STRIDE) {
-      const job = w.inflight.shift();
-      if (job === undefined || job.id !== message[i]) {
-        return this.#break("a worker sent a result out of order", undefined);
+    if (message[FROM_TYPE] === Msg.Fatal) {
+      return this.#break(`worker ${w.name} threw outside a task`, fromThrown(message[2]));
+    }
+    for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
+      const status = message[at + RESULT_STATUS];
+      const value = message[at + RESULT_VALUE];
+      // Checked while the job is still in flight, so that a bad result
+      // breaks the pool with it: its future fails with the rest.
+      if (w.inflight.peek()?.id !== message[at + RESULT_ID]) {
+        return this.#break(`worker ${w.name} sent a result out of order`, undefined);
       }
-      settle(job.future, message[i + 1] as number, message[i + 2]);
+      if (!isResult(status, value)) {
+        return this.#break(`worker ${w.name} sent a result it could not have made`, undefined);
+      }
+      settle(w.inflight.shift()!.future, status, value);
     }
     w.progressed(
       (message.length - DONE_RESULTS) / RESULT_STRIDE,
-      message[1],
+      message[DONE_BUSY],
       performance.now(),
     );
     this.#dispatch();
-    if (w.inflight.length === 0) {
-      if (w.state === "retiring" || (this.#shutdown && !this.#hasQueued())) {
-        w.stop("close");
-      }
-    }
+    if (w.inflight.length === 0 && w.state === "retiring") w.stop("close");
   }
 
-  #onExit(w: WorkerRecord, status: ExitStatus): void {
+  #onExit(w: WorkerHandle, status: ExitStatus): void {
     const expected = w.state === "stopping";
     w.state = "exited";
     if (!expected) {
       const cause = status.error ?? new Error(describeExit(w.name, status));
-      const reason = status.error === undefined
-        ? `worker ${w.name} exited unexpectedly`
-        : `worker ${w.name} could not start`;
+      const reason = `worker ${w.name} ${
+        status.reason ?? (status.error === undefined ? "exited unexpectedly" : "could not start")
+      }`;
       this.#break(reason, cause); // fails what it was running too
     }
     this.#workers.delete(w);
@@ -343,8 +353,9 @@ export class Pool {
     return this.#queue.length > 0;
   }
 
+  // Once shut down with nothing queued, every idle worker can go.
   #stopIdle(): void {
-    if (this.#hasQueued()) return;
+    if (!this.#shutdown || this.#hasQueued()) return;
     for (const w of this.#workers) if (w.inflight.length === 0) w.stop("close");
   }
 
@@ -361,7 +372,23 @@ export class Pool {
   }
 }
 
-function settle(future: Future<unknown>, status: number, value: unknown): void {
+// False for a result no worker makes: a forged or corrupt message.
+function isResult(status: unknown, value: unknown): status is Status {
+  switch (status) {
+    case Status.Ok:
+    case Status.Void:
+    case Status.Cancelled:
+      return true;
+    case Status.Error:
+      return isThrown(value);
+    case Status.ChunkError:
+      return Array.isArray(value) && Array.isArray(value[0]) && isThrown(value[1]);
+    default:
+      return false;
+  }
+}
+
+function settle(future: Future<unknown>, status: Status, value: unknown): void {
   // Done already: cancelled before it started, or settled by its owner.
   if (future.done()) return;
   if (status === Status.Ok) future.setResult(value);

@@ -9,7 +9,7 @@
 // a child never gets more. The functions here take the query as a parameter,
 // so they hold no Deno calls and can be tested anywhere.
 
-import { describe } from "./_validate.ts";
+import { describe } from "../_future/validate.ts";
 
 /**
  * The permissions of each child process of a `ProcessPoolExecutor` in Deno
@@ -43,50 +43,50 @@ export interface DenoPermissions {
    *
    * @default {false}
    */
-  read?: boolean | readonly string[];
+  read?: boolean | readonly string[] | undefined;
   /**
    * File system write access: paths (`--allow-write=<paths>`).
    *
    * @default {false}
    */
-  write?: boolean | readonly string[];
+  write?: boolean | readonly string[] | undefined;
   /**
    * Network access: hosts, with ports as needed (`--allow-net=<hosts>`).
    *
    * @default {false}
    */
-  net?: boolean | readonly string[];
+  net?: boolean | readonly string[] | undefined;
   /**
    * Environment access: variable names (`--allow-env=<names>`).
    *
    * @default {false}
    */
-  env?: boolean | readonly string[];
+  env?: boolean | readonly string[] | undefined;
   /**
    * Running subprocesses: commands (`--allow-run=<commands>`).
    *
    * @default {false}
    */
-  run?: boolean | readonly string[];
+  run?: boolean | readonly string[] | undefined;
   /**
    * Loading dynamic libraries: paths (`--allow-ffi=<paths>`).
    *
    * @default {false}
    */
-  ffi?: boolean | readonly string[];
+  ffi?: boolean | readonly string[] | undefined;
   /**
    * System information: kinds such as `"hostname"` (`--allow-sys=<kinds>`).
    *
    * @default {false}
    */
-  sys?: boolean | readonly string[];
+  sys?: boolean | readonly string[] | undefined;
   /**
    * Importing remote modules beyond Deno's default hosts: hosts
    * (`--allow-import=<hosts>`).
    *
    * @default {false}
    */
-  import?: boolean | readonly string[];
+  import?: boolean | readonly string[] | undefined;
 }
 
 /** The permission names a child can be given, in flag order. */
@@ -191,8 +191,16 @@ export function denoPermissionFlags(
       flags.push(`--allow-${name}=${list.join(",")}`);
     }
   }
+  // Deno's node:child_process (2.9, denoland/deno#35443) starts `deno run`
+  // with -A when it sees no permission flag at all: a child meant to hold
+  // nothing would hold everything. A deny flag counts, and denies nothing
+  // the child was given.
+  if (flags.length === 0) flags.push(NOTHING_FLAG);
   return flags;
 }
+
+/** The flag a child that holds nothing is started with (see above). */
+export const NOTHING_FLAG = "--deny-ffi";
 
 // The default: every permission the parent holds whole. One held in part
 // cannot be copied (its denied entries are unknown) nor dropped without the

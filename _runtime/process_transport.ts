@@ -1,15 +1,14 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Starts a pool child process and carries the pool's messages to and from it
-// as frames (_codec.ts) over the child's private pipes (_spawn.ts).
+// as frames (_wire/codec.ts) over the child's private pipes (spawn.ts).
 
-import { decodeMessage, encodeMessage } from "./_codec.ts";
-import type { DenoPermissions } from "./_deno_permissions.ts";
-import { FrameDecoder } from "./_frames.ts";
-import type { Transport, TransportEvents } from "./_pool_worker.ts";
-import type { FromWorker } from "./_protocol.ts";
-import { spawnChild } from "./_spawn.ts";
+import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
+import type { DenoPermissions } from "./deno_permissions.ts";
+import { FrameDecoder } from "../_wire/frames.ts";
+import type { Transport, TransportEvents } from "../_pool/transport.ts";
+import { spawnChild } from "./spawn.ts";
 
-const ENTRY = new URL("./_process_entry.ts", import.meta.url);
+const ENTRY = new URL("../_worker/process_entry.ts", import.meta.url);
 
 /** Starts one child process running `_process_entry.ts`. */
 export function startProcess(
@@ -30,7 +29,7 @@ export function startProcess(
       // and the pool breaks with that error as the cause.
       data(chunk) {
         for (const payload of decoder.push(chunk)) {
-          events.message(decodeMessage(payload) as FromWorker);
+          events.message(decodeMessage(payload));
         }
       },
       exit: (status) => events.exit(status),

@@ -1,9 +1,8 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Validation of the options both pool executors share.
 
-import type { ShutdownOptions } from "./_executor.ts";
-import { type DescribedTask, describeTask } from "./_tasks.ts";
-import { checkBoolean, checkOptions, checkPositiveInteger, describe } from "./_validate.ts";
+import { type DescribedTask, describeTask } from "../_future/tasks.ts";
+import { checkOptions, checkPositiveInteger, describe } from "../_future/validate.ts";
 
 /** Checks an options object and refuses unknown keys, as Python refuses unknown keywords. */
 export function checkOptionsObject<T extends object>(
@@ -48,17 +47,4 @@ export function executorSetup(
     );
   }
   return { maxWorkers, initializer, initargs };
-}
-
-/** Validates the options of `shutdown` and fills in the defaults. */
-export function checkShutdownOptions(
-  options: ShutdownOptions | undefined,
-): { wait: boolean; cancelFutures: boolean } {
-  const action = "shut down executor";
-  const { wait, cancelFutures } = checkOptions(options, action);
-  return {
-    wait: checkBoolean(wait, "wait", action) ?? true,
-    cancelFutures: checkBoolean(cancelFutures, "cancelFutures", action) ??
-      false,
-  };
 }

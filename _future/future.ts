@@ -1,8 +1,8 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Future<T>: CPython's state machine (_base.py) with promise-returning waits.
 
-import { CancelledError, InvalidStateError, TimeoutError } from "./_errors.ts";
-import { checkFunction, checkOptions, checkTimeout, startTimer } from "./_validate.ts";
+import { CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
+import { checkFunction, checkOptions, checkTimeout, startTimer } from "./validate.ts";
 
 /**
  * The states of a {@linkcode Future}, as in Python.
@@ -37,7 +37,7 @@ export interface ResultOptions {
    *
    * @default {undefined} (wait as long as it takes)
    */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 type Listener = () => void;
@@ -52,16 +52,23 @@ export interface StartProbe {
   cancel(): boolean;
 }
 
-// Library-internal access to a future's outcome and completion, wired up in
-// the class's static block so no public member exposes it.
-let listen: <T>(future: Future<T>, listener: Listener) => void;
-let unlisten: <T>(future: Future<T>, listener: Listener) => void;
-let failed: (future: Future<unknown>) => boolean;
-let outcome: <T>(future: Future<T>) => { ok: true; value: T } | {
-  ok: false;
-  error: unknown;
-};
-let probe: (future: Future<unknown>, probe: StartProbe) => void;
+// What executors and wait() need that no public member offers. A static
+// block is how module code reaches #private fields; each hook is set there
+// once and has this one name.
+
+/**
+ * Calls `listener` once when `future` is done (not at once if it already is).
+ * Returns a function that removes the listener.
+ */
+export let onDone: <T>(future: Future<T>, listener: Listener) => () => void;
+/** Tells whether a done future finished with an exception. */
+export let hasFailed: (future: Future<unknown>) => boolean;
+/** Reads a finished future's outcome without waiting. */
+export let outcomeOf: <T>(
+  future: Future<T>,
+) => { ok: true; value: T } | { ok: false; error: unknown };
+/** Attaches a start probe to a pending future (see {@linkcode StartProbe}). */
+export let setStartProbe: (future: Future<unknown>, probe: StartProbe) => void;
 
 /**
  * The eventual result of a task, as in Python's `concurrent.futures.Future`.
@@ -100,27 +107,29 @@ export class Future<T> {
   #probe: StartProbe | undefined;
 
   static {
-    listen = (future, listener) => {
+    onDone = (future, listener) => {
       (future.#listeners ??= []).push(listener);
+      return () => {
+        const at = future.#listeners?.indexOf(listener) ?? -1;
+        if (at >= 0) future.#listeners!.splice(at, 1);
+      };
     };
-    unlisten = (future, listener) => {
-      const at = future.#listeners?.indexOf(listener) ?? -1;
-      if (at >= 0) future.#listeners!.splice(at, 1);
-    };
-    failed = (future) => future.#failed;
-    outcome = (future) =>
+    hasFailed = (future) => future.#failed;
+    outcomeOf = (future) =>
       future.#failed
         ? { ok: false, error: future.#error }
         : { ok: true, value: future.#value as never };
-    probe = (future, startProbe) => {
-      future.#probe = startProbe;
+    setStartProbe = (future, probe) => {
+      future.#probe = probe;
     };
   }
 
   /** The current state: `"pending"`, `"running"`, `"cancelled"` or `"finished"`. */
   get state(): FutureState {
-    this.#sync();
-    return this.#state;
+    // A task sent ahead to a worker is pending here until the worker starts
+    // it; the probe tells whether that has happened. Reading never changes
+    // the state: cancel() settles the race with the worker atomically.
+    return this.#state === "pending" && this.#probe?.started() ? "running" : this.#state;
   }
 
   /**
@@ -160,8 +169,7 @@ export class Future<T> {
    * @returns `true` while the future is running.
    */
   running(): boolean {
-    this.#sync();
-    return this.#state === "running";
+    return this.state === "running";
   }
 
   /**
@@ -271,12 +279,6 @@ export class Future<T> {
       : `Future<finished: returned ${typeName(this.#value)}>`;
   }
 
-  // A task sent ahead to a worker is pending here until the worker starts
-  // it; the probe tells when that happened.
-  #sync(): void {
-    if (this.#state === "pending" && this.#probe?.started()) this.#start();
-  }
-
   #start(): void {
     this.#state = "running";
     this.#probe = undefined;
@@ -326,15 +328,14 @@ export class Future<T> {
     if (this.done()) return this.#outcome(exception);
     if (timeout === 0) return Promise.reject(timedOut(action, 0));
     return new Promise((resolve, reject) => {
-      const listener = () => {
+      const off = onDone(this, () => {
         clearTimeout(timer);
         resolve(this.#outcome(exception));
-      };
+      });
       const timer = timeout === undefined ? undefined : startTimer(timeout, () => {
-        unlisten(this, listener);
+        off();
         reject(timedOut(action, timeout));
       });
-      listen(this, listener);
     });
   }
 
@@ -364,15 +365,6 @@ function errorName(error: unknown): string {
 }
 
 /**
- * Calls `listener` once when `future` is done (not at once if it already is).
- * Returns a function that removes the listener.
- */
-export function onDone<T>(future: Future<T>, listener: Listener): () => void {
-  listen(future, listener);
-  return () => unlisten(future, listener);
-}
-
-/**
  * Resolves `true` when `future` is done, or `false` if `ms` milliseconds pass
  * first (`undefined` waits forever, `0` checks now).
  */
@@ -383,36 +375,15 @@ export function whenDone(
   if (future.done()) return Promise.resolve(true);
   if (ms === 0) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const listener = () => {
+    const off = onDone(future, () => {
       clearTimeout(timer);
       resolve(true);
-    };
+    });
     const timer = ms === undefined ? undefined : startTimer(ms, () => {
-      unlisten(future, listener);
+      off();
       resolve(false);
     });
-    listen(future, listener);
   });
-}
-
-/** Tells whether a done future finished with an exception. */
-export function hasFailed(future: Future<unknown>): boolean {
-  return failed(future);
-}
-
-/** Reads a finished future's outcome without waiting. */
-export function outcomeOf<T>(
-  future: Future<T>,
-): { ok: true; value: T } | { ok: false; error: unknown } {
-  return outcome(future);
-}
-
-/** Attaches a start probe to a pending future (see {@linkcode StartProbe}). */
-export function setStartProbe(
-  future: Future<unknown>,
-  startProbe: StartProbe,
-): void {
-  probe(future, startProbe);
 }
 
 /** Checks that `value` is a Future, for functions that take futures. */

@@ -3,7 +3,8 @@
 // module export, sent by reference (module URL + export name), the way Python
 // pickles a function by module and name.
 
-import { describe } from "./_validate.ts";
+import type { TaskSpec } from "../_wire/protocol.ts";
+import { describe } from "./validate.ts";
 
 /**
  * A reference to a function exported by a module, made by
@@ -50,7 +51,7 @@ export type Task<A extends unknown[], R> =
 
 /**
  * The functions a module exports, as {@linkcode ModuleTask}s: what
- * {@linkcode fromModule} returns for `typeof import("./tasks.ts")`.
+ * {@linkcode fromModule} returns for `typeof import("../tasks.ts")`.
  *
  * @typeParam M The module's type.
  *
@@ -79,10 +80,10 @@ export type ModuleTasks<M> = {
  * Nothing is imported here: a missing module or export fails the future of
  * the task that uses it, and the pool stays usable.
  *
- * @typeParam M The module's type, `typeof import("./tasks.ts")`, which gives
+ * @typeParam M The module's type, `typeof import("../tasks.ts")`, which gives
  * `submit` its argument and result types.
  * @param url The module's absolute URL, usually
- * `new URL("./tasks.ts", import.meta.url)`.
+ * `new URL("../tasks.ts", import.meta.url)`.
  * @returns An object whose properties refer to the module's exports.
  * @throws {TypeError} If `url` is not an absolute URL.
  *
@@ -119,7 +120,7 @@ function absoluteUrl(url: string | URL): string {
   if (typeof url === "string") {
     if (URL.canParse(url)) return new URL(url).href;
     throw new TypeError(
-      `Cannot refer to module: url must be absolute, such as new URL("./tasks.ts", import.meta.url), received ${
+      `Cannot refer to module: url must be absolute, such as new URL("../tasks.ts", import.meta.url), received ${
         describe(url)
       }`,
     );
@@ -130,11 +131,6 @@ function absoluteUrl(url: string | URL): string {
 }
 
 const moduleTasks = new WeakSet<object>();
-
-/** How a task crosses to a worker: its source, or its module and export. */
-export type TaskSpec =
-  | { readonly kind: "source"; readonly source: string }
-  | { readonly kind: "module"; readonly module: string; readonly name: string };
 
 /** A task described for the wire, with a key that identifies it. */
 export interface DescribedTask {
@@ -169,12 +165,41 @@ export function describeTask(task: unknown, action: string): DescribedTask {
   } else if (typeof task === "function") {
     const source = Function.prototype.toString.call(task);
     checkSource(source, task, action);
-    result = { key: source, spec: { kind: "source", source } };
+    const name = bindableName(task);
+    const key = sourceKey(source, task.name);
+    result = name === undefined
+      ? { key, spec: { kind: "source", source } }
+      : { key, spec: { kind: "source", source, name } };
   } else {
     throw notATask(task, action);
   }
   described.set(task, result);
   return result;
+}
+
+/**
+ * The key of an inline task: equal for functions that compile to the same
+ * function in a worker (the same source, known by the same name). Cheap,
+ * since a pool computes it for every submit of a fresh closure.
+ */
+export function sourceKey(source: string, fnName: string): string {
+  return fnName === "" ? source : `${fnName}\u0000${source}`;
+}
+
+// Words that cannot name a const, and names that are not the function's own
+// ("default" for `export default function`, "anonymous" for new Function).
+const UNBINDABLE = new Set(
+  ("break case catch class const continue debugger default delete do else enum export " +
+    "extends false finally for function if import in instanceof new null return super " +
+    "switch this throw true try typeof var void while with yield let static implements " +
+    "interface package private protected public await arguments eval anonymous").split(" "),
+);
+
+// The name a function can be bound to in a worker, if it has a usable one.
+function bindableName(fn: { name: unknown }): string | undefined {
+  const name = fn.name;
+  if (typeof name !== "string" || !/^[A-Za-z_$][\w$]*$/.test(name)) return undefined;
+  return UNBINDABLE.has(name) ? undefined : name;
 }
 
 /** Tells whether `task` is a reference made by {@linkcode fromModule}. */

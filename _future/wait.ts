@@ -2,9 +2,10 @@
 // wait() and asCompleted(), as in _base.py, except that a cancelled future
 // counts as done at once (CPython gh-92001 is a bug we do not copy).
 
-import { TimeoutError } from "./_errors.ts";
-import { checkFuture, type Future, hasFailed, onDone } from "./_future.ts";
-import { checkOptions, checkTimeout, describe, startTimer } from "./_validate.ts";
+import { TimeoutError } from "./errors.ts";
+import { checkFuture, type Future, hasFailed, onDone } from "./future.ts";
+import { Deque } from "../_util/deque.ts";
+import { checkOptions, checkTimeout, describe, startTimer } from "./validate.ts";
 
 /**
  * `wait` returns when any future finishes or is cancelled.
@@ -90,14 +91,14 @@ export interface WaitOptions {
    *
    * @default {undefined} (wait as long as it takes)
    */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * When to return: {@linkcode FIRST_COMPLETED}, {@linkcode FIRST_EXCEPTION}
    * or {@linkcode ALL_COMPLETED}.
    *
    * @default {"ALL_COMPLETED"}
    */
-  returnWhen?: ReturnWhen;
+  returnWhen?: ReturnWhen | undefined;
 }
 
 /**
@@ -144,7 +145,7 @@ export interface AsCompletedOptions {
    *
    * @default {undefined} (wait as long as it takes)
    */
-  timeout?: number;
+  timeout?: number | undefined;
 }
 
 const RETURN_WHEN: readonly string[] = [
@@ -259,7 +260,10 @@ export function asCompleted<T>(
   const ms = checkTimeout(checkOptions(options, action).timeout, action);
   const deadline = ms === undefined ? undefined : performance.now() + ms;
   const all = collect(futures, action);
-  const ready = [...all].filter((f) => f.done());
+  // A deque, not an array: Array.prototype.shift is O(n) in V8 on long
+  // arrays, which made draining 200,000 futures take 13 s in Deno.
+  const ready = new Deque<Future<T>>();
+  for (const f of all) if (f.done()) ready.push(f);
   const pending = new Set([...all].filter((f) => !f.done()));
   let wake: (() => void) | undefined;
   // Listen from the call on, so completion order is the order of the events.

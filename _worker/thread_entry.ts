@@ -1,10 +1,10 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // The module a ThreadPoolExecutor worker runs. It speaks to the pool through
 // `self` in a web Worker (Bun) or `parentPort` in a node:worker_threads worker
-// (Deno); see _thread_transport.ts for why each runtime uses which.
+// (Deno); see _runtime/thread_transport.ts for why each runtime uses which.
 
-import type { FromWorker, ToWorker } from "./_protocol.ts";
-import { WorkerCore } from "./_worker_core.ts";
+import type { FromWorker, ToWorker } from "../_wire/protocol.ts";
+import { TaskRunner } from "./runner.ts";
 
 interface WebScope {
   postMessage(message: unknown): void;
@@ -39,18 +39,18 @@ if (scope.self === undefined) {
   listen = (receive) => (self.onmessage = (event) => receive(event.data));
 }
 
-const core = new WorkerCore({ post });
+const runner = new TaskRunner({ post });
 // An error outside any task would kill the worker (and in Deno, unless the
 // main thread handles it, the whole process): report it so the pool breaks
 // cleanly instead. These listeners work in both Deno and Bun workers.
-process.on("uncaughtException", (error) => core.fatal(error));
-process.on("unhandledRejection", (error) => core.fatal(error));
+process.on("uncaughtException", (error) => runner.fatal(error));
+process.on("unhandledRejection", (error) => runner.fatal(error));
 // Under `bun test` the process listeners above are not called in workers and
 // the worker dies regardless; its own error event still sees the error first.
 if (typeof addEventListener === "function") {
   addEventListener(
     "error",
-    (event) => core.fatal((event as ErrorEvent).error ?? event),
+    (event) => runner.fatal((event as ErrorEvent).error ?? event),
   );
 }
-listen((message) => core.receive(message));
+listen((message) => runner.receive(message));

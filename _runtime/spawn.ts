@@ -3,7 +3,7 @@
 // (fd 3 to the child, fd 4 from it) while stdout and stderr are inherited,
 // so what a task prints reaches the parent's own output in order and never
 // touches the channel. This file is the one place that picks the runtime's
-// command line (_spawn_deno.ts, _spawn_bun.ts).
+// command line (spawn_deno.ts, spawn_bun.ts).
 //
 // Both runtimes start children with node:child_process. Deno.Command has no
 // fd beyond stdio. In Bun, Bun.spawn can open fds 3 and 4 too, but hands back
@@ -19,41 +19,21 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { clearTimeout, setTimeout } from "node:timers";
-import type { DenoPermissions } from "./_deno_permissions.ts";
-import { runtime } from "./_runtime.ts";
-import { bunCommand } from "./_spawn_bun.ts";
-import { checkDenoCanSpawn, denoCommand } from "./_spawn_deno.ts";
+import type { ExitStatus } from "../_pool/transport.ts";
+import type { ChildOptions } from "./child.ts";
+import { runtime } from "./runtime.ts";
+import { bunCommand } from "./spawn_bun.ts";
+import { checkDenoCanSpawn, denoCommand } from "./spawn_deno.ts";
+import type { DenoPermissions } from "./deno_permissions.ts";
 
-/** What to run in a child process. */
-export interface ChildOptions {
-  /** The module the child runs. */
-  entry: URL;
-  /** Arguments after the module. */
-  args?: string[];
-  /** Modules (paths or file URLs) the child must be able to read (Deno). */
-  readable: string[];
-  /** The child's permissions instead of the parent's whole grants (Deno). */
-  denoPermissions?: DenoPermissions;
-}
-
-/** How a child ended. */
-export interface ExitStatus {
-  /** The exit code, when it exited by itself. */
-  code: number | null;
-  /** The signal that ended it. */
-  signal: string | null;
-  /**
-   * Why it ended, when the reason is on this side: it could not be started,
-   * or `ChildEvents.data` threw (the child was then killed).
-   */
-  error?: unknown;
-}
+export type { ChildOptions } from "./child.ts";
 
 /** What a child reports. */
 export interface ChildEvents {
   /**
    * Bytes from the child's fd 4, in order, in arbitrary chunks. If it
-   * throws, the child is killed and the error is in the exit status.
+   * throws, the child is killed and the error is in the exit status's
+   * `error`, as is a failure to start.
    */
   data(chunk: Uint8Array): void;
   /** Exactly once, after the last `data`, however the child ended. */
@@ -74,12 +54,6 @@ export interface Child {
   unref(): void;
   /** Sends a signal; does nothing once the child has exited. */
   kill(signal: "SIGTERM" | "SIGKILL"): void;
-}
-
-/** A command line. */
-export interface ChildCommand {
-  file: string;
-  args: string[];
 }
 
 /**
@@ -128,7 +102,8 @@ export function spawnChild(options: ChildOptions, events: ChildEvents): Child {
 // How long to wait for the child's fd 4 to close after the child has exited,
 // counted from the last data. Normally it closes at once; it stays open only
 // when the child left a process behind that inherited it (Deno does not
-// close inherited fds when a task starts a subprocess).
+// close inherited fds when a task starts a subprocess). The other way round,
+// how long a child whose fd 4 closed has to exit before it is stopped.
 const DRAIN_MS = 200;
 
 interface RefStream {
@@ -145,8 +120,10 @@ class ProcessChild implements Child {
   #outputClosed = false;
   #refd = true;
   #exit: ExitStatus | undefined;
-  #error: unknown;
+  // Why this side stopped the child, if it did: set once, reported at exit.
+  #failure: { error: unknown; reason: string } | undefined;
   #drain: ReturnType<typeof setTimeout> | undefined;
+  #grace: ReturnType<typeof setTimeout> | undefined;
   #reported = false;
 
   constructor(child: ChildProcess, events: ChildEvents) {
@@ -162,27 +139,38 @@ class ProcessChild implements Child {
     });
     child.on("exit", (code, signal) => {
       const status: ExitStatus = { code, signal };
-      if (this.#error !== undefined) status.error = this.#error;
+      if (this.#failure) Object.assign(status, this.#failure);
       this.#exited(status);
     });
     // EPIPE or a reset after the child died: the exit event tells the story.
     this.#input.on("error", () => (this.#writable = false));
     this.#output.on("error", () => this.#output.destroy());
     this.#output.on("data", (chunk: Uint8Array) => {
-      if (this.#reported) return;
+      // After bytes that were not frames, nothing more is read: what follows
+      // cannot be trusted to be what the child meant to send.
+      if (this.#reported || this.#failure) return;
       try {
         events.data(chunk);
       } catch (error) {
         // Bytes the parent cannot handle (a corrupt frame) would be an
         // uncaught exception here: stop the child and say why instead.
-        this.#error ??= error;
-        this.kill("SIGKILL");
+        this.#fail(error, "sent bytes that are not the pool's messages on its channel");
       }
       if (this.#drain !== undefined) this.#armDrain();
     });
     this.#output.on("close", () => {
       this.#outputClosed = true;
-      if (this.#exit !== undefined) this.#finish(this.#exit);
+      if (this.#exit !== undefined) return this.#finish(this.#exit);
+      // The channel closed but the child lives on (a task closed fd 4): it
+      // can send no result again. Give an exiting child time to be reaped,
+      // then stop it.
+      this.#grace = setTimeout(() => {
+        this.#fail(
+          new Error("The child closed its channel to the pool (fd 4) without exiting"),
+          "closed its channel to the pool",
+        );
+      }, DRAIN_MS);
+      if (!this.#refd) this.#grace.unref();
     });
   }
 
@@ -206,6 +194,7 @@ class ProcessChild implements Child {
     this.#input.ref?.();
     this.#output.ref?.();
     this.#drain?.ref();
+    this.#grace?.ref();
   }
 
   unref(): void {
@@ -214,6 +203,7 @@ class ProcessChild implements Child {
     this.#input.unref?.();
     this.#output.unref?.();
     this.#drain?.unref();
+    this.#grace?.unref();
   }
 
   kill(signal: "SIGTERM" | "SIGKILL"): void {
@@ -225,8 +215,14 @@ class ProcessChild implements Child {
     }
   }
 
+  #fail(error: unknown, reason: string): void {
+    this.#failure ??= { error, reason };
+    this.kill("SIGKILL");
+  }
+
   #exited(status: ExitStatus): void {
     if (this.#reported) return; // it never started: already reported
+    clearTimeout(this.#grace);
     this.#exit = status;
     this.#writable = false;
     this.#input.destroy();
@@ -247,6 +243,7 @@ class ProcessChild implements Child {
     this.#reported = true;
     this.#writable = false;
     clearTimeout(this.#drain);
+    clearTimeout(this.#grace);
     this.#input.destroy();
     this.#output.destroy();
     this.#events.exit(status);

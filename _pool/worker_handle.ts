@@ -1,46 +1,19 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// The pool's record of one worker: what it has in flight, which functions it
-// knows, how many tasks to send it ahead, and the transport under it.
+// The pool's handle on one worker (a thread or a child process): what it has
+// in flight, which functions it knows, how many tasks to send it ahead, and
+// the transport under it.
 
-import { Deque } from "./_deque.ts";
-import type { Future, StartProbe } from "./_future.ts";
-import { type FromWorker, Slot, SLOTS, type ToWorker } from "./_protocol.ts";
-
-/** How a worker ended. */
-export interface ExitStatus {
-  /** The exit code, when it exited by itself. */
-  code: number | null;
-  /** The signal that killed it (processes). */
-  signal: string | null;
-  /** Why it could not start or what it died of, when known. */
-  error?: unknown;
-}
-
-/** Events a transport reports about its worker. */
-export interface TransportEvents {
-  message(message: FromWorker): void;
-  /** Exactly once, however the worker ended. */
-  exit(status: ExitStatus): void;
-}
-
-/** How the pool reaches one worker: a thread or a child process. */
-export interface Transport {
-  /** Sends a message; throws if it cannot be serialized (nothing is sent). */
-  send(message: ToWorker): void;
-  /** Keeps the program alive while this worker is busy. */
-  ref(): void;
-  /** Lets the program exit while this worker is idle. */
-  unref(): void;
-  /** Ends the worker: "close" when it is idle, or by force. */
-  stop(how: "close" | "SIGTERM" | "SIGKILL"): void;
-}
+import type { Future, StartProbe } from "../_future/future.ts";
+import { Deque } from "../_util/deque.ts";
+import { Slot, SLOTS, type TaskKind } from "../_wire/protocol.ts";
+import type { Transport } from "./transport.ts";
 
 /** A submitted task as the pool tracks it. */
 export interface Job {
   readonly id: number;
   readonly future: Future<unknown>;
   readonly fnId: number;
-  readonly kind: number;
+  readonly kind: TaskKind;
   readonly args: unknown[];
 }
 
@@ -56,14 +29,19 @@ const SEND_AHEAD_BELOW_MS = 50;
 // it nothing more until it reports.
 const STALL_MS = 5;
 
-/** One worker of a pool. */
-export class WorkerRecord {
+/** The pool's handle on one worker. */
+export class WorkerHandle {
   readonly inflight: Deque<Job> = new Deque();
   readonly known: Set<number> = new Set();
   /** "running" takes tasks; "retiring" finishes its own; "stopping" is ending. */
   state: "running" | "retiring" | "stopping" | "exited" = "running";
   /** Tasks ever sent, for maxTasksPerChild. */
   assigned = 0;
+  /**
+   * Starts every message of the protocol from this worker; random, so a
+   * task's own messages (which cannot read it) are never taken for ours.
+   */
+  readonly token: number = crypto.getRandomValues(new Uint32Array(1))[0]!;
   readonly #slots: Int32Array | null;
   #sent = 0;
   #estimate = NaN; // milliseconds per task, smoothed

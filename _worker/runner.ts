@@ -1,36 +1,46 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// What runs inside every worker, thread or process alike: compile or import
-// task functions once, run batches in order one task at a time (as a Python
-// worker does), and send results back in batches. Only the transport differs,
-// behind `Outbox`.
+// What runs inside every worker, thread or process alike: load task functions
+// once, run batches in order one task at a time (as a Python worker does),
+// and send results back in batches. Only the transport differs, behind
+// `Outbox`.
 
-import { Deque } from "./_deque.ts";
+import { Deque } from "../_util/deque.ts";
 import {
+  appendResult,
+  DONE_BUSY,
   DONE_RESULTS,
   type DoneMessage,
   type FnDef,
   type FromWorker,
   type InitMessage,
   Msg,
+  RESULT_ID,
+  RESULT_STATUS,
   RESULT_STRIDE,
+  RESULT_VALUE,
   RUN_TASKS,
   type RunMessage,
   Slot,
   SLOTS,
   Status,
+  TASK_ARGC,
+  TASK_ARGS,
+  TASK_FN,
+  TASK_ID,
+  TASK_KIND,
   TaskKind,
+  type TaskSpec,
   type Thrown,
   type ToWorker,
-} from "./_protocol.ts";
-import type { TaskSpec } from "./_tasks.ts";
-import { toThrown } from "./_wire_error.ts";
+} from "../_wire/protocol.ts";
+import { bareThrown, toThrown } from "../_wire/thrown.ts";
+import { compile, type Fn, importExport, isThenable } from "./load.ts";
 
 /** Sends a message to the pool; throws if the message cannot be serialized. */
 export interface Outbox {
   post(message: FromWorker): void;
 }
 
-type Fn = (...args: unknown[]) => unknown;
 interface Loaded {
   fn?: Fn;
   error?: unknown;
@@ -49,13 +59,14 @@ const FLUSH_MS = 1;
 const CLOSURE_HINT =
   " (an inline task runs in another thread or process and sees only its arguments and globals: pass the value as an argument, or export the function from a module and submit it with fromModule())";
 
-/** Serves one pool: feed it messages with `receive`. */
-export class WorkerCore {
+/** Runs one worker's tasks for its pool: feed it messages with `receive`. */
+export class TaskRunner {
   readonly #outbox: Outbox;
   readonly #fns = new Map<number, Loaded>();
   readonly #batches = new Deque<{ tasks: unknown[]; next: number }>();
-  // The message being filled: [Msg.Done, busy, ...results].
-  #results: unknown[] = [Msg.Done, 0];
+  // The message being filled: [token, Msg.Done, busy, ...results].
+  #results: DoneMessage = [0, Msg.Done, 0];
+  #token = 0;
   // Tasks wait for the initializer; after it failed they never run.
   #ready = false;
   #slots: Int32Array | null = null;
@@ -83,13 +94,15 @@ export class WorkerCore {
   /** Reports an error that escaped every task: the pool will break. */
   fatal(error: unknown): void {
     this.#flush();
-    this.#outbox.post([Msg.Fatal, toThrown(error)]);
+    this.#outbox.post([this.#token, Msg.Fatal, toThrown(error)]);
   }
 
   #initialize(message: InitMessage): void {
-    const [, name, initializer, initargs, slots] = message;
+    const [, name, initializer, initargs, slots, token] = message;
     if (name) (globalThis as { name?: string }).name = name;
     this.#slots = slots;
+    this.#token = token;
+    this.#results[0] = token;
     if (!initializer) {
       this.#ready = true;
       return;
@@ -103,7 +116,7 @@ export class WorkerCore {
       this.#ready = true;
       this.#drain();
     }, (error) => {
-      this.#outbox.post([Msg.InitFailed, this.#thrown(error, true)]);
+      this.#outbox.post([this.#token, Msg.InitFailed, this.#thrown(error, true)]);
     });
   }
 
@@ -116,7 +129,7 @@ export class WorkerCore {
   #load(spec: TaskSpec): Loaded {
     if (spec.kind === "source") {
       try {
-        return { fn: compile(spec.source), inline: true, cost: NaN };
+        return { fn: compile(spec.source, spec.name), inline: true, cost: NaN };
       } catch (error) {
         return { error, inline: true, cost: NaN };
       }
@@ -142,7 +155,7 @@ export class WorkerCore {
     ) {
       while (batch.next < batch.tasks.length) {
         const at = batch.next;
-        batch.next += 4 + (batch.tasks[at + 3] as number);
+        batch.next += TASK_ARGS + (batch.tasks[at + TASK_ARGC] as number);
         const running = this.#runOne(batch.tasks, at);
         if (running) {
           running.then(() => {
@@ -161,8 +174,8 @@ export class WorkerCore {
   // Returns a promise only when the task really awaits, so a batch of
   // synchronous tasks runs without a microtask between them.
   #runOne(tasks: unknown[], at: number): void | Promise<void> {
-    const id = tasks[at] as number;
-    const loaded = this.#fns.get(tasks[at + 1] as number);
+    const id = tasks[at + TASK_ID] as number;
+    const loaded = this.#fns.get(tasks[at + TASK_FN] as number);
     if (loaded?.loading && !loaded.fn && !loaded.error) {
       this.#flush();
       return loaded.loading.then(() => this.#runOne(tasks, at));
@@ -177,12 +190,12 @@ export class WorkerCore {
           Slot.Started,
         ) !== Slot.Queued
       ) {
-        this.#results.push(id, Status.Cancelled, null);
+        appendResult(this.#results, id, Status.Cancelled, null);
         return;
       }
     }
-    const kind = tasks[at + 2];
-    const argc = tasks[at + 3] as number;
+    const kind = tasks[at + TASK_KIND] as TaskKind;
+    const argc = tasks[at + TASK_ARGC] as number;
     const fn = loaded?.fn;
     if (!fn) {
       const error = loaded ? loaded.error : new Error("Unknown task function");
@@ -196,14 +209,15 @@ export class WorkerCore {
     const inline = loaded.inline;
     let result: unknown;
     try {
+      // A chunk's two arguments: the arguments per call, then all of them.
       result = kind === TaskKind.Chunk
         ? runChunk(
           fn,
-          tasks[at + 4] as number,
-          tasks[at + 5] as unknown[],
+          tasks[at + TASK_ARGS] as number,
+          tasks[at + TASK_ARGS + 1] as unknown[],
           (e) => this.#thrown(e, inline),
         )
-        : call(fn, tasks, at + 4, argc);
+        : call(fn, tasks, at + TASK_ARGS, argc);
     } catch (error) {
       return this.#fail(id, error, loaded);
     }
@@ -224,7 +238,7 @@ export class WorkerCore {
   }
 
   // One clock read per task: the time since the previous one is its cost.
-  #finish(id: number, status: number, value: unknown, loaded?: Loaded): void {
+  #finish(id: number, status: Status, value: unknown, loaded?: Loaded): void {
     const now = performance.now();
     const cost = now - this.#clock;
     this.#busy += cost;
@@ -233,8 +247,8 @@ export class WorkerCore {
       loaded.cost = Number.isNaN(loaded.cost) ? cost : (loaded.cost + cost) / 2;
     }
     if (value === undefined && status === Status.Ok) {
-      this.#results.push(id, Status.Void, null);
-    } else this.#results.push(id, status, value);
+      appendResult(this.#results, id, Status.Void, null);
+    } else appendResult(this.#results, id, status, value);
     if (now - this.#lastFlush > FLUSH_MS) this.#flush();
   }
 
@@ -257,29 +271,45 @@ export class WorkerCore {
     this.#lastFlush = performance.now();
     if (this.#results.length === DONE_RESULTS) return;
     const message = this.#results;
-    message[1] = this.#busy;
-    this.#results = [Msg.Done, 0];
+    message[DONE_BUSY] = this.#busy;
+    this.#results = [this.#token, Msg.Done, 0];
     this.#busy = 0;
     try {
-      this.#outbox.post(message as DoneMessage);
+      this.#outbox.post(message);
     } catch {
       // Some result cannot cross: send them one by one, failing only those.
-      for (let i = DONE_RESULTS; i < message.length; i += RESULT_STRIDE) {
-        const [id, status, value] = message.slice(i, i + RESULT_STRIDE);
-        try {
-          this.#outbox.post([Msg.Done, 0, id, status, value]);
-        } catch (error) {
-          const detail = error instanceof Error ? error.message : String(error);
-          const failure = new TypeError(
-            `Cannot send the task's result back: ${detail}`,
-            {
-              cause: error,
-            },
-          );
-          this.#outbox.post([Msg.Done, 0, id, Status.Error, toThrown(failure)]);
-        }
+      for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
+        this.#postAlone(
+          message[at + RESULT_ID] as number,
+          message[at + RESULT_STATUS] as Status,
+          message[at + RESULT_VALUE],
+        );
       }
     }
+  }
+
+  // Sends one result. An error that cannot cross whole still arrives, with
+  // its name, message and stack; a value that cannot cross fails its task.
+  #postAlone(id: number, status: Status, value: unknown): void {
+    const attempts: [Status, unknown][] = [[status, value]];
+    if (status === Status.Error) attempts.push([status, bareThrown(value as Thrown)]);
+    if (status === Status.ChunkError) {
+      const [values, thrown] = value as [unknown[], Thrown];
+      attempts.push([status, [values, bareThrown(thrown)]]);
+    }
+    let failure: unknown;
+    for (const [status, value] of attempts) {
+      try {
+        return this.#outbox.post([this.#token, Msg.Done, 0, id, status, value]);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    const detail = failure instanceof Error ? failure.message : String(failure);
+    const error = new TypeError(`Cannot send the task's result back: ${detail}`, {
+      cause: failure,
+    });
+    this.#outbox.post([this.#token, Msg.Done, 0, id, Status.Error, toThrown(error)]);
   }
 }
 
@@ -339,45 +369,6 @@ async function finishChunkAsync(
     }
   }
   return values;
-}
-
-/** Compiles a function from its source, once per worker and source. */
-function compile(source: string): Fn {
-  let value: unknown;
-  try {
-    // Indirect eval: global scope, so free names resolve to globals only.
-    value = (0, eval)(`(${source}\n)`);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    // Method shorthand (`name(x) { … }`) is only valid inside an object.
-    const holder = (0, eval)(`({${source}\n})`) as object;
-    const key = Reflect.ownKeys(holder)[0]!;
-    const descriptor = Object.getOwnPropertyDescriptor(holder, key)!;
-    value = descriptor.value ?? descriptor.get;
-  }
-  if (typeof value !== "function") {
-    throw new TypeError(
-      `Cannot compile task: its source is not a function: ${source}`,
-    );
-  }
-  return value as Fn;
-}
-
-async function importExport(module: string, name: string): Promise<Fn> {
-  const namespace = await import(module) as Record<string, unknown>;
-  const fn = namespace[name];
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `Cannot run task: module ${module} has no exported function named "${name}"`,
-    );
-  }
-  return fn as Fn;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function";
 }
 
 function isUnboundName(name: string, message: string): boolean {

@@ -39,7 +39,7 @@
 
 import { Buffer } from "node:buffer";
 import * as v8 from "node:v8";
-import { HEADER_BYTES, setFrameLength } from "./_frames.ts";
+import { HEADER_BYTES, setFrameLength } from "./frames.ts";
 
 /** The payload's first byte when the rest is UTF-8 JSON. */
 export const TAG_JSON = 1;
@@ -121,6 +121,12 @@ function encodeJson(message: unknown): Uint8Array {
 
 function encodeClone(message: unknown): Uint8Array {
   if (!hasSerializerClass) {
+    // Bun's serializer copies shared memory into a plain ArrayBuffer, so the
+    // other process's writes would be lost without a word: refuse it, as
+    // V8's serializer does.
+    if (findShared(message, new Set(), 0)) {
+      throw new TypeError("#<SharedArrayBuffer> could not be cloned.");
+    }
     const body = v8.serialize(message);
     const frame = new Uint8Array(BODY + body.length);
     frame[HEADER_BYTES] = TAG_CLONE;
@@ -183,6 +189,27 @@ function isJsonSafeObject(
   return true;
 }
 
+function isShared(value: object): boolean {
+  const buffer = ArrayBuffer.isView(value) ? value.buffer : value;
+  return typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
+}
+
+// Whether a SharedArrayBuffer (or a view of one) lies anywhere in `value`.
+function findShared(value: unknown, seen: Set<object>, depth: number): boolean {
+  if (typeof value !== "object" || value === null || seen.has(value)) return false;
+  if (isShared(value)) return true;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || depth > MAX_WALK_DEPTH) {
+    return false;
+  }
+  seen.add(value);
+  const children = value instanceof Map
+    ? [...value.keys(), ...value.values()]
+    : value instanceof Set
+    ? [...value]
+    : Object.values(value);
+  return children.some((child) => findShared(child, seen, depth + 1));
+}
+
 // Names the first value the clone algorithm refuses, for the error message
 // (Bun's own message is only "The object can not be cloned.").
 function findUncloneable(
@@ -194,6 +221,9 @@ function findUncloneable(
     return value.name ? `function ${value.name}` : "a function";
   }
   if (typeof value === "symbol") return `symbol ${String(value)}`;
+  if (typeof value === "object" && value !== null && isShared(value)) {
+    return "a SharedArrayBuffer (shared memory cannot cross to another process: copy it into an ArrayBuffer, or use a ThreadPoolExecutor)";
+  }
   if (
     typeof value !== "object" || value === null || seen.has(value) ||
     ArrayBuffer.isView(value) || depth > MAX_WALK_DEPTH

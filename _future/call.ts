@@ -1,0 +1,125 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// Per-call options (Executor.with): their checks, and what every executor can
+// do with a signal by itself, which is to cancel a future before it runs.
+
+import { type Future, onDone } from "./future.ts";
+import { checkOptions, describe } from "./validate.ts";
+
+/**
+ * Options of one call, given to {@linkcode Executor.with}: beyond Python,
+ * what every JavaScript pool offers.
+ *
+ * @example Give up on a task after 5 seconds of running
+ * ```ts
+ * import type { CallOptions } from "@concurrent/futures/future";
+ * import { ProcessPoolExecutor } from "@concurrent/futures/process";
+ * import assert from "node:assert/strict";
+ *
+ * await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+ * const options: CallOptions = { timeLimit: 5_000, signal: AbortSignal.timeout(60_000) };
+ * assert.equal(await executor.with(options).submit((x: number) => x + 1, 1).result(), 2);
+ * ```
+ */
+export interface CallOptions {
+  /**
+   * Aborting it cancels a task that has not started; an executor that can
+   * stop running work (both pools) stops a running one too, and its future
+   * fails with `signal.reason`.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal | undefined;
+  /**
+   * Milliseconds a task may run once started; then it is stopped and its
+   * future fails with `TimeoutError`. Only executors that can stop running
+   * work take it.
+   *
+   * @default {undefined} (no limit)
+   */
+  timeLimit?: number | undefined;
+  /**
+   * Buffers moved to a thread worker without copying (the caller's copies
+   * are detached); a process pool copies them.
+   *
+   * @default {undefined}
+   */
+  transfer?: readonly Transferable[] | undefined;
+}
+
+/** Per-call options once checked. */
+export interface CheckedCall {
+  readonly signal?: AbortSignal;
+  readonly timeLimit?: number;
+  readonly transfer?: readonly Transferable[];
+}
+
+const ACTION = "set call options";
+
+/**
+ * Checks the options of `Executor.with`.
+ *
+ * @throws {TypeError} For a signal that is not an AbortSignal, a timeLimit
+ * that is not a number, a transfer that is not an array, or an unknown key.
+ * @throws {RangeError} For a timeLimit that is not a number > 0.
+ */
+export function checkCallOptions(options: CallOptions | undefined): CheckedCall {
+  const { signal, timeLimit, transfer, ...rest } = checkOptions(options, ACTION);
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `Cannot ${ACTION}: unknown option ${
+        JSON.stringify(unknown)
+      }, expected one of signal, timeLimit, transfer`,
+    );
+  }
+  const checked: { signal?: AbortSignal; timeLimit?: number; transfer?: readonly Transferable[] } =
+    {};
+  if (signal !== undefined) {
+    if (!(signal instanceof AbortSignal)) {
+      throw new TypeError(
+        `Cannot ${ACTION}: signal must be an AbortSignal, received ${describe(signal)}`,
+      );
+    }
+    checked.signal = signal;
+  }
+  if (timeLimit !== undefined) {
+    if (typeof timeLimit !== "number") {
+      throw new TypeError(
+        `Cannot ${ACTION}: timeLimit must be a number of milliseconds, received ${
+          describe(timeLimit)
+        }`,
+      );
+    }
+    if (!(timeLimit > 0)) {
+      throw new RangeError(
+        `Cannot ${ACTION}: timeLimit must be a number of milliseconds > 0, received ${timeLimit}`,
+      );
+    }
+    if (timeLimit !== Infinity) checked.timeLimit = timeLimit;
+  }
+  if (transfer !== undefined) {
+    if (!Array.isArray(transfer)) {
+      throw new TypeError(
+        `Cannot ${ACTION}: transfer must be an array, received ${describe(transfer)}`,
+      );
+    }
+    checked.transfer = transfer;
+  }
+  return checked;
+}
+
+/**
+ * Cancels `future` when `signal` aborts, if it has not started by then (at
+ * once if the signal has already aborted). The listener goes once the
+ * future is done, so a long-lived signal does not pile up listeners.
+ */
+export function cancelOnAbort(future: Future<unknown>, signal: AbortSignal): void {
+  if (future.done()) return;
+  if (signal.aborted) {
+    future.cancel();
+    return;
+  }
+  const abort = () => future.cancel();
+  signal.addEventListener("abort", abort, { once: true });
+  onDone(future, () => signal.removeEventListener("abort", abort));
+}

@@ -1,0 +1,41 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// A pool thread in Bun: the web Worker, which in Bun has ref()/unref() and a
+// `close` event (see thread_transport.ts).
+
+import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.ts";
+import type { ToWorker } from "../_wire/protocol.ts";
+
+interface BunWorker extends Worker {
+  ref(): void;
+  unref(): void;
+}
+
+/** Starts `entry` as a web Worker named `name`. */
+export function startWebWorker(
+  entry: URL,
+  name: string,
+  events: TransportEvents,
+  exit: (status: ExitStatus) => void,
+): Transport {
+  const worker = new Worker(entry, { type: "module", name }) as BunWorker;
+  worker.unref();
+  let error: unknown;
+  worker.onmessage = (event) => events.message(event.data);
+  worker.onerror = (event) => {
+    event.preventDefault(); // never let a worker's error end the process
+    error ??= new Error(event.message);
+  };
+  worker.addEventListener("close", (event) => {
+    exit({ code: (event as CloseEvent).code ?? null, signal: null, error });
+  });
+  return {
+    send: (message: ToWorker) => worker.postMessage(message),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+    stop: () => {
+      worker.terminate();
+      // terminate() fires no close event: report the exit ourselves.
+      queueMicrotask(() => exit({ code: null, signal: null, error }));
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// A transport for driving the Pool without threads or processes: each fake
+// worker is a TaskRunner in this thread, and messages cross by
+// structuredClone, as they do to a real thread. A test can hold a worker's
+// inbox (tasks arrive but do not start), inject messages the worker never
+// sent, and end a worker as if it died.
+
+import type { ExitStatus, StartWorker, Transport, TransportEvents } from "../_pool/transport.ts";
+import type { FromWorker, InitMessage, ToWorker } from "../_wire/protocol.ts";
+import { TaskRunner } from "../_worker/runner.ts";
+
+/** One fake worker and what crossed to it. */
+export class FakeWorker {
+  /** Every message the pool sent, in order. */
+  readonly received: ToWorker[] = [];
+  /** Every message the runner posted, in order. */
+  readonly posted: FromWorker[] = [];
+  /** How the pool last stopped it, if it did. */
+  stoppedWith: string | undefined;
+  readonly #events: TransportEvents;
+  readonly #runner: TaskRunner;
+  #held: ToWorker[] | undefined;
+  #exited = false;
+
+  constructor(readonly name: string, events: TransportEvents) {
+    this.#events = events;
+    this.#runner = new TaskRunner({
+      post: (message) => {
+        const copy = structuredClone(message);
+        this.posted.push(copy);
+        queueMicrotask(() => this.inject(copy));
+      },
+    });
+  }
+
+  /** The token the pool gave this worker: what starts its protocol messages. */
+  get token(): number {
+    return (this.received[0] as InitMessage)[5];
+  }
+
+  /** Messages to the runner wait until `release()`. */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** Delivers what was held, then lets messages through again. */
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const message of held) this.#runner.receive(message);
+  }
+
+  /** Delivers a message to the pool as if this worker had sent it. */
+  inject(message: unknown): void {
+    if (!this.#exited) this.#events.message(message);
+  }
+
+  /** Ends the worker as a death would, with `status`. */
+  exit(status: ExitStatus = { code: 1, signal: null }): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    this.#events.exit(status);
+  }
+
+  /** The Transport the pool gets for this worker. */
+  transport(): Transport {
+    return {
+      send: (message) => {
+        const copy = structuredClone(message); // throws before anything is sent
+        this.received.push(copy);
+        queueMicrotask(() => {
+          if (this.#exited) return;
+          if (this.#held) this.#held.push(copy);
+          else this.#runner.receive(copy);
+        });
+      },
+      ref() {},
+      unref() {},
+      stop: (how) => {
+        this.stoppedWith = how;
+        queueMicrotask(() => this.exit({ code: how === "close" ? 0 : null, signal: null }));
+      },
+    };
+  }
+}
+
+/** A StartWorker that makes fake workers, and the workers it made. */
+export function fakeWorkers(): { start: StartWorker; workers: FakeWorker[] } {
+  const workers: FakeWorker[] = [];
+  const start: StartWorker = (name, events) => {
+    const worker = new FakeWorker(name, events);
+    workers.push(worker);
+    return worker.transport();
+  };
+  return { start, workers };
+}
