@@ -5,7 +5,16 @@
 
 import type { RespValue } from "./resp.ts";
 
-/** Certificates and checks for a TLS connection (`rediss://`). */
+/**
+ * Certificates and checks for a TLS connection (`rediss://`).
+ *
+ * @example Trust a private certificate authority
+ * ```ts
+ * import type { RedisTlsOptions } from "@concurrent/futures/redis";
+ *
+ * const tls: RedisTlsOptions = { ca: "-----BEGIN CERTIFICATE-----\n…", servername: "redis.internal" };
+ * ```
+ */
 export interface RedisTlsOptions {
   /**
    * Certificate authorities to trust, PEM. Needed for a self-signed server.

@@ -14,7 +14,7 @@ const CODE = /^[A-Z][A-Z0-9_-]*(?= |$)/;
  *
  * @example Tell a missing consumer group from other errors
  * ```ts
- * import { RedisError } from "./errors.ts";
+ * import { RedisError } from "@concurrent/futures/redis";
  * import assert from "node:assert/strict";
  *
  * const error = new RedisError("NOGROUP No such key 'jobs' or consumer group 'workers'");
@@ -52,7 +52,7 @@ export class RedisError extends Error {
  *
  * @example Retry a command that never left the client
  * ```ts
- * import { RedisConnectionError } from "./errors.ts";
+ * import { RedisConnectionError } from "@concurrent/futures/redis";
  * import assert from "node:assert/strict";
  *
  * const error = new RedisConnectionError("Cannot connect to Redis at 127.0.0.1:6399: connection refused", { sent: false });

@@ -1,0 +1,73 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// A connection for blocking reads (XREAD / XREADGROUP … BLOCK) that can be
+// interrupted. A blocked command holds its connection, so it gets its own
+// client; interrupting it is `CLIENT UNBLOCK <id>` sent on the other client,
+// which makes the read return null at once, as a timeout would. Closing the
+// socket instead would leave it unknown whether XREADGROUP had delivered
+// entries (and so claimed them) just before.
+
+import type { RedisClient } from "./client.ts";
+import type { RedisClientOptions } from "./config.ts";
+import type { RespValue } from "./resp.ts";
+import type { RedisArg } from "./resp_encode.ts";
+
+/** A blocking-read connection beside a command client. */
+export class BlockingReader {
+  readonly #commands: RedisClient;
+  readonly #client: RedisClient;
+  // The server's id of the connection; a reconnect makes a new one.
+  #id: number | undefined;
+  #reading = false;
+  #interrupted = false;
+
+  /** Duplicates `commands` into a client for blocking reads. */
+  constructor(commands: RedisClient, overrides: RedisClientOptions = {}) {
+    this.#commands = commands;
+    this.#client = commands.duplicate({
+      ...overrides,
+      onEvent: (event) => {
+        if (event.type === "disconnect") this.#id = undefined;
+      },
+    });
+    this.#client.unref();
+  }
+
+  /** Whether a read is in flight. */
+  get reading(): boolean {
+    return this.#reading;
+  }
+
+  /** Runs one blocking read; an interrupt makes it resolve with null. */
+  async read(args: readonly RedisArg[]): Promise<RespValue> {
+    this.#reading = true;
+    this.#interrupted = false;
+    try {
+      if (this.#id === undefined) {
+        // Sent in the same tick as the read, so it is written just before it.
+        const id = this.#client.send(["CLIENT", "ID"]);
+        const reply = this.#client.send(args, { bytes: true });
+        this.#id = await id as number;
+        if (this.#interrupted) this.interrupt(); // asked before the id was known
+        return await reply;
+      }
+      return await this.#client.send(args, { bytes: true });
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  /** Ends the read in flight, if any, as if its BLOCK time had passed. */
+  interrupt(): void {
+    this.#interrupted = true;
+    if (!this.#reading || this.#id === undefined) return;
+    this.#commands.send(["CLIENT", "UNBLOCK", this.#id]).catch(() => {
+      // The connection is gone: the read fails on its own.
+    });
+  }
+
+  /** Closes the connection, interrupting a read in flight. */
+  async close(): Promise<void> {
+    this.interrupt();
+    await this.#client.close();
+  }
+}
