@@ -342,7 +342,10 @@ export class RedisClient implements AsyncDisposable {
   #flush(): void {
     this.#flushQueued = false;
     const connection = this.#connection;
-    if (!connection || this.#waiting.length === 0) return;
+    // A socket that died keeps its commands here until its close event
+    // starts the reconnect: they were never sent, so they wait for the next
+    // connection, as the commands of a client that is reconnecting do.
+    if (!connection || !connection.writable || this.#waiting.length === 0) return;
     connection.write(this.#waiting.drain(), this.#buffer.take());
   }
 

@@ -117,6 +117,11 @@ export class Connection {
     }
   }
 
+  /** Whether the socket can still be written: false once it died, even before its close event. */
+  get writable(): boolean {
+    return !this.#socket.destroyed;
+  }
+
   /** Commands written and not yet answered. */
   get inflight(): number {
     return this.#inflight.length;
