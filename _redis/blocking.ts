@@ -46,7 +46,10 @@ export class BlockingReader {
         // Sent in the same tick as the read, so it is written just before it.
         const id = this.#client.send(["CLIENT", "ID"]);
         const reply = this.#client.send(args, { bytes: true });
-        this.#id = await id as number;
+        // Both fail together when the connection does: the reply's error
+        // is the one to report, and must not go unhandled meanwhile.
+        reply.catch(() => {});
+        this.#id = await id.catch(() => undefined) as number | undefined;
         if (this.#interrupted) this.interrupt(); // asked before the id was known
         return await reply;
       }

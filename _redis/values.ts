@@ -41,10 +41,15 @@ export function encodeValue(value: unknown): Uint8Array {
  */
 export function decodeValue(payload: Uint8Array): unknown {
   const tag = payload[0];
-  if (tag === TAG_JSON) return decodeMessage(payload);
-  if (tag === OWN_CLONE_TAG) {
-    payload[0] = TAG_CLONE;
-    return decodeMessage(payload);
+  if (tag === TAG_JSON || tag === OWN_CLONE_TAG) {
+    payload[0] = tag === TAG_JSON ? TAG_JSON : TAG_CLONE;
+    try {
+      return decodeMessage(payload);
+    } catch (error) {
+      throw new TypeError(`Cannot decode value: ${(error as Error)?.message ?? error}`, {
+        cause: error,
+      });
+    }
   }
   const format = tag === undefined ? undefined : FORMAT_NAMES[tag];
   if (format !== undefined) {

@@ -197,9 +197,9 @@ export class RedisWorker {
     }
     if (junk.length > 0) {
       console.error(
-        `concurrent-futures worker ${this.name}: dropped ${junk.length} stream entries that name no task: ${
-          junk.join(", ")
-        }`,
+        `concurrent-futures worker ${this.name}: dropped ${junk.length} stream ${
+          junk.length === 1 ? "entry that names" : "entries that name"
+        } no task: ${junk.join(", ")}`,
       );
       this.#send(["XACK", this.#keys.tasks, GROUP, ...junk]);
       this.#send(["XDEL", this.#keys.tasks, ...junk]);
