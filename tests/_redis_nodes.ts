@@ -117,9 +117,11 @@ export class ServedRedisExecutor extends RedisExecutor {
     const queue = `q${Math.random().toString(36).slice(2)}`;
     super({ url, queue, ...options });
     this.#local = new ThreadPoolExecutor({ maxWorkers });
+    // A worker that cannot start is reported by shutdown(), not as unhandled.
     this.#served = serveWorker({
       url,
       queue,
+      tls: options.tls,
       executor: this.#local,
       allow,
       allowInline: true,
@@ -127,6 +129,7 @@ export class ServedRedisExecutor extends RedisExecutor {
       lease: 1_000,
       signal: this.#stop.signal,
     });
+    this.#served.catch(() => {});
   }
 
   override shutdown(options?: ShutdownOptions): Promise<void> {

@@ -1,5 +1,5 @@
 // Test helper: a real redis-server per test, on a free loopback port, a unix
-// socket or TLS, in its own temp dir, with nothing persisted. No mocks: the
+// socket or TLS, in its own temp dir, persisted only when asked. No mocks: the
 // client is tested against the server it will meet in production.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -20,6 +20,11 @@ export interface RedisServerOptions {
   unixSocket?: boolean;
   /** Listen with TLS only, with a fresh CA and certificate. @default {false} */
   tls?: boolean;
+  /**
+   * Keep the data across a restart, even a SIGKILL: an append-only file
+   * written through on every command. @default {false}
+   */
+  persist?: boolean;
 }
 
 const INSTALL_HINT = "run `apt-get install -y redis-server` (Debian/Ubuntu) to install it";
@@ -133,11 +138,11 @@ export class RedisServer {
   }
 
   #writeConfig(): void {
-    const { password, users = {}, unixSocket, tls } = this.#options;
+    const { password, users = {}, unixSocket, tls, persist } = this.#options;
     const lines = [
       `dir ${this.#dir}`,
       'save ""',
-      "appendonly no",
+      persist ? "appendonly yes\nappendfsync always" : "appendonly no",
       "bind 127.0.0.1",
       "protected-mode no",
       "loglevel warning",
