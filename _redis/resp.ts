@@ -349,15 +349,21 @@ function build(frame: Frame): RespValue {
 
 // Replies are mostly short ASCII ("OK", "PONG", stream IDs): building those
 // by hand skips TextDecoder's per-call cost.
+// Short ASCII strings (ids, numbers, field names: most of a stream reply)
+// are built with one fromCharCode call; a decoder call costs more there.
+const codes: number[] = [];
+
 function text(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start > 32) return decoder.decode(bytes.subarray(start, end));
-  let out = "";
-  for (let i = start; i < end; i++) {
-    const byte = bytes[i]!;
+  const length = end - start;
+  if (length === 0) return "";
+  if (length > 32) return decoder.decode(bytes.subarray(start, end));
+  codes.length = length;
+  for (let i = 0; i < length; i++) {
+    const byte = bytes[start + i]!;
     if (byte >= 0x80) return decoder.decode(bytes.subarray(start, end));
-    out += String.fromCharCode(byte);
+    codes[i] = byte;
   }
-  return out;
+  return String.fromCharCode.apply(null, codes);
 }
 
 // Integers of up to 15 digits are exact in a double; longer ones go through
