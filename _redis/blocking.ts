@@ -20,8 +20,13 @@ export class BlockingReader {
   #reading = false;
   #interrupted = false;
 
-  /** Duplicates `commands` into a client for blocking reads. */
-  constructor(commands: RedisClient, overrides: RedisClientOptions = {}) {
+  /**
+   * Duplicates `commands` into a client for blocking reads. With `hold`,
+   * the connection keeps the process alive even between reads (a worker
+   * node, which serves until stopped); without it, only a read in flight
+   * does.
+   */
+  constructor(commands: RedisClient, overrides: RedisClientOptions = {}, hold = false) {
     this.#commands = commands;
     this.#client = commands.duplicate({
       ...overrides,
@@ -29,7 +34,7 @@ export class BlockingReader {
         if (event.type === "disconnect") this.#id = undefined;
       },
     });
-    this.#client.unref();
+    if (!hold) this.#client.unref();
   }
 
   /** Whether a read is in flight. */
@@ -45,7 +50,7 @@ export class BlockingReader {
       if (this.#id === undefined) {
         // Sent in the same tick as the read, so it is written just before it.
         const id = this.#client.send(["CLIENT", "ID"]);
-        const reply = this.#client.send(args, { bytes: true });
+        const reply = this.#client.send(args);
         // Both fail together when the connection does: the reply's error
         // is the one to report, and must not go unhandled meanwhile.
         reply.catch(() => {});
@@ -53,7 +58,7 @@ export class BlockingReader {
         if (this.#interrupted) this.interrupt(); // asked before the id was known
         return await reply;
       }
-      return await this.#client.send(args, { bytes: true });
+      return await this.#client.send(args);
     } finally {
       this.#reading = false;
     }

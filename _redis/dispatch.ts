@@ -26,7 +26,7 @@ import {
   type QueueKeys,
   queueKeys,
   resultsKey,
-  stopPrefix,
+  stopsKey,
   TaskField as F,
 } from "./layout.ts";
 import { CANCEL, SWEEP } from "./scripts.ts";
@@ -77,7 +77,7 @@ export class Dispatch {
   readonly records: Map<number, TaskRecord> = new Map();
   readonly #config: DispatchConfig;
   readonly #executorKey: string;
-  readonly #stopPrefix: string;
+  readonly #stopsKey: string;
   readonly #reader: ResultReader;
   readonly #recovery: Recovery;
   readonly #specs = new WeakMap<DescribedTask, string>();
@@ -99,7 +99,7 @@ export class Dispatch {
     this.keys = queueKeys(config.queue);
     this.resultsKey = resultsKey(this.keys, this.id);
     this.#executorKey = executorKey(this.keys, this.id);
-    this.#stopPrefix = stopPrefix(this.keys, this.id);
+    this.#stopsKey = stopsKey(this.keys, this.id);
     this.client = new RedisClient({
       ...config.connection,
       name: `cf-executor-${this.id}`,
@@ -239,7 +239,7 @@ export class Dispatch {
     this.#stopTimers();
     if (this.#keyUntil > 0) {
       await Promise.allSettled([
-        this.client.send(["DEL", this.#executorKey, this.resultsKey]),
+        this.client.send(["DEL", this.#executorKey, this.resultsKey, this.#stopsKey]),
       ]);
     }
     await this.#reader.close();
@@ -284,9 +284,9 @@ export class Dispatch {
       this.#cancels = [];
       const runs: Promise<unknown>[] = [];
       for (let at = 0; at < batch.length; at += CANCEL_BATCH) {
-        const args: RedisArg[] = [GROUP, this.#stopPrefix, this.#config.orphanTimeout];
+        const args: RedisArg[] = [GROUP, this.#config.orphanTimeout];
         for (const [id, seq] of batch.slice(at, at + CANCEL_BATCH)) args.push(id, seq);
-        runs.push(CANCEL.run(this.client, [this.keys.tasks], args));
+        runs.push(CANCEL.run(this.client, [this.keys.tasks, this.#stopsKey], args));
       }
       // A cancel that cannot reach Redis changes nothing here: the future
       // is already cancelled, and a result that comes is ignored.

@@ -4,7 +4,7 @@
 // valid executor and task number cannot be answered and is dropped; one
 // that does but is otherwise malformed fails only its own future.
 
-import { ascii, entryTime, isExecutorId, TaskField as F } from "./layout.ts";
+import { entryTime, isExecutorId, TaskField as F } from "./layout.ts";
 
 /** A task entry, parsed; `problem` says what is wrong with it, if anything. */
 export interface TaskEntry {
@@ -16,7 +16,7 @@ export interface TaskEntry {
   readonly seq: string;
   /** The function spec, JSON. */
   readonly fn: string;
-  readonly args: Uint8Array;
+  readonly args: string;
   /** Arguments per call, for a chunk. */
   readonly argc: number | undefined;
   readonly timeLimit: number | undefined;
@@ -26,18 +26,12 @@ export interface TaskEntry {
   readonly problem: string | undefined;
 }
 
-const text = new TextDecoder();
-const EMPTY = new Uint8Array();
-
 /** Reads an entry, or returns `undefined` when it cannot be routed to a future. */
-export function parseEntry(id: Uint8Array, fields: Uint8Array[]): TaskEntry | undefined {
-  const entryId = ascii(id);
-  const values = new Map<string, Uint8Array>();
-  for (let at = 0; at + 1 < fields.length; at += 2) {
-    values.set(ascii(fields[at]!), fields[at + 1]!);
-  }
-  const exec = field(values, F.Exec);
-  const seq = field(values, F.Seq);
+export function parseEntry(id: string, fields: string[]): TaskEntry | undefined {
+  const values = new Map<string, string>();
+  for (let at = 0; at + 1 < fields.length; at += 2) values.set(fields[at]!, fields[at + 1]!);
+  const exec = values.get(F.Exec);
+  const seq = values.get(F.Seq);
   if (exec === undefined || seq === undefined || !isExecutorId(exec) || !/^\d{1,15}$/.test(seq)) {
     return undefined;
   }
@@ -50,12 +44,12 @@ export function parseEntry(id: Uint8Array, fields: Uint8Array[]): TaskEntry | un
   const timeLimit = number(values, F.TimeLimit, 1, problems);
   const orphanTimeout = number(values, F.Orphan, 1, problems) ?? 60_000;
   return {
-    id: entryId,
-    addedAt: entryTime(entryId),
+    id,
+    addedAt: entryTime(id),
     exec,
     seq,
-    fn: fn === undefined ? "" : text.decode(fn),
-    args: args ?? EMPTY,
+    fn: fn ?? "",
+    args: args ?? "",
     argc,
     timeLimit,
     orphanTimeout,
@@ -63,18 +57,13 @@ export function parseEntry(id: Uint8Array, fields: Uint8Array[]): TaskEntry | un
   };
 }
 
-function field(values: Map<string, Uint8Array>, name: string): string | undefined {
-  const value = values.get(name);
-  return value === undefined ? undefined : ascii(value);
-}
-
 function number(
-  values: Map<string, Uint8Array>,
+  values: Map<string, string>,
   name: string,
   min: number,
   problems: string[],
 ): number | undefined {
-  const value = field(values, name);
+  const value = values.get(name);
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) {

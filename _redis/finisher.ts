@@ -14,7 +14,7 @@ import { setTimeout } from "node:timers";
 import type { RedisClient } from "./client.ts";
 import type { TaskEntry } from "./entry.ts";
 import { RedisConnectionError, RedisError } from "./errors.ts";
-import { GROUP, type QueueKeys, resultsKey, stopPrefix } from "./layout.ts";
+import { compareIds, GROUP, type QueueKeys, resultsKey, stopsKey } from "./layout.ts";
 import type { RedisArg } from "./resp_encode.ts";
 import { FINISH } from "./scripts.ts";
 
@@ -80,14 +80,14 @@ export class Finisher {
   }
 
   async #send(exec: string, batch: Outgoing[]): Promise<void> {
-    const args: RedisArg[] = [
-      GROUP,
-      this.#worker,
-      batch[0]!.entry.orphanTimeout,
-      stopPrefix(this.#keys, exec),
-    ];
+    let first = batch[0]!.entry.id, last = first;
+    for (const { entry } of batch) {
+      if (compareIds(entry.id, first) < 0) first = entry.id;
+      if (compareIds(entry.id, last) > 0) last = entry.id;
+    }
+    const args: RedisArg[] = [GROUP, this.#worker, batch[0]!.entry.orphanTimeout, first, last];
     for (const { entry, payload } of batch) args.push(entry.id, entry.seq, payload);
-    const keys = [this.#keys.tasks, resultsKey(this.#keys, exec)];
+    const keys = [this.#keys.tasks, resultsKey(this.#keys, exec), stopsKey(this.#keys, exec)];
     for (;;) {
       try {
         await FINISH.run(this.#client, keys, args);

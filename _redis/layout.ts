@@ -10,7 +10,7 @@
 //   cf:{q}:executor:<exec>     an executor's liveness (PX orphanTimeout)
 //   cf:{q}:results:<exec>      an executor's results stream (PX orphanTimeout)
 //   cf:{q}:worker:<name>       a worker node's lease (PX lease)
-//   cf:{q}:stop:<exec>:<seq>   "discard this task's result" (PX orphanTimeout)
+//   cf:{q}:stops:<exec>        set of an executor's seqs whose results to discard
 //
 // A task is claimed when XREADGROUP delivers its entry to a worker: the
 // entry is then in the group's pending list, owned by that worker, and the
@@ -50,9 +50,9 @@ export function workerKey(keys: QueueKeys, name: string): string {
   return `${keys.prefix}worker:${name}`;
 }
 
-/** The prefix of an executor's stop markers; the task's seq completes it. */
-export function stopPrefix(keys: QueueKeys, exec: string): string {
-  return `${keys.prefix}stop:${exec}:`;
+/** An executor's stop markers: the seqs of tasks whose results to discard. */
+export function stopsKey(keys: QueueKeys, exec: string): string {
+  return `${keys.prefix}stops:${exec}`;
 }
 
 /** Fields of a task entry, one letter each (they are repeated per entry). */
@@ -79,7 +79,8 @@ export const TaskField = {
 
 /**
  * What a result entry reports; the entry's first field is one of these and
- * its value the worker's name. The pairs after it are `seq → payload`.
+ * its value the worker's name. After it come `seq → payload` pairs, except
+ * for Started and Orphaned, which have one field, `seqs`, a comma list.
  */
 export const ResultKind = {
   /** The tasks were claimed and started. */
@@ -142,11 +143,4 @@ export function compareIds(a: string, b: string): number {
   const da = a.indexOf("-"), db = b.indexOf("-");
   const ms = Number(a.slice(0, da)) - Number(b.slice(0, db));
   return ms !== 0 ? ms : Number(a.slice(da + 1)) - Number(b.slice(db + 1));
-}
-
-const latin1 = new TextDecoder("latin1");
-
-/** Reads an ASCII field (an id, a number, a name) from a reply's bytes. */
-export function ascii(bytes: Uint8Array | string): string {
-  return typeof bytes === "string" ? bytes : latin1.decode(bytes);
 }

@@ -13,20 +13,18 @@ import { ChunkFailure } from "../_future/chunk.ts";
 import type { BlockingReader } from "./blocking.ts";
 import type { Dispatch, TaskRecord } from "./dispatch.ts";
 import { RedisConnectionError } from "./errors.ts";
-import { ascii, compareIds, ResultKind } from "./layout.ts";
+import { compareIds, ResultKind } from "./layout.ts";
 import { adoptError, TaskLostError, WorkerLostError } from "./outcomes.ts";
 import type { RespValue } from "./resp.ts";
 import { decodeOutcome } from "./values.ts";
 
-type Bytes = Uint8Array;
-type Entry = [Bytes, Bytes[]];
+type Entry = [string, string[]];
 
 const READ_COUNT = 1000;
 const TRIM_EVERY = 1000;
 // The server ends a blocked read after this long; the loop then reads
 // again. Short enough that a lost CLIENT UNBLOCK costs little.
 const BLOCK_MS = 5000;
-const text = new TextDecoder();
 
 /** Reads an executor's results stream; see the module comment. */
 export class ResultReader {
@@ -101,18 +99,18 @@ export class ResultReader {
           this.#failAll(error);
           return;
         }
-        if (reply !== null) this.#apply(reply as [Bytes, Entry[]][]);
+        if (reply !== null) this.#apply(reply as [string, Entry[]][]);
       }
     } finally {
       if (!ended) this.#running = false;
     }
   }
 
-  #apply(reply: [Bytes, Entry[]][]): void {
+  #apply(reply: [string, Entry[]][]): void {
     const entries = reply[0]?.[1] ?? [];
     for (const [id, fields] of entries) {
       this.#applyEntry(fields);
-      this.#lastRead = ascii(id);
+      this.#lastRead = id;
     }
     if (entries.length === 0) return;
     const last = this.#lastRead;
@@ -126,39 +124,38 @@ export class ResultReader {
     for (const waiter of ready) waiter.resolve();
   }
 
-  #applyEntry(fields: Bytes[]): void {
-    const kind = ascii(fields[0] ?? "");
-    const worker = text.decode(fields[1] ?? new Uint8Array());
+  #applyEntry(fields: string[]): void {
+    const [kind, worker] = fields;
     const { records } = this.#dispatch;
-    for (let at = 2; at + 1 < fields.length; at += 2) {
-      const record = records.get(Number(ascii(fields[at]!)));
-      if (record === undefined) continue;
-      const value = fields[at + 1]!;
-      switch (kind) {
-        case ResultKind.Started:
-          if (record.future.state === "pending") record.future.setRunningOrNotifyCancel();
-          this.#dispatch.started();
-          break;
-        case ResultKind.Done:
-          settle(record, value);
-          break;
-        case ResultKind.Lost:
-          record.future.setException(
-            new WorkerLostError(
-              `Cannot get task result: worker ${worker} was lost while running it (its lease expired)`,
-            ),
-          );
-          break;
-        case ResultKind.Orphaned:
+    if (kind === ResultKind.Started || kind === ResultKind.Orphaned) {
+      for (const seq of (fields[3] ?? "").split(",")) {
+        const record = records.get(Number(seq));
+        if (record === undefined) continue;
+        if (kind === ResultKind.Orphaned) {
           record.future.setException(
             new TaskLostError(
               `Cannot get task result: the workers dropped the task unrun, since this executor had been unreachable for longer than orphanTimeout (${this.#dispatch.config.orphanTimeout} ms)`,
             ),
           );
-          break;
-        case ResultKind.Moved:
-          record.entryId = ascii(value);
-          break;
+        } else if (record.future.state === "pending") {
+          record.future.setRunningOrNotifyCancel();
+          this.#dispatch.started();
+        }
+      }
+      return;
+    }
+    for (let at = 2; at + 1 < fields.length; at += 2) {
+      const record = records.get(Number(fields[at]));
+      if (record === undefined) continue;
+      const value = fields[at + 1]!;
+      if (kind === ResultKind.Done) settle(record, value);
+      else if (kind === ResultKind.Moved) record.entryId = value;
+      else if (kind === ResultKind.Lost) {
+        record.future.setException(
+          new WorkerLostError(
+            `Cannot get task result: worker ${worker} was lost while running it (its lease expired)`,
+          ),
+        );
       }
     }
   }
@@ -177,7 +174,7 @@ export class ResultReader {
   }
 }
 
-function settle(record: TaskRecord, payload: Bytes): void {
+function settle(record: TaskRecord, payload: string): void {
   const { future } = record;
   let outcome;
   try {

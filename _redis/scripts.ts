@@ -58,6 +58,33 @@ local function fields(list)
 end
 `;
 
+// What START and FINISH need of each task, in one call per batch rather
+// than per task (Lua's per-call overhead was most of their cost): which
+// entries between two ids are still pending for this worker, and which
+// seqs have a stop marker (removed as they are read).
+const BATCH = `
+local function owned(tasks, group, me, first, last)
+  local set = {}
+  for _, p in ipairs(redis.call('XPENDING', tasks, group, first, last, 100000, me)) do
+    set[p[1]] = true
+  end
+  return set
+end
+local function stopped(stops, seqs)
+  local set = {}
+  if #seqs == 0 or redis.call('EXISTS', stops) == 0 then return set end
+  local hits = {}
+  for i, member in ipairs(redis.call('SMISMEMBER', stops, unpack(seqs))) do
+    if member == 1 then
+      set[seqs[i]] = true
+      hits[#hits + 1] = seqs[i]
+    end
+  end
+  if #hits > 0 then redis.call('SREM', stops, unpack(hits)) end
+  return set
+end
+`;
+
 /**
  * A worker starts tasks it was delivered, all of one executor. Each still
  * owned by it either starts (the executor is told, before the task runs, so
@@ -67,44 +94,49 @@ end
  * is older than half that; a young entry means the executor is alive and
  * has not written its key again yet after a server restart).
  *
- * KEYS: tasks, results, executor key. ARGV: group, worker, orphanTimeout,
- * stop prefix, then (entry id, seq, added-at ms) triples. Returns 1 (start)
- * or 0 (do not) per task.
+ * KEYS: tasks, results, executor key, stops. ARGV: group, worker,
+ * orphanTimeout, first and last entry id, then (entry id, seq, added-at ms)
+ * triples. Returns 1 (start) or 0 (do not) per task.
  */
-export const START = new Script(`
+export const START = new Script(
+  BATCH + `
 local tasks, results = KEYS[1], KEYS[2]
-local group, me, ttl, stop = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local group, me, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local mine = owned(tasks, group, me, ARGV[4], ARGV[5])
+local seqs = {}
+for i = 6, #ARGV, 3 do seqs[#seqs + 1] = ARGV[i + 1] end
+local stop = stopped(KEYS[4], seqs)
 local alive = redis.call('EXISTS', KEYS[3]) == 1
 local now = 0
 if not alive then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local out, started, orphaned, dropped = {}, {'s', me}, {'o', me}, {}
-for i = 5, #ARGV, 3 do
+local out, started, orphaned, dropped = {}, {}, {}, {}
+for i = 6, #ARGV, 3 do
   local id, seq = ARGV[i], ARGV[i + 1]
-  if #redis.call('XPENDING', tasks, group, id, id, 1, me) == 0 then
+  if not mine[id] then
     out[#out + 1] = 0
-  elseif redis.call('DEL', stop .. seq) == 1 then
-    out[#out + 1] = 0
-    dropped[#dropped + 1] = id
-  elseif not alive and now - tonumber(ARGV[i + 2]) >= ttl / 2 then
+  elseif stop[seq] or (not alive and now - tonumber(ARGV[i + 2]) >= ttl / 2) then
     out[#out + 1] = 0
     dropped[#dropped + 1] = id
-    orphaned[#orphaned + 1] = seq
-    orphaned[#orphaned + 1] = ''
+    if not stop[seq] then orphaned[#orphaned + 1] = seq end
   else
     out[#out + 1] = 1
     started[#started + 1] = seq
-    started[#started + 1] = ''
   end
 end
 if #dropped > 0 then redis.call('XACK', tasks, group, unpack(dropped)) end
-if #started > 2 then redis.call('XADD', results, '*', unpack(started)) end
-if #orphaned > 2 then redis.call('XADD', results, '*', unpack(orphaned)) end
-if #started > 2 or #orphaned > 2 then redis.call('PEXPIRE', results, ttl) end
+if #started > 0 then
+  redis.call('XADD', results, '*', 's', me, 'seqs', table.concat(started, ','))
+end
+if #orphaned > 0 then
+  redis.call('XADD', results, '*', 'o', me, 'seqs', table.concat(orphaned, ','))
+end
+if #started > 0 or #orphaned > 0 then redis.call('PEXPIRE', results, ttl) end
 return out
-`);
+`,
+);
 
 /**
  * A worker delivers results. For each task it still owns (the entry is in
@@ -114,29 +146,37 @@ return out
  * later, in bulk, by SWEEP: deleting each one costs the server more than
  * the rest of its round trip.
  *
- * KEYS: tasks, results. ARGV: group, worker, ttl, stop prefix, then
- * (entry id, seq, payload) triples. Returns how many tasks it still owned.
+ * KEYS: tasks, results, stops. ARGV: group, worker, ttl, first and last
+ * entry id, then (entry id, seq, payload) triples. Returns how many tasks
+ * it still owned.
  */
-export const FINISH = new Script(`
+export const FINISH = new Script(
+  BATCH + `
 local tasks, group, me = KEYS[1], ARGV[1], ARGV[2]
-local out, owned = {'r', me}, {}
-for i = 5, #ARGV, 3 do
-  local id = ARGV[i]
-  if #redis.call('XPENDING', tasks, group, id, id, 1, me) == 1 then
-    owned[#owned + 1] = id
-    if redis.call('DEL', ARGV[4] .. ARGV[i + 1]) == 0 then
-      out[#out + 1] = ARGV[i + 1]
-      out[#out + 1] = ARGV[i + 2]
-    end
+local mine = owned(tasks, group, me, ARGV[4], ARGV[5])
+local seqs, acked = {}, {}
+for i = 6, #ARGV, 3 do
+  if mine[ARGV[i]] then
+    acked[#acked + 1] = ARGV[i]
+    seqs[#seqs + 1] = ARGV[i + 1]
   end
 end
-if #owned > 0 then redis.call('XACK', tasks, group, unpack(owned)) end
+local stop = stopped(KEYS[3], seqs)
+local out = {'r', me}
+for i = 6, #ARGV, 3 do
+  if mine[ARGV[i]] and not stop[ARGV[i + 1]] then
+    out[#out + 1] = ARGV[i + 1]
+    out[#out + 1] = ARGV[i + 2]
+  end
+end
+if #acked > 0 then redis.call('XACK', tasks, group, unpack(acked)) end
 if #out > 2 then
   redis.call('XADD', KEYS[2], '*', unpack(out))
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
 end
-return #owned
-`);
+return #acked
+`,
+);
 
 /**
  * Anyone (a worker node or an executor) looks for workers whose lease key
@@ -170,7 +210,7 @@ for _, consumer in ipairs(redis.call('XPENDING', tasks, group)[4] or {}) do
       if f.e and f.i then
         local results = prefix .. 'results:' .. f.e
         local attempt = tonumber(f.n) or 1
-        if redis.call('DEL', prefix .. 'stop:' .. f.e .. ':' .. f.i) == 0 then
+        if redis.call('SREM', prefix .. 'stops:' .. f.e, f.i) == 0 then
           if attempt <= (tonumber(f.r) or 0) then
             local copy = {}
             for j = 1, #entry[2], 2 do
@@ -211,22 +251,24 @@ return swept
  * or whose entry is gone (2: finished, or queued again after its worker was
  * lost), gets a stop marker, so its result is discarded.
  *
- * KEYS: tasks. ARGV: group, stop prefix, ttl, then (entry id, seq) pairs.
+ * KEYS: tasks, stops. ARGV: group, ttl, then (entry id, seq) pairs.
  * Returns one code per pair.
  */
 export const CANCEL = new Script(`
-local out = {}
-for i = 4, #ARGV, 2 do
+local out, marked = {}, false
+for i = 3, #ARGV, 2 do
   local id = ARGV[i]
   local pending = redis.pcall('XPENDING', KEYS[1], ARGV[1], id, id, 1)
   local claimed = type(pending) == 'table' and pending[1] ~= nil
   if not claimed and redis.call('XDEL', KEYS[1], id) == 1 then
     out[#out + 1] = 0
   else
-    redis.call('SET', ARGV[2] .. ARGV[i + 1], '1', 'PX', ARGV[3])
+    redis.call('SADD', KEYS[2], ARGV[i + 1])
+    marked = true
     out[#out + 1] = claimed and 1 or 2
   end
 end
+if marked then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 return out
 `);
 

@@ -1,15 +1,18 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Values between machines: the process pool's codec (JSON when JSON
 // represents the value exactly, else the runtime's structured-clone format),
-// with one difference: the clone format differs between runtimes (V8's in
+// with two differences. The clone format differs between runtimes (V8's in
 // Deno, JavaScriptCore's in Bun) and the two cannot read each other, so the
 // first byte names the format, and a value cloned by the other runtime is
-// refused with a TypeError that says so instead of being misread. JSON
-// values cross between runtimes freely.
+// refused with a TypeError that says so instead of being misread; JSON
+// values cross between runtimes freely. And a payload is always text (clone
+// bytes go as base64), so both sides read whole entries as strings: decoding
+// ten short fields a task as bytes cost the worker more than the task.
 //
 // A task's outcome travels as a small array: [Ok, value], [Void],
 // [Error, thrown], [ChunkError, values, thrown] or [TimedOut, ms].
 
+import { Buffer } from "node:buffer";
 import { decodeMessage, encodeMessage, TAG_CLONE, TAG_JSON } from "../_wire/codec.ts";
 import { HEADER_BYTES } from "../_wire/frames.ts";
 import { bareThrown, fromThrown, isThrown, type Thrown, toThrown } from "../_wire/thrown.ts";
@@ -24,34 +27,43 @@ const FORMAT_NAMES: Record<number, string> = {
 };
 
 /**
- * Encodes a value for a stream entry.
+ * Encodes a value for a stream entry: the format's tag byte, then JSON text
+ * or the clone bytes in base64.
  *
  * @throws {TypeError} "Cannot serialize …" if the value cannot cross.
  */
 export function encodeValue(value: unknown): Uint8Array {
   const payload = encodeMessage(value).subarray(HEADER_BYTES);
-  if (payload[0] === TAG_CLONE) payload[0] = OWN_CLONE_TAG;
-  return payload;
+  if (payload[0] === TAG_JSON) return payload;
+  const base64 = Buffer.from(payload.buffer, payload.byteOffset + 1, payload.length - 1)
+    .toString("base64");
+  const out = Buffer.allocUnsafe(1 + base64.length);
+  out[0] = OWN_CLONE_TAG;
+  out.write(base64, 1, "latin1");
+  return out;
 }
 
 /**
- * Decodes a payload made by {@linkcode encodeValue}. Mutates its first byte.
+ * Decodes a payload made by {@linkcode encodeValue}, read as text.
  *
  * @throws {TypeError} If the payload is not one, or was cloned by the other runtime.
  */
-export function decodeValue(payload: Uint8Array): unknown {
-  const tag = payload[0];
-  if (tag === TAG_JSON || tag === OWN_CLONE_TAG) {
-    payload[0] = tag === TAG_JSON ? TAG_JSON : TAG_CLONE;
-    try {
-      return decodeMessage(payload);
-    } catch (error) {
-      throw new TypeError(`Cannot decode value: ${(error as Error)?.message ?? error}`, {
-        cause: error,
-      });
+export function decodeValue(payload: string): unknown {
+  const tag = payload.charCodeAt(0);
+  try {
+    if (tag === TAG_JSON) return JSON.parse(payload.slice(1));
+    if (tag === OWN_CLONE_TAG) {
+      const bytes = Buffer.allocUnsafe(payload.length); // base64 is never longer
+      bytes[0] = TAG_CLONE;
+      const length = bytes.write(payload.slice(1), 1, "base64");
+      return decodeMessage(bytes.subarray(0, 1 + length));
     }
+  } catch (error) {
+    throw new TypeError(`Cannot decode value: ${(error as Error)?.message ?? error}`, {
+      cause: error,
+    });
   }
-  const format = tag === undefined ? undefined : FORMAT_NAMES[tag];
+  const format = FORMAT_NAMES[tag];
   if (format !== undefined) {
     throw new TypeError(
       `Cannot decode value: it was serialized with ${format} format, which ${runtime} cannot read; run the executor and its workers on the same runtime, or send only JSON values`,
@@ -131,7 +143,7 @@ function encodeThrown(head: unknown[], thrown: Thrown): Uint8Array {
  *
  * @throws {TypeError} If the payload is not an outcome.
  */
-export function decodeOutcome(payload: Uint8Array): DecodedOutcome {
+export function decodeOutcome(payload: string): DecodedOutcome {
   const message = decodeValue(payload);
   if (Array.isArray(message)) {
     const [status, a, b] = message;

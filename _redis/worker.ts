@@ -24,13 +24,13 @@ import { parseEntry, type TaskEntry } from "./entry.ts";
 import { RedisConnectionError, RedisError } from "./errors.ts";
 import { Finisher } from "./finisher.ts";
 import {
-  ascii,
+  compareIds,
   executorKey,
   GROUP,
   type QueueKeys,
   queueKeys,
   resultsKey,
-  stopPrefix,
+  stopsKey,
   workerKey,
 } from "./layout.ts";
 import { LocalRunner } from "./local_run.ts";
@@ -39,7 +39,7 @@ import type { RedisArg } from "./resp_encode.ts";
 import { START, SWEEP } from "./scripts.ts";
 import { encodeTimedOut } from "./values.ts";
 
-type Bytes = Uint8Array;
+type Entries = [string, [string, string[] | null][]][];
 const BLOCK_MS = 5_000;
 const RETRY_MS = 1_000;
 const MAX_WINDOW = 512;
@@ -80,7 +80,7 @@ export class RedisWorker {
     this.name = config.name ?? `${hostname()}-${process.pid}-${randomSuffix()}`;
     this.#keys = queueKeys(config.queue);
     this.#client = new RedisClient({ ...config.connection, name: `cf-worker-${this.name}` });
-    this.#reader = new BlockingReader(this.#client, { name: `cf-claims-${this.name}` });
+    this.#reader = new BlockingReader(this.#client, { name: `cf-claims-${this.name}` }, true);
     const policy = { allow: config.allow, allowInline: config.allowInline };
     this.#runner = new LocalRunner(
       config.executor,
@@ -161,7 +161,7 @@ export class RedisWorker {
         await this.#readFailed(error);
         continue;
       }
-      if (reply !== null) this.#take((reply as [Bytes, [Bytes, Bytes[] | null][]][])[0]![1]);
+      if (reply !== null) this.#take((reply as Entries)[0]![1]);
     }
   }
 
@@ -179,13 +179,13 @@ export class RedisWorker {
     }
   }
 
-  #take(entries: [Bytes, Bytes[] | null][]): void {
+  #take(entries: [string, string[] | null][]): void {
     const junk: string[] = [];
     const byExec = new Map<string, TaskEntry[]>();
     for (const [id, fields] of entries) {
       const entry = fields === null ? undefined : parseEntry(id, fields);
       if (entry === undefined) {
-        junk.push(ascii(id));
+        junk.push(id);
         continue;
       }
       if (this.#held.has(entry.id)) continue; // recovered, but already running here
@@ -216,14 +216,20 @@ export class RedisWorker {
   // are dropped unrun. Safe to send again after a lost reply: a task
   // already settled is no longer owned, so it is not started twice.
   async #startAll(exec: string, entries: TaskEntry[]): Promise<void> {
-    const args: RedisArg[] = [
-      GROUP,
-      this.name,
-      entries[0]!.orphanTimeout,
-      stopPrefix(this.#keys, exec),
-    ];
+    // Delivered in id order, except after a recovery read.
+    let first = entries[0]!.id, last = first;
+    for (const { id } of entries) {
+      if (compareIds(id, first) < 0) first = id;
+      if (compareIds(id, last) > 0) last = id;
+    }
+    const args: RedisArg[] = [GROUP, this.name, entries[0]!.orphanTimeout, first, last];
     for (const entry of entries) args.push(entry.id, entry.seq, entry.addedAt);
-    const keys = [this.#keys.tasks, resultsKey(this.#keys, exec), executorKey(this.#keys, exec)];
+    const keys = [
+      this.#keys.tasks,
+      resultsKey(this.#keys, exec),
+      executorKey(this.#keys, exec),
+      stopsKey(this.#keys, exec),
+    ];
     let verdicts: number[] | undefined;
     for (;;) {
       try {
@@ -320,8 +326,8 @@ export class RedisWorker {
         "STREAMS",
         this.#keys.tasks,
         "0",
-      ], { bytes: true });
-      if (reply !== null) this.#take((reply as [Bytes, [Bytes, Bytes[] | null][]][])[0]![1]);
+      ]);
+      if (reply !== null) this.#take((reply as Entries)[0]![1]);
     } catch {
       // Gone or unreachable: the sweepers settle what is left once the lease lapses.
     }
