@@ -26,7 +26,7 @@ const RETRY_MS = 1_000;
 
 interface Outgoing {
   entry: TaskEntry;
-  payload: Uint8Array;
+  payload: Uint8Array | string;
 }
 
 /** Delivers a worker node's outcomes; see the module comment. */
@@ -57,7 +57,7 @@ export class Finisher {
   }
 
   /** Queues a task's outcome; it goes out with the others of this tick. */
-  finish(entry: TaskEntry, payload: Uint8Array): void {
+  finish(entry: TaskEntry, payload: Uint8Array | string): void {
     const list = this.#queue.get(entry.exec);
     if (list) {
       list.push({ entry, payload });

@@ -1,13 +1,18 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Runs inside a worker node's local pool (a thread or a child process), not
-// in the node itself: the node submits these two exports with the task's
-// spec, so an inline task's source is compiled, and a module imported, only
-// where the task runs. The node's own process never evaluates code from the
-// queue. (The node has already checked the spec against its allow list.)
+// in the node itself. The node submits `run` with the task's spec and its
+// arguments exactly as they came from Redis, and forwards the outcome
+// exactly as `run` encodes it: so an inline task's source is compiled, a
+// module imported, and the values decoded and encoded, only where the task
+// runs. The node's own process never evaluates code from the queue, and
+// spends nothing on the values (which made it, not the pool, the slowest
+// stage of a chunked map). The node has already checked the spec against
+// its allow list.
 
+import { Buffer } from "node:buffer";
 import { compile, type Fn, importExport, isThenable } from "../_worker/load.ts";
 import type { TaskSpec } from "../_wire/protocol.ts";
-import { type Thrown, toThrown } from "../_wire/thrown.ts";
+import { decodeValue, encodeChunkError, encodeError, encodeResult } from "./values.ts";
 
 // The same hint the pools add for an inline task that used a free variable.
 const CLOSURE_HINT =
@@ -49,48 +54,60 @@ function withHint(spec: TaskSpec, error: unknown): unknown {
   return error;
 }
 
-/**
- * Calls the task once.
- *
- * @param spec The task's function.
- * @param args Its arguments.
- * @returns What the function returns, awaited.
- */
-export async function call(spec: TaskSpec, ...args: unknown[]): Promise<unknown> {
-  try {
-    const fn = await functionOf(spec);
-    return await fn(...args);
-  } catch (error) {
-    throw withHint(spec, error);
-  }
-}
-
-/** What {@linkcode chunk} returns: the values, and the error that stopped it, if one did. */
-export interface ChunkOutcome {
-  values: unknown[];
-  thrown?: Thrown;
+// Outcomes leave as the text Redis will hold (UTF-8 JSON, or a tag and
+// base64), so the node can pass them on unread.
+function text(payload: Uint8Array): string {
+  return Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString("utf8");
 }
 
 /**
- * Calls the task once per call in a chunk, in order, stopping at the first
+ * Runs a task from its stream entry and returns its encoded outcome. With
+ * `argc` 0 it is one call whose arguments `payload` holds; else `payload`
+ * holds a chunk of calls of `argc` arguments each, laid out flat, and this
+ * runs piece `piece` of `pieces` of them, in order, stopping at the first
  * call that throws.
  *
  * @param spec The task's function.
- * @param argc Arguments per call.
- * @param flat The calls' arguments, laid out flat.
- * @returns The values, and what the failing call threw (as a wire record,
- * which keeps its own properties across the pool).
+ * @param argc Arguments per call for a chunk, or 0 for one call.
+ * @param payload The arguments, as encoded by the executor.
+ * @param piece Which part of a chunk to run.
+ * @param pieces Into how many parts the chunk is cut.
+ * @returns The outcome, encoded for the results stream.
  */
-export async function chunk(spec: TaskSpec, argc: number, flat: unknown[]): Promise<ChunkOutcome> {
+export async function run(
+  spec: TaskSpec,
+  argc: number,
+  payload: string,
+  piece: number,
+  pieces: number,
+): Promise<string> {
+  let args: unknown;
+  try {
+    args = decodeValue(payload);
+    if (!Array.isArray(args)) throw new TypeError("Cannot decode task arguments: not a list");
+  } catch (error) {
+    return text(encodeError(error));
+  }
+  if (argc === 0) {
+    try {
+      const fn = await functionOf(spec);
+      return text(encodeResult(await fn(...args)));
+    } catch (error) {
+      return text(encodeError(withHint(spec, error)));
+    }
+  }
+  const calls = Math.floor(args.length / argc);
+  const from = Math.floor((calls * piece) / pieces) * argc;
+  const to = Math.floor((calls * (piece + 1)) / pieces) * argc;
   const values: unknown[] = [];
   try {
     const fn = await functionOf(spec);
-    for (let at = 0; at < flat.length; at += argc) {
-      const value = argc === 1 ? fn(flat[at]) : fn(...flat.slice(at, at + argc));
+    for (let at = from; at < to; at += argc) {
+      const value = argc === 1 ? fn(args[at]) : fn(...args.slice(at, at + argc));
       values.push(isThenable(value) ? await value : value);
     }
-    return { values };
   } catch (error) {
-    return { values, thrown: toThrown(withHint(spec, error)) };
+    return text(encodeChunkError(values, withHint(spec, error)));
   }
+  return text(encodeResult(values));
 }

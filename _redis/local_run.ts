@@ -1,24 +1,17 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // How a worker node runs a claimed task: check it against the node's
-// policy, decode its arguments, hand it to the local pool, and encode the
-// outcome for the results stream. Every path ends in an outcome payload;
-// nothing here throws, so a bad entry fails only its own future.
+// policy, then hand it to the local pool as it came (in_pool.ts decodes,
+// runs and encodes there) and pass on the encoded outcome. Every path ends
+// in an outcome payload; nothing here throws, so a bad entry fails only its
+// own future.
 
 import { BrokenExecutor } from "../_future/errors.ts";
 import type { Executor } from "../_future/executor.ts";
-import type { Future } from "../_future/future.ts";
-import { fromModule, type ModuleTask } from "../_future/tasks.ts";
+import { fromModule } from "../_future/tasks.ts";
 import type { TaskSpec } from "../_wire/protocol.ts";
 import type { TaskEntry } from "./entry.ts";
-import type { ChunkOutcome } from "./in_pool.ts";
 import { TaskRefusedError } from "./outcomes.ts";
-import {
-  decodeValue,
-  encodeChunkError,
-  encodeChunkThrown,
-  encodeError,
-  encodeResult,
-} from "./values.ts";
+import { decodeOutcome, encodeChunkError, encodeError, encodeResult, OK_PREFIX } from "./values.ts";
 
 /** What a node lets its tasks be. */
 export interface Policy {
@@ -40,7 +33,6 @@ export class LocalRunner {
   readonly #concurrency: number;
   readonly #onBroken: (error: BrokenExecutor) => void;
   readonly #specs = new Map<string, TaskSpec | Error>();
-  readonly #modules = new Map<string, ModuleTask<unknown[], unknown>>();
 
   /**
    * Makes the runner. `onBroken` is told when the local executor turns out
@@ -59,7 +51,7 @@ export class LocalRunner {
   }
 
   /** Runs the task of `entry`; resolves with its outcome payload once it is done here. */
-  async run(entry: TaskEntry): Promise<Uint8Array> {
+  async run(entry: TaskEntry): Promise<Uint8Array | string> {
     if (entry.problem !== undefined) {
       return encodeError(
         new TypeError(`Cannot run task: its stream entry is malformed (${entry.problem})`),
@@ -67,55 +59,21 @@ export class LocalRunner {
     }
     const spec = this.#spec(entry.fn);
     if (spec instanceof Error) return encodeError(spec);
-    let args: unknown;
-    try {
-      args = decodeValue(entry.args);
-      if (!Array.isArray(args)) throw new TypeError("Cannot decode task arguments: not a list");
-    } catch (error) {
-      return encodeError(error);
-    }
-    if (entry.argc === undefined) return await this.#call(spec, args);
-    return await this.#chunk(spec, entry.argc, args);
-  }
-
-  async #call(spec: TaskSpec, args: unknown[]): Promise<Uint8Array> {
-    try {
-      const future = spec.kind === "module"
-        ? this.#executor.submit(this.#module(spec), ...args)
-        : this.#executor.submit(IN_POOL.call, spec, ...args);
-      return encodeResult(await future.result());
-    } catch (error) {
-      this.#checkBroken(error);
-      return encodeError(error);
-    }
-  }
-
-  // A chunk is split across the local pool's workers, in order; the values
-  // are joined back, up to the first call that threw.
-  async #chunk(spec: TaskSpec, argc: number, flat: unknown[]): Promise<Uint8Array> {
-    const calls = Math.floor(flat.length / argc);
-    const pieces = Math.max(1, Math.min(this.#concurrency, calls));
-    const futures: Future<ChunkOutcome>[] = [];
-    const values: unknown[] = [];
+    // A chunk is cut into one piece per local worker; each piece decodes
+    // the whole chunk and runs its share of the calls.
+    const pieces = entry.argc === undefined ? 1 : this.#concurrency;
+    const outcomes: Promise<string>[] = [];
     try {
       for (let piece = 0; piece < pieces; piece++) {
-        const from = Math.floor((calls * piece) / pieces) * argc;
-        const to = Math.floor((calls * (piece + 1)) / pieces) * argc;
-        futures.push(this.#executor.submit(IN_POOL.chunk, spec, argc, flat.slice(from, to)));
+        const argc = entry.argc ?? 0;
+        outcomes.push(
+          this.#executor.submit(IN_POOL.run, spec, argc, entry.args, piece, pieces).result(),
+        );
       }
-      for (const future of futures) {
-        const outcome = await future.result();
-        for (const value of outcome.values) values.push(value);
-        if (outcome.thrown !== undefined) {
-          for (const rest of futures) rest.cancel();
-          return encodeChunkThrown(values, outcome.thrown);
-        }
-      }
-      return encodeResult(values);
+      return join(await Promise.all(outcomes));
     } catch (error) {
-      for (const rest of futures) rest.cancel();
-      this.#checkBroken(error);
-      return encodeChunkError(values, error);
+      if (error instanceof BrokenExecutor) this.#onBroken(error);
+      return encodeError(error);
     }
   }
 
@@ -160,24 +118,28 @@ export class LocalRunner {
     }
     return malformed();
   }
-
-  #module(spec: TaskSpec & { kind: "module" }): ModuleTask<unknown[], unknown> {
-    const key = `${spec.module}#${spec.name}`;
-    let task = this.#modules.get(key);
-    if (task === undefined) {
-      const tasks = fromModule<Record<string, (...args: unknown[]) => unknown>>(spec.module);
-      task = tasks[spec.name]!;
-      if (this.#modules.size >= SPEC_CACHE) this.#modules.clear();
-      this.#modules.set(key, task);
-    }
-    return task;
-  }
-
-  #checkBroken(error: unknown): void {
-    if (error instanceof BrokenExecutor) this.#onBroken(error);
-  }
 }
 
 function malformed(): TypeError {
   return new TypeError("Cannot run task: its function is not a task spec");
+}
+
+// Joins the outcomes of a chunk's pieces. When every piece succeeded with a
+// JSON list, the lists are joined as text; otherwise they are decoded and
+// the chunk's outcome is the values up to the first failure, then it.
+function join(outcomes: string[]): string | Uint8Array {
+  if (outcomes.length === 1) return outcomes[0]!;
+  if (outcomes.every((o) => o.startsWith(OK_PREFIX) && o.endsWith("]]"))) {
+    const lists = outcomes.map((o) => o.slice(OK_PREFIX.length, -2)).filter((l) => l !== "");
+    return `${OK_PREFIX}${lists.join(",")}]]`;
+  }
+  const values: unknown[] = [];
+  for (const text of outcomes) {
+    const outcome = decodeOutcome(text);
+    if (outcome.ok) values.push(...(outcome.value as unknown[]));
+    else if ("chunkValues" in outcome) {
+      return encodeChunkError([...values, ...outcome.chunkValues], outcome.error);
+    } else if ("error" in outcome) return encodeChunkError(values, outcome.error);
+  }
+  return encodeResult(values);
 }

@@ -72,6 +72,9 @@ export function decodeValue(payload: string): unknown {
   throw new TypeError(`Cannot decode value: unknown format tag ${tag}`);
 }
 
+/** How the outcome of a chunk that succeeded with JSON values starts, as text. */
+export const OK_PREFIX = "\x01[0,[";
+
 /** How a task ended, as the first item of its outcome. */
 export const Outcome = {
   Ok: 0,

@@ -259,7 +259,7 @@ export class RedisWorker {
     // #busy already counts this task: it had a free slot if no more than
     // the slots are taken.
     const started = this.#busy <= this.#config.concurrency ? performance.now() : undefined;
-    const deliver = (payload: Uint8Array) => {
+    const deliver = (payload: Uint8Array | string) => {
       if (delivered) return;
       delivered = true;
       this.#finisher.finish(entry, payload);
