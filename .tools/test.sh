@@ -6,6 +6,20 @@ set -u
 cd "$(dirname "$0")/.."
 node .tools/ensure.mjs || exit 1
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
+
+# The Redis tests start their own redis-server (Redis >= 7) on loopback and
+# stop it. CI (a fresh machine, root, CI=true) installs it when missing;
+# elsewhere, say what to install.
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "${CI:-}" = "true" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing redis-server =="
+    apt-get update -qq </dev/null >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server </dev/null >/dev/null
+  else
+    echo "redis-server is missing: the tests/redis_* files need Redis >= 7" \
+      "(Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)"
+  fi
+fi
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(tests/)
 log=$(mktemp -d)
