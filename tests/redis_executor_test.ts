@@ -153,6 +153,49 @@ test("executor and worker work over a unix socket and over TLS", async () => {
   assert.equal(await executor.submit((s: string) => s + "!", "tls").result(), "tls!");
 });
 
+test("least-privilege ACL users (as in the README) are enough for workers and executors", async () => {
+  await using server = await RedisServer.start();
+  await using admin = new RedisClient(server.url);
+  const common = "on resetkeys ~cf:{jobs}:* resetchannels -@all +@connection +@scripting " +
+    "+xadd +xack +xdel +xpending +xrange +xrevrange +xtrim +xinfo|groups +xgroup|delconsumer " +
+    "+exists +pexpire +time +set +del +sadd +srem +smismember +client|id +client|unblock " +
+    "+client|setname";
+  await admin.send([
+    "ACL",
+    "SETUSER",
+    "jobs-worker",
+    ...`${common} >w +xreadgroup +xgroup|create`.split(" "),
+  ]);
+  await admin.send(["ACL", "SETUSER", "jobs-client", ...`${common} >c +xread`.split(" ")]);
+  const at = server.url.replace("redis://", "");
+  await using _node = node(`redis://jobs-worker:w@${at}`, "jobs", { allowInline: true });
+  await using executor = new RedisExecutor({
+    url: `redis://jobs-client:c@${at}`,
+    queue: "jobs",
+    sweepInterval: 10,
+  });
+  const cancelled = executor.submit((x: number) => x, 0);
+  cancelled.cancel();
+  const gate = await openGate();
+  const slow = executor.submit(gated, gate.url, "slow");
+  await gate.arrived(1);
+  // While it runs, the executor sweeps for lost workers every 10 ms.
+  await until(
+    async () => /cmdstat_xinfo\|groups/.test(String(await admin.send(["INFO", "commandstats"]))),
+    "a sweep ran",
+  );
+  gate.open();
+  assert.equal(await slow.result(), "slow");
+  assert.deepEqual(
+    await Array.fromAsync(executor.map((x: number) => x * 2, [1, 2, 3], { chunksize: 2 })),
+    [2, 4, 6],
+  );
+  await gate[Symbol.asyncDispose]();
+  assert.deepEqual(await admin.send(["ACL", "LOG"]), [], "nothing was refused");
+  await using denied = new RedisClient(`redis://jobs-client:c@${at}`);
+  await assert.rejects(denied.send(["GET", "elsewhere"]), /NOPERM/);
+});
+
 test("an idle executor that was never shut down does not keep the program alive", async () => {
   await using server = await RedisServer.start();
   await using _node = node(server.url, "jobs", { allowInline: true });
