@@ -83,7 +83,10 @@ export function spawnChild(options: ChildOptions, events: ChildEvents): Child {
     checkCanSpawn(options.denoPermissions);
     const { file, args } = runtime === "deno" ? denoCommand(options) : bunCommand(options);
     child = spawn(file, args, {
-      stdio: ["ignore", "inherit", "inherit", "pipe", "pipe"],
+      // fd 3 to the child, fd 4 from it, fd 5 the lifeline: held open here
+      // and never written, it ends when this process dies, and the child's
+      // watchdog then ends the child, busy or not.
+      stdio: ["ignore", "inherit", "inherit", "pipe", "pipe", "pipe"],
     });
   } catch (error) {
     queueMicrotask(() => events.exit({ code: null, signal: null, error }));
@@ -116,6 +119,7 @@ class ProcessChild implements Child {
   readonly #events: ChildEvents;
   readonly #input: Writable & RefStream;
   readonly #output: Readable & RefStream;
+  readonly #lifeline: Writable & RefStream;
   #writable = true;
   #outputClosed = false;
   #refd = true;
@@ -131,6 +135,8 @@ class ProcessChild implements Child {
     this.#events = events;
     this.#input = child.stdio[3] as Writable;
     this.#output = child.stdio[4] as Readable;
+    this.#lifeline = (child.stdio as unknown[])[5] as Writable;
+    this.#lifeline.on("error", () => {}); // EPIPE once the child is gone
     child.on("error", (error) => {
       // Before the child started, there will be no exit event.
       if (child.pid === undefined) {
@@ -193,6 +199,7 @@ class ProcessChild implements Child {
     this.#process.ref();
     this.#input.ref?.();
     this.#output.ref?.();
+    this.#lifeline.ref?.();
     this.#drain?.ref();
     this.#grace?.ref();
   }
@@ -202,6 +209,7 @@ class ProcessChild implements Child {
     this.#process.unref();
     this.#input.unref?.();
     this.#output.unref?.();
+    this.#lifeline.unref?.();
     this.#drain?.unref();
     this.#grace?.unref();
   }
@@ -246,6 +254,7 @@ class ProcessChild implements Child {
     clearTimeout(this.#grace);
     this.#input.destroy();
     this.#output.destroy();
+    this.#lifeline.destroy();
     this.#events.exit(status);
   }
 }

@@ -2,7 +2,8 @@
 // The module a ProcessPoolExecutor child runs: frames from the pool on fd 3,
 // frames back on fd 4, tasks run by the same TaskRunner as in threads. The
 // child exits when fd 3 ends: when the pool closes it, and when the parent
-// dies, even by SIGKILL, so no child outlives its pool.
+// dies, even by SIGKILL, so no child outlives its pool. While a task keeps
+// the main thread busy, the watchdog on fd 5 ends the child instead.
 
 import process from "node:process";
 import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
@@ -10,6 +11,12 @@ import { FrameDecoder } from "../_wire/frames.ts";
 import { openParentChannel } from "./parent_channel.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
 import { TaskRunner } from "./runner.ts";
+import { startWatchdog } from "./watchdog.ts";
+
+/** The lifeline the parent holds open and never writes (see watchdog.ts). */
+const LIFELINE_FD = 5;
+
+startWatchdog(LIFELINE_FD);
 
 const decoder = new FrameDecoder();
 const channel = openParentChannel((chunk) => {
