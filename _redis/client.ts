@@ -237,6 +237,9 @@ export class RedisClient implements AsyncDisposable {
     await this.#opening; // an attempt under way settles first, then is closed below
     const connection = this.#connection;
     if (connection) {
+      // Held until the socket has closed: an unreferenced idle client would
+      // otherwise let the program end while `close()` is still awaited.
+      connection.setRef(true);
       if (graceful) connection.end();
       else connection.destroy(new Error("the client was closed"));
       await connection.closed;

@@ -206,3 +206,14 @@ test("an idle executor that was never shut down does not keep the program alive"
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout.trim(), "42");
 });
+
+test("await using at the top level of a program completes its shutdown, and the program ends", async () => {
+  await using server = await RedisServer.start();
+  await using _node = node(server.url, "jobs", { allowInline: true });
+  const result = await runScript(new URL("./fixtures/redis_dispose_script.ts", import.meta.url), {
+    args: [server.url],
+    limitMs: 20_000,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "42\ndisposed\n");
+});
