@@ -77,7 +77,7 @@ export class RedisWorker {
   /** Makes the node; `run()` starts it. */
   constructor(config: WorkerConfig) {
     this.#config = config;
-    this.name = config.name ?? `${hostname()}-${process.pid}-${randomSuffix()}`;
+    this.name = config.name ?? `${hostName()}-${process.pid}-${randomSuffix()}`;
     this.#keys = queueKeys(config.queue);
     this.#client = new RedisClient({ ...config.connection, name: `cf-worker-${this.name}` });
     this.#reader = new BlockingReader(this.#client, { name: `cf-claims-${this.name}` }, true);
@@ -381,6 +381,15 @@ export class RedisWorker {
     this.#client.send(command).catch(() => {
       // Best effort: a lost notice or acknowledgement is settled by a sweep.
     });
+  }
+}
+
+// Deno asks for --allow-sys=hostname to read it; a name without it still works.
+function hostName(): string {
+  try {
+    return hostname();
+  } catch {
+    return "worker";
   }
 }
 
