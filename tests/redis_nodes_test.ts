@@ -94,6 +94,21 @@ for (const [signal, pool] of [["SIGTERM", "thread"], ["SIGINT", "process"]] as c
   });
 }
 
+test("a node whose local pool breaks fails the task it ran with the pool's error and exits", async () => {
+  await using server = await RedisServer.start();
+  await using gate = await openGate();
+  using log = runLog();
+  await using node = await startNode(server.url, "jobs", { allow, pool: "process" });
+  await using executor = new RedisExecutor({ url: server.url, queue: "jobs" });
+  const running = executor.submit(tasks.hold, log.dir, "child", gate.url, "never");
+  const [child] = await log.held("child"); // the pool's child process runs it
+  process.kill(child!, "SIGKILL");
+  const error = await running.exception();
+  assert.equal((error as Error).name, "BrokenProcessPool", `got ${error}`);
+  assert.equal((await node.exited).code, 1);
+  assert.match(node.stderr, /broken/i);
+});
+
 test("an executor that goes away: its queued tasks are dropped unrun and its results expire", async () => {
   await using server = await RedisServer.start();
   using log = runLog();
