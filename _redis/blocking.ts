@@ -6,6 +6,7 @@
 // socket instead would leave it unknown whether XREADGROUP had delivered
 // entries (and so claimed them) just before.
 
+import { setTimeout } from "node:timers";
 import type { RedisClient } from "./client.ts";
 import type { RedisClientOptions } from "./config.ts";
 import type { RespValue } from "./resp.ts";
@@ -68,7 +69,18 @@ export class BlockingReader {
   interrupt(): void {
     this.#interrupted = true;
     if (!this.#reading || this.#id === undefined) return;
-    this.#commands.send(["CLIENT", "UNBLOCK", this.#id]).catch(() => {
+    this.#unblock(this.#id, 100);
+  }
+
+  // The unblock travels on the other connection, so it can reach the server
+  // before the read it is meant for; then it finds nothing blocked (0), and
+  // is sent again until the read has arrived and returned.
+  #unblock(id: number, attempts: number): void {
+    this.#commands.send(["CLIENT", "UNBLOCK", id]).then((unblocked) => {
+      if (unblocked === 0 && this.#reading && this.#id === id && attempts > 1) {
+        setTimeout(() => this.#unblock(id, attempts - 1), 1);
+      }
+    }, () => {
       // The connection is gone: the read fails on its own.
     });
   }
