@@ -115,7 +115,24 @@ export function checkCount(
   return value;
 }
 
-/** Options of a worker node; see `serveWorker`. */
+/**
+ * Options of a worker node; see `serveWorker`.
+ *
+ * @example A node that runs the tasks of one published package on threads
+ * ```ts
+ * import type { ServeWorkerOptions } from "@concurrent/futures/redis";
+ * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+ *
+ * await using executor = new ThreadPoolExecutor({ maxWorkers: 4 });
+ * const options: ServeWorkerOptions = {
+ *   url: "redis://localhost:6379",
+ *   queue: "images",
+ *   executor,
+ *   concurrency: 4,
+ *   allow: ["https://jsr.io/@me/image-tasks/1.2.3/"],
+ * };
+ * ```
+ */
 export interface ServeWorkerOptions extends RedisConnectionOptions {
   /** The queue to serve: the same name the executors use. */
   queue: string;
