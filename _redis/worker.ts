@@ -37,7 +37,7 @@ import { LocalRunner } from "./local_run.ts";
 import type { WorkerConfig } from "./options.ts";
 import type { RedisArg } from "./resp_encode.ts";
 import { START, SWEEP } from "./scripts.ts";
-import { encodeTimedOut } from "./values.ts";
+import { encodeError, encodeTimedOut } from "./values.ts";
 
 type Entries = [string, [string, string[] | null][]][];
 const BLOCK_MS = 5_000;
@@ -269,7 +269,9 @@ export class RedisWorker {
     const timer = entry.timeLimit === undefined
       ? undefined
       : setTimeout(() => deliver(encodeTimedOut(entry.timeLimit!)), entry.timeLimit);
-    void this.#runner.run(entry).then((payload) => {
+    // run() encodes every failure itself; the catch is for a bug in it, which
+    // must still settle the task and free its slot.
+    void this.#runner.run(entry).catch(encodeError).then((payload) => {
       clearTimeout(timer);
       this.#measure(started);
       this.#busy--;
