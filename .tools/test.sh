@@ -10,6 +10,20 @@ export PATH="$PWD/.tools/node_modules/.bin:$PATH"
 # Workers run the code bundled from _worker/: test what the sources say now
 # (.ci/run checks separately that the committed bundle was fresh).
 bun .tools/gen_worker_source.ts || exit 1
+
+# The Redis tests start their own redis-server (Redis >= 7) on loopback and
+# stop it. As root (here, and CI on a fresh machine) install it when missing;
+# elsewhere, say what to install.
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing redis-server =="
+    apt-get update -qq </dev/null >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server </dev/null >/dev/null
+  else
+    echo "redis-server is missing: the tests/redis_* files need Redis >= 7" \
+      "(Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)"
+  fi
+fi
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(tests/)
 log=$(mktemp -d)

@@ -1,0 +1,404 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// A worker node: it claims task entries from the queue's stream with
+// XREADGROUP (the delivery is the claim), runs them in its local pool
+// (local_run.ts) and delivers their outcomes (finisher.ts).
+//
+//   XREADGROUP ─▶ parse ─▶ executor alive? ─▶ "started" notice ─▶ local pool
+//        ▲                                                          │
+//        └──── room in the window ◀── FINISH (result, XACK) ◀─┘
+//
+// Its lease key, refreshed every third of the lease, tells the others it
+// lives; every half lease it sweeps for workers whose lease has expired
+// (scripts.ts SWEEP). It takes tasks while it has room: its concurrency,
+// plus more for quick tasks, so a stream of tiny tasks goes in batches while
+// long ones are left to idle nodes. Stopping: no new tasks, the running ones
+// finish and are delivered, then it leaves.
+
+import { clearInterval, clearTimeout, setInterval, setTimeout } from "node:timers";
+import { hostname } from "node:os";
+import process from "node:process";
+import type { BrokenExecutor } from "../_future/errors.ts";
+import { BlockingReader } from "./blocking.ts";
+import { RedisClient } from "./client.ts";
+import { parseEntry, type TaskEntry } from "./entry.ts";
+import { RedisConnectionError, RedisError } from "./errors.ts";
+import { Finisher } from "./finisher.ts";
+import {
+  compareIds,
+  executorKey,
+  GROUP,
+  type QueueKeys,
+  queueKeys,
+  resultsKey,
+  stopsKey,
+  workerKey,
+} from "./layout.ts";
+import { LocalRunner } from "./local_run.ts";
+import type { WorkerConfig } from "./options.ts";
+import type { RedisArg } from "./resp_encode.ts";
+import { START, SWEEP } from "./scripts.ts";
+import { encodeError, encodeTimedOut } from "./values.ts";
+
+type Entries = [string, [string, string[] | null][]][];
+const BLOCK_MS = 5_000;
+const RETRY_MS = 1_000;
+const MAX_WINDOW = 512;
+// Tasks per START script: keeps its unpack inside Lua's limits.
+const START_BATCH = 300;
+// Beyond one task per slot, a node holds about this much work per slot:
+// enough to cover a read's round trip when tasks are quick.
+const AHEAD_MS = 5;
+
+/** A running worker node; see the module comment. */
+export class RedisWorker {
+  readonly name: string;
+  /** Resolves once the node is in the group and reading. */
+  readonly ready: Promise<void>;
+  readonly #config: WorkerConfig;
+  readonly #keys: QueueKeys;
+  readonly #client: RedisClient;
+  readonly #reader: BlockingReader;
+  readonly #runner: LocalRunner;
+  readonly #finisher: Finisher;
+  // Claimed and not yet settled in Redis, by entry id.
+  readonly #held = new Map<string, TaskEntry>();
+  #busy = 0;
+  // Milliseconds of a slot one task takes here (see #measure), and when the
+  // last task here ended.
+  #cost: number | undefined;
+  #lastDone = 0;
+  #recover = false;
+  #stopping = false;
+  #fatal: Error | undefined;
+  #wake: (() => void) | undefined;
+  #markReady!: () => void;
+  #timers: ReturnType<typeof setInterval>[] = [];
+
+  /** Makes the node; `run()` starts it. */
+  constructor(config: WorkerConfig) {
+    this.#config = config;
+    this.name = config.name ?? `${hostName()}-${process.pid}-${randomSuffix()}`;
+    this.#keys = queueKeys(config.queue);
+    this.#client = new RedisClient({ ...config.connection, name: `cf-worker-${this.name}` });
+    this.#reader = new BlockingReader(this.#client, { name: `cf-claims-${this.name}` }, true);
+    const policy = { allow: config.allow, allowInline: config.allowInline };
+    this.#runner = new LocalRunner(
+      config.executor,
+      policy,
+      config.concurrency,
+      (error) => this.#broken(error),
+    );
+    this.#finisher = new Finisher(this.#client, this.#keys, this.name, (entries) => {
+      for (const entry of entries) this.#held.delete(entry.id);
+      this.#wake?.();
+    });
+    this.ready = new Promise((resolve) => (this.#markReady = resolve));
+  }
+
+  /** Asks the node to stop: no new tasks; what runs is finished and delivered. */
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#reader.interrupt();
+    this.#wake?.();
+  }
+
+  /**
+   * Serves until stopped, then drains and leaves.
+   *
+   * @throws {RedisConnectionError} If Redis cannot be reached at the start.
+   * @throws {BrokenExecutor} If the local executor broke.
+   */
+  async run(): Promise<void> {
+    const { signal } = this.#config;
+    const onAbort = () => this.stop();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (signal?.aborted) return;
+      await this.#client.connect();
+      await this.#ensureGroup();
+      await this.#heartbeat();
+      this.#startTimers();
+      this.#markReady();
+      await this.#readLoop();
+      await this.#drain();
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      for (const timer of this.#timers) clearInterval(timer);
+      await this.#leave();
+    }
+    if (this.#fatal) throw this.#fatal;
+  }
+
+  async #readLoop(): Promise<void> {
+    while (!this.#stopping) {
+      const window = this.#window();
+      const room = window - this.#busy;
+      // Read again once half the window is free (or nothing runs): fewer,
+      // larger reads when tasks are quick, at once when one is awaited.
+      if (room <= 0 || (this.#busy > 0 && room < window / 2)) {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        continue;
+      }
+      const from = this.#recover ? "0" : ">";
+      this.#recover = false;
+      let reply;
+      try {
+        reply = await this.#reader.read([
+          "XREADGROUP",
+          "GROUP",
+          GROUP,
+          this.name,
+          "COUNT",
+          room,
+          "BLOCK",
+          BLOCK_MS,
+          "STREAMS",
+          this.#keys.tasks,
+          from,
+        ]);
+      } catch (error) {
+        await this.#readFailed(error);
+        continue;
+      }
+      if (reply !== null) this.#take((reply as Entries)[0]![1]);
+    }
+  }
+
+  async #readFailed(error: unknown): Promise<void> {
+    if (error instanceof RedisConnectionError) {
+      // A read lost with its connection may have delivered entries to this
+      // node: read its own pending entries next, and run the unknown ones.
+      if (error.sent) this.#recover = true;
+      else await delay(RETRY_MS);
+    } else if (error instanceof RedisError && error.code === "NOGROUP") {
+      await this.#ensureGroup().catch(() => delay(RETRY_MS));
+    } else {
+      this.#fatal = error as Error;
+      this.stop();
+    }
+  }
+
+  #take(entries: [string, string[] | null][]): void {
+    const junk: string[] = [];
+    const byExec = new Map<string, TaskEntry[]>();
+    for (const [id, fields] of entries) {
+      const entry = fields === null ? undefined : parseEntry(id, fields);
+      if (entry === undefined) {
+        junk.push(id);
+        continue;
+      }
+      if (this.#held.has(entry.id)) continue; // recovered, but already running here
+      this.#held.set(entry.id, entry);
+      this.#busy++;
+      const list = byExec.get(entry.exec);
+      if (list) list.push(entry);
+      else byExec.set(entry.exec, [entry]);
+    }
+    if (junk.length > 0) {
+      console.error(
+        `concurrent-futures worker ${this.name}: dropped ${junk.length} stream ${
+          junk.length === 1 ? "entry that names" : "entries that name"
+        } no task: ${junk.join(", ")}`,
+      );
+      this.#send(["XACK", this.#keys.tasks, GROUP, ...junk]);
+      this.#send(["XDEL", this.#keys.tasks, ...junk]);
+    }
+    for (const [exec, list] of byExec) {
+      for (let at = 0; at < list.length; at += START_BATCH) {
+        void this.#startAll(exec, list.slice(at, at + START_BATCH));
+      }
+    }
+  }
+
+  // START (scripts.ts) says which to run: the executor learns that they
+  // run before they do, and tasks it gave up on, or whose executor is gone,
+  // are dropped unrun. Safe to send again after a lost reply: a task
+  // already settled is no longer owned, so it is not started twice.
+  async #startAll(exec: string, entries: TaskEntry[]): Promise<void> {
+    // Delivered in id order, except after a recovery read.
+    let first = entries[0]!.id, last = first;
+    for (const { id } of entries) {
+      if (compareIds(id, first) < 0) first = id;
+      if (compareIds(id, last) > 0) last = id;
+    }
+    const args: RedisArg[] = [GROUP, this.name, entries[0]!.orphanTimeout, first, last];
+    for (const entry of entries) args.push(entry.id, entry.seq, entry.addedAt);
+    const keys = [
+      this.#keys.tasks,
+      resultsKey(this.#keys, exec),
+      executorKey(this.#keys, exec),
+      stopsKey(this.#keys, exec),
+    ];
+    let verdicts: number[] | undefined;
+    for (;;) {
+      try {
+        verdicts = await START.run(this.#client, keys, args) as number[];
+        break;
+      } catch (error) {
+        if (error instanceof RedisConnectionError) {
+          if (!error.sent) await delay(RETRY_MS);
+          continue;
+        }
+        break; // NOGROUP: the server lost the tasks; their executor fails them
+      }
+    }
+    const dropped: TaskEntry[] = [];
+    entries.forEach((entry, at) => {
+      if (verdicts?.[at] === 1) this.#start(entry);
+      else dropped.push(entry);
+    });
+    if (dropped.length === 0) return;
+    for (const entry of dropped) this.#held.delete(entry.id);
+    this.#busy -= dropped.length;
+    this.#wake?.();
+  }
+
+  #start(entry: TaskEntry): void {
+    let delivered = false;
+    // #busy already counts this task: it had a free slot if no more than
+    // the slots are taken.
+    const started = this.#busy <= this.#config.concurrency ? performance.now() : undefined;
+    const deliver = (payload: Uint8Array | string) => {
+      if (delivered) return;
+      delivered = true;
+      this.#finisher.finish(entry, payload);
+    };
+    // Counted from the claim. The local pool cannot stop the task yet: it
+    // runs on, holding its slot, and its outcome is dropped.
+    const timer = entry.timeLimit === undefined
+      ? undefined
+      : setTimeout(() => deliver(encodeTimedOut(entry.timeLimit!)), entry.timeLimit);
+    // run() encodes every failure itself; the catch is for a bug in it, which
+    // must still settle the task and free its slot.
+    void this.#runner.run(entry).catch(encodeError).then((payload) => {
+      clearTimeout(timer);
+      this.#measure(started);
+      this.#busy--;
+      deliver(payload);
+      this.#wake?.();
+    });
+  }
+
+  // Two estimates of a task's cost: its time from submit to outcome when it
+  // found a free slot, and, while tasks wait for slots, the time between two
+  // ends times the slots. The first starts the window growing; the second
+  // follows the pool's real pace once it is saturated.
+  #measure(started: number | undefined): void {
+    const now = performance.now();
+    const { concurrency } = this.#config;
+    let sample: number | undefined;
+    if (started !== undefined) sample = now - started;
+    else if (this.#busy > concurrency) sample = (now - this.#lastDone) * concurrency;
+    this.#lastDone = now;
+    if (sample === undefined) return;
+    this.#cost = this.#cost === undefined ? sample : this.#cost * 0.9 + sample * 0.1;
+  }
+
+  // One task per slot, plus about AHEAD_MS of work per slot once tasks are
+  // known to be quick: tiny tasks come in batches, long ones one per slot,
+  // leaving the rest of the queue to other nodes.
+  #window(): number {
+    const { concurrency } = this.#config;
+    if (this.#cost === undefined) return concurrency + 1;
+    const ahead = Math.floor((concurrency * AHEAD_MS) / Math.max(this.#cost, 0.001));
+    return Math.min(MAX_WINDOW, concurrency + ahead);
+  }
+
+  async #drain(): Promise<void> {
+    for (;;) {
+      while (this.#held.size > 0) await new Promise<void>((resolve) => (this.#wake = resolve));
+      if (!this.#recover) return;
+      await this.#recoverOnce();
+    }
+  }
+
+  // Entries delivered by a read whose reply was lost are this node's (they
+  // are in its pending list) though it never saw them: run them too.
+  async #recoverOnce(): Promise<void> {
+    this.#recover = false;
+    try {
+      const reply = await this.#client.send([
+        "XREADGROUP",
+        "GROUP",
+        GROUP,
+        this.name,
+        "COUNT",
+        MAX_WINDOW,
+        "STREAMS",
+        this.#keys.tasks,
+        "0",
+      ]);
+      if (reply !== null) this.#take((reply as Entries)[0]![1]);
+    } catch {
+      // Gone or unreachable: the sweepers settle what is left once the lease lapses.
+    }
+  }
+
+  async #ensureGroup(): Promise<void> {
+    try {
+      await this.#client.send(["XGROUP", "CREATE", this.#keys.tasks, GROUP, "0", "MKSTREAM"]);
+    } catch (error) {
+      if (!(error instanceof RedisError && error.code === "BUSYGROUP")) throw error;
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    await this.#client.send([
+      "SET",
+      workerKey(this.#keys, this.name),
+      "1",
+      "PX",
+      this.#config.lease,
+    ]);
+  }
+
+  #startTimers(): void {
+    const { lease } = this.#config;
+    const beat = setInterval(() => this.#heartbeat().catch(() => {}), lease / 3);
+    // Jittered, so that nodes started together do not sweep in step.
+    const sweep = setInterval(() => {
+      const args = [GROUP, this.#keys.prefix, 100];
+      SWEEP.run(this.#client, [this.#keys.tasks], args).catch(() => {});
+    }, lease / 2 * (0.75 + Math.random() / 2));
+    beat.unref();
+    sweep.unref();
+    this.#timers.push(beat, sweep);
+  }
+
+  async #leave(): Promise<void> {
+    // Without its lease the node counts as gone; the next sweep removes its
+    // (empty) consumer from the group.
+    await this.#client.send(["DEL", workerKey(this.#keys, this.name)]).catch(() => {});
+    await this.#reader.close();
+    await this.#client.close();
+  }
+
+  #broken(error: BrokenExecutor): void {
+    this.#fatal ??= error;
+    this.stop();
+  }
+
+  #send(command: RedisArg[]): void {
+    this.#client.send(command).catch(() => {
+      // Best effort: a lost notice or acknowledgement is settled by a sweep.
+    });
+  }
+}
+
+// Deno asks for --allow-sys=hostname to read it; a name without it still works.
+function hostName(): string {
+  try {
+    return hostname();
+  } catch {
+    return "worker";
+  }
+}
+
+function randomSuffix(): string {
+  return crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
