@@ -49,5 +49,6 @@ export {
   BrokenExecutor,
   CancelledError,
   InvalidStateError,
+  ShutdownError,
   TimeoutError,
 } from "./_future/errors.ts";

@@ -90,6 +90,35 @@ export class InvalidStateError extends Error {
 }
 
 /**
+ * Thrown by an executor's `submit` and `map` once `shutdown` has been called:
+ * the executor takes no new work. (Python raises a plain `RuntimeError`; a
+ * named class lets a caller tell "too late" from a failed task.)
+ *
+ * @example Submit after shutdown
+ * ```ts
+ * import { ShutdownError } from "@concurrent/futures/future";
+ * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+ * import assert from "node:assert/strict";
+ *
+ * const executor = new ThreadPoolExecutor();
+ * await executor.shutdown();
+ * assert.throws(() => executor.submit(() => 1), ShutdownError);
+ * ```
+ */
+export class ShutdownError extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param message What was refused.
+   * @param options The standard error options, such as `cause`.
+   */
+  constructor(message = "Executor is shut down", options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ShutdownError";
+  }
+}
+
+/**
  * The executor can no longer run tasks: a worker failed to start, its
  * initializer threw, or it died outside a task. Every pending and running
  * future of a broken executor fails with this error, and `submit` throws it.

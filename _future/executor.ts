@@ -128,7 +128,7 @@ export abstract class Executor implements AsyncDisposable {
    * @param fn A self-contained function or a {@linkcode fromModule} reference.
    * @param args The arguments.
    * @returns The task's future.
-   * @throws {Error} If the executor is shut down.
+   * @throws {ShutdownError} If the executor is shut down.
    * @throws {BrokenExecutor} If the executor is broken.
    * @throws {TypeError} If `fn` cannot be sent to a worker.
    */

@@ -60,7 +60,7 @@ export abstract class PoolExecutor extends Executor {
    * @param fn A self-contained function or a {@linkcode fromModule} reference.
    * @param args The arguments; see the README for the values that cross.
    * @returns The future of the result.
-   * @throws {Error} If the executor is shut down.
+   * @throws {ShutdownError} If the executor is shut down.
    * @throws {BrokenExecutor} If the pool is broken (its own subclass).
    * @throws {TypeError} If `fn` is a native, bound or class function, or not
    * a task at all.

@@ -5,7 +5,7 @@
 // Transport it returns).
 
 import { ChunkFailure } from "../_future/chunk.ts";
-import type { BrokenExecutor } from "../_future/errors.ts";
+import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
 import { Future, setStartProbe } from "../_future/future.ts";
 import { type DescribedTask, describeTask, sourceKey } from "../_future/tasks.ts";
 import { Deque } from "../_util/deque.ts";
@@ -129,7 +129,7 @@ export class Pool {
       });
     }
     if (this.#shutdown) {
-      throw new Error(
+      throw new ShutdownError(
         `Cannot submit task: the ${this.#config.what} has been shut down`,
       );
     }

@@ -10,6 +10,7 @@ import {
   type MapInputs,
   type ShutdownOptions,
 } from "../_future/executor.ts";
+import { ShutdownError } from "../_future/errors.ts";
 import { type Future, onDone } from "../_future/future.ts";
 import { type MapOptions, runMap } from "../_future/map.ts";
 import type { Task } from "../_future/tasks.ts";
@@ -132,7 +133,7 @@ export class RedisExecutor extends Executor {
    * @param fn A {@linkcode fromModule} reference, or a self-contained function.
    * @param args The arguments.
    * @returns The task's future.
-   * @throws {Error} If the executor is shut down.
+   * @throws {ShutdownError} If the executor is shut down.
    * @throws {TypeError} If `fn` is a native, bound or class function, or not a task.
    */
   submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>> {
@@ -270,7 +271,7 @@ export class RedisExecutor extends Executor {
 
   #checkOpen(): void {
     if (this.#shutdown) {
-      throw new Error("Cannot submit task: the executor has been shut down");
+      throw new ShutdownError("Cannot submit task: the executor has been shut down");
     }
   }
 }

@@ -12,6 +12,7 @@ import {
   type Executor,
   FIRST_COMPLETED,
   fromModule,
+  ShutdownError,
   wait,
 } from "../future.ts";
 import { openGate } from "./_gate.ts";
@@ -199,7 +200,9 @@ export function executorConformance(
     const queued = [1, 2, 3].map((x) => executor.submit((n: number) => n * 10, x));
     await gate.arrived(1);
     const shutdown = executor.shutdown();
+    assert.throws(() => executor.submit(() => 1), ShutdownError);
     assert.throws(() => executor.submit(() => 1), /shut down/);
+    assert.throws(() => executor.map((n: number) => n, [1]), ShutdownError);
     gate.open();
     await shutdown;
     assert.equal(await busy.result(), "busy");

@@ -3,7 +3,7 @@
 // gives such a subclass a working `map` and `await using`, and it runs the
 // conformance suite without threads or processes.
 
-import { Executor, Future, type ShutdownOptions, type Task } from "../future.ts";
+import { Executor, Future, ShutdownError, type ShutdownOptions, type Task } from "../future.ts";
 import { checkShutdownOptions } from "../_future/executor.ts";
 import { isModuleTask } from "../_future/tasks.ts";
 
@@ -27,7 +27,7 @@ export class InlineExecutor extends Executor {
     ...args: A
   ): Future<Awaited<R>> {
     if (this.#shutdown) {
-      throw new Error("Cannot submit task: the executor has been shut down");
+      throw new ShutdownError("Cannot submit task: the executor has been shut down");
     }
     const future = new Future<Awaited<R>>();
     const run = async () => {
