@@ -43,6 +43,7 @@ export {
   type ShutdownOptions,
 } from "./_future/executor.ts";
 export type { CallOptions, Transferable } from "./_future/call.ts";
+export { transfer } from "./_future/transfer.ts";
 export type { MapOptions } from "./_future/map.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
 export {

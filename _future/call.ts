@@ -21,15 +21,20 @@ export type Transferable =
  * Options of one call, given to {@linkcode Executor.with}: beyond Python,
  * what every JavaScript pool offers.
  *
- * @example Cancel what has not started when a deadline passes
+ * @example Give up after a deadline, and stop a task that runs too long
  * ```ts
- * import type { CallOptions } from "@concurrent/futures/future";
+ * import { type CallOptions, TimeoutError } from "@concurrent/futures/future";
  * import { ProcessPoolExecutor } from "@concurrent/futures/process";
  * import assert from "node:assert/strict";
  *
  * await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
- * const options: CallOptions = { signal: AbortSignal.timeout(60_000) };
- * assert.equal(await executor.with(options).submit((x: number) => x + 1, 1).result(), 2);
+ * const options: CallOptions = { signal: AbortSignal.timeout(60_000), timeLimit: 200 };
+ * const view = executor.with(options);
+ * assert.equal(await view.submit((x: number) => x + 1, 1).result(), 2);
+ * const spin = view.submit(() => {
+ *   for (;;);
+ * });
+ * assert.ok(await spin.exception() instanceof TimeoutError); // its child was killed and replaced
  * ```
  */
 export interface CallOptions {

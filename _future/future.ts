@@ -69,6 +69,12 @@ export let outcomeOf: <T>(
 ) => { ok: true; value: T } | { ok: false; error: unknown };
 /** Attaches a start probe to a pending future (see {@linkcode StartProbe}). */
 export let setStartProbe: (future: Future<unknown>, probe: StartProbe) => void;
+/**
+ * Makes a future that is not done pending again, without a probe: its task
+ * was sent to a worker that was stopped before the task began, and it goes
+ * back to the queue (where `cancel()` wins again).
+ */
+export let setPendingAgain: (future: Future<unknown>) => void;
 
 /**
  * The eventual result of a task, as in Python's `concurrent.futures.Future`.
@@ -121,6 +127,11 @@ export class Future<T> {
         : { ok: true, value: future.#value as never };
     setStartProbe = (future, probe) => {
       future.#probe = probe;
+    };
+    setPendingAgain = (future) => {
+      if (future.done()) return;
+      future.#state = "pending";
+      future.#probe = undefined;
     };
   }
 

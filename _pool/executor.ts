@@ -2,16 +2,20 @@
 // The public face of the pool core, shared by ThreadPoolExecutor and
 // ProcessPoolExecutor: they differ only in the Pool they build.
 
+import { type CallOptions, checkCallOptions, type CheckedCall } from "../_future/call.ts";
 import {
   checkShutdownOptions,
   Executor,
+  type ExecutorView,
   type MapInputs,
   type ShutdownOptions,
 } from "../_future/executor.ts";
 import type { Future } from "../_future/future.ts";
 import { type MapOptions, runMap } from "../_future/map.ts";
 import type { Task } from "../_future/tasks.ts";
+import type { PoolEventMap } from "./events.ts";
 import type { Pool } from "./pool.ts";
+import type { ExecutorStats } from "./stats.ts";
 
 // An executor nobody can reach any more can never be shut down by its user:
 // once it is collected, its pool is shut down without waiting, so queued work
@@ -123,14 +127,141 @@ export abstract class PoolExecutor extends Executor {
     ...args: [...MapInputs<A>, MapOptions | undefined]
   ): AsyncIterableIterator<Awaited<R>>;
   override map(fn: unknown, ...args: unknown[]): AsyncIterableIterator<unknown> {
+    return this.#map(fn, args, undefined);
+  }
+
+  /**
+   * A view whose `submit` and `map` take per-call options, on this pool.
+   *
+   * - `signal`: aborting it cancels a task that has not started (its future
+   *   is `cancelled`) and stops a running one: its future fails at once with
+   *   `signal.reason`, and its worker is stopped (a child process killed, a
+   *   thread terminated) and replaced. The pool is not broken, and tasks that
+   *   were sent ahead to that worker go back to the queue. In `map` the
+   *   signal covers every call, and the iterator throws `signal.reason`.
+   * - `timeLimit`: milliseconds a task may run once it has started; then it
+   *   is stopped the same way and its future fails with `TimeoutError`.
+   * - `transfer`: buffers moved to a thread worker without a copy (the
+   *   caller's are detached); a child process gets copies. For one call:
+   *   a buffer can move only once.
+   *
+   * Deno cannot interrupt a thread busy in a synchronous loop: there the
+   * future still fails at once and a new worker takes the old one's place,
+   * but the old thread runs on until the loop ends (see the README).
+   * `Future.cancel()` still never stops a running task.
+   *
+   * @param options The options of every call made through the view.
+   * @returns The view: `submit` and `map`, on this pool.
+   * @throws {TypeError} For an option of the wrong type.
+   * @throws {RangeError} For `timeLimit <= 0`.
+   *
+   * @example Stop a task that runs too long
+   * ```ts
+   * import { ProcessPoolExecutor } from "@concurrent/futures/process";
+   * import { TimeoutError } from "@concurrent/futures/future";
+   * import assert from "node:assert/strict";
+   *
+   * await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+   * const spin = executor.with({ timeLimit: 100 }).submit(() => {
+   *   for (;;);
+   * });
+   * assert.ok(await spin.exception() instanceof TimeoutError);
+   * assert.equal(await executor.submit(() => "still serving").result(), "still serving");
+   * ```
+   */
+  override with(options: CallOptions): ExecutorView {
+    const call = checkCallOptions(options);
+    return {
+      submit:
+        ((fn: unknown, ...args: unknown[]) =>
+          this.#pool.submit(fn, args, undefined, call)) as Executor["submit"],
+      map: ((fn: unknown, ...args: unknown[]) => this.#map(fn, args, call)) as Executor["map"],
+    };
+  }
+
+  /**
+   * A snapshot of the pool: its workers, its tasks, how busy the workers
+   * were, and how long tasks ran and waited. Cheap enough to poll; the first
+   * call starts timing tasks (a pool nobody asks reads no clock per task).
+   *
+   * @returns The snapshot.
+   *
+   * @example
+   * ```ts
+   * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+   * import assert from "node:assert/strict";
+   *
+   * await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+   * executor.stats(); // start timing
+   * await Array.fromAsync(executor.map((x: number) => x * 2, [1, 2, 3]));
+   * const { tasks, workers, runTime } = executor.stats();
+   * assert.equal(tasks.completed, 3);
+   * assert.ok(workers.started >= 1);
+   * assert.equal(runTime?.samples, 3);
+   * ```
+   */
+  stats(): ExecutorStats {
+    return this.#pool.stats();
+  }
+
+  /**
+   * Listens for the pool's events (see {@linkcode PoolEventMap}):
+   * `workerstart`, `workerexit` (with why), `broken` and `drain`. Until the
+   * first listener is added the pool builds no event at all.
+   *
+   * @typeParam K The event type.
+   * @param type The event type.
+   * @param listener Called with the `CustomEvent`.
+   * @param options As for `EventTarget.addEventListener`.
+   *
+   * @example Know when the pool has nothing left to do
+   * ```ts
+   * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+   *
+   * await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+   * const drained = new Promise((resolve) => executor.addEventListener("drain", resolve, { once: true }));
+   * executor.submit(() => 1);
+   * await drained;
+   * ```
+   */
+  addEventListener<K extends keyof PoolEventMap>(
+    type: K,
+    listener: (event: PoolEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    this.#pool.events.addEventListener(type, listener as EventListener, options);
+  }
+
+  /**
+   * Removes a listener added with {@linkcode PoolExecutor.addEventListener}.
+   *
+   * @typeParam K The event type.
+   * @param type The event type.
+   * @param listener The listener to remove.
+   * @param options As for `EventTarget.removeEventListener`.
+   */
+  removeEventListener<K extends keyof PoolEventMap>(
+    type: K,
+    listener: (event: PoolEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    this.#pool.events.removeEventListener(type, listener as EventListener, options);
+  }
+
+  #map(
+    fn: unknown,
+    args: unknown[],
+    call: CheckedCall | undefined,
+  ): AsyncIterableIterator<unknown> {
     // Through `this`, not the pool: a running map keeps its executor
     // reachable, so the executor is never collected (and shut down) while
     // the map still submits.
     return runMap(
-      (task, taskArgs) => this.#pool.submit(task, taskArgs),
-      (task, argc, flat) => this.#pool.submitChunk(task, argc, flat),
+      (task, taskArgs) => this.#pool.submit(task, taskArgs, undefined, call),
+      (task, argc, flat) => this.#pool.submitChunk(task, argc, flat, call),
       fn,
       args,
+      call?.signal,
     );
   }
 }

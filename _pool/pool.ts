@@ -6,7 +6,8 @@
 
 import { ChunkFailure } from "../_future/chunk.ts";
 import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
-import { Future, setStartProbe } from "../_future/future.ts";
+import type { CheckedCall, Transferable } from "../_future/call.ts";
+import { Future, onDone, setPendingAgain, setStartProbe } from "../_future/future.ts";
 import { type DescribedTask, describeTask, sourceKey } from "../_future/tasks.ts";
 import { Deque } from "../_util/deque.ts";
 import {
@@ -30,6 +31,9 @@ import {
 } from "../_wire/protocol.ts";
 import { fromThrown, isThrown } from "../_wire/thrown.ts";
 import { describe } from "../_future/validate.ts";
+import { fire, type WorkerExitReason } from "./events.ts";
+import { type ExecutorStats, Samples } from "./stats.ts";
+import { jobCall, timeLimitError } from "./stop.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
 import { type Job, WorkerHandle } from "./worker_handle.ts";
 
@@ -64,6 +68,19 @@ export class Pool {
   #scheduled = false;
   #shutdown = false;
   #broken: { reason: string; cause: unknown } | undefined;
+  #terminated = false;
+  // Counts for stats(): integer adds per message, never a clock read.
+  #submitted = 0;
+  #completed = 0;
+  #failed = 0;
+  #exited = 0;
+  #busyMs = 0;
+  #exitedAliveMs = 0;
+  // Made by the first stats() call: from then on, tasks are timed.
+  #times: { run: Samples; wait: Samples } | undefined;
+  // Made by the first listener (PoolExecutor.addEventListener).
+  #events: EventTarget | undefined;
+  #idle = true;
 
   constructor(config: PoolConfig) {
     this.#config = config;
@@ -75,11 +92,24 @@ export class Pool {
     task: unknown,
     args: unknown[],
     kind: TaskKind = TaskKind.Call,
+    options?: CheckedCall,
   ): Future<unknown> {
     this.#checkOpen();
     const fnId = this.#fnIdOf(task);
     const future = new Future<unknown>();
-    this.#queue.push({ id: this.#nextId++, future, fnId, kind, args });
+    const job: Job = {
+      id: this.#nextId++,
+      future,
+      fnId,
+      kind,
+      args,
+      call: jobCall(options),
+      queuedAt: this.#times ? performance.now() : 0,
+    };
+    this.#queue.push(job);
+    this.#submitted++;
+    this.#idle = false;
+    if (job.call) this.#control(job);
     this.#adjustWorkers();
     if (!this.#scheduled) {
       // Dispatch after the caller's synchronous burst: one message per worker.
@@ -93,8 +123,13 @@ export class Pool {
   }
 
   /** Queues a chunk of calls of `task` as one task (for `map`'s chunksize). */
-  submitChunk(task: unknown, argc: number, flatArgs: unknown[]): Future<unknown[]> {
-    return this.submit(task, [argc, flatArgs], TaskKind.Chunk) as Future<unknown[]>;
+  submitChunk(
+    task: unknown,
+    argc: number,
+    flatArgs: unknown[],
+    options?: CheckedCall,
+  ): Future<unknown[]> {
+    return this.submit(task, [argc, flatArgs], TaskKind.Chunk, options) as Future<unknown[]>;
   }
 
   /** Stops taking tasks; see `Executor.shutdown`. */
@@ -114,12 +149,172 @@ export class Pool {
   /** Stops every worker at once; what was running or pending fails. */
   terminate(signal: "SIGTERM" | "SIGKILL", reason: string): Promise<void> {
     this.#shutdown = true;
+    this.#terminated = true;
     this.#fail(this.#queue.drain(), reason, undefined);
     for (const w of this.#workers) {
       this.#fail(w.inflight.drain(), reason, undefined);
       w.stop(signal);
     }
     return this.#whenDrained();
+  }
+
+  /** The pool's event target, made when the first listener comes. */
+  get events(): EventTarget {
+    return this.#events ??= new EventTarget();
+  }
+
+  /** A snapshot for `executor.stats()`; from the first call on, tasks are timed. */
+  stats(): ExecutorStats {
+    this.#times ??= { run: new Samples(), wait: new Samples() };
+    const now = performance.now();
+    let alive = 0, idle = 0, busy = 0, queued = 0, running = 0;
+    let aliveMs = this.#exitedAliveMs;
+    for (const w of this.#workers) {
+      alive++;
+      aliveMs += now - w.startedAt;
+      if (w.inflight.length > 0) busy++;
+      else if (w.state === "running") idle++;
+      for (const { future } of w.inflight) {
+        if (future.done()) continue;
+        // Sent ahead to a thread and not begun: still waiting.
+        if (future.running()) running++;
+        else queued++;
+      }
+    }
+    for (const { future } of this.#queue) if (!future.done()) queued++;
+    const submitted = this.#submitted, completed = this.#completed, failed = this.#failed;
+    return {
+      workers: { alive, idle, busy, started: this.#started, exited: this.#exited },
+      tasks: {
+        submitted,
+        queued,
+        running,
+        completed,
+        failed,
+        // Every other future is done and was not settled here: cancelled.
+        cancelled: submitted - completed - failed - queued - running,
+      },
+      utilization: aliveMs > 0 ? Math.min(1, this.#busyMs / aliveMs) : 0,
+      runTime: this.#times.run.percentiles(),
+      waitTime: this.#times.wait.percentiles(),
+    };
+  }
+
+  // Per-call options (executor.with): an abort stops the task, and a time
+  // limit is armed when the task reaches the front of its worker.
+  #control(job: Job): void {
+    const call = job.call!;
+    const signal = call.options.signal;
+    if (signal?.aborted) {
+      job.future.cancel(); // still queued: nothing has started
+      return;
+    }
+    const abort = signal && (() => this.#stop(job, signal.reason));
+    if (abort) signal.addEventListener("abort", abort, { once: true });
+    onDone(job.future, () => {
+      if (abort) signal.removeEventListener("abort", abort);
+      if (call.timer !== undefined) clearTimeout(call.timer);
+    });
+  }
+
+  // A task not started is cancelled; a running one fails with `reason` now,
+  // and its worker is stopped once the task is the front of what the worker
+  // holds (tasks before it have then reported, so none is lost).
+  #stop(job: Job, reason: unknown): void {
+    const future = job.future;
+    if (future.done() || future.cancel()) return;
+    job.call!.stopped = true;
+    this.#failed++;
+    future.setException(reason);
+    for (const w of this.#workers) {
+      if (w.inflight.peek() === job) return this.#stopWorker(w);
+    }
+  }
+
+  // Called when the front of a worker's in-flight tasks is a task with call
+  // options: the worker is running it now.
+  #atFront(w: WorkerHandle): void {
+    if (w.stoppedFor) return;
+    const job = w.inflight.peek()!;
+    const call = job.call!;
+    if (call.stopped) return this.#stopWorker(w);
+    const ms = call.options.timeLimit;
+    if (ms !== undefined && call.timer === undefined && !job.future.done()) {
+      call.timer = setTimeout(() => this.#stop(job, timeLimitError(ms)), ms);
+    }
+  }
+
+  // Stops a worker for the stopped task at its front. The pool stays whole:
+  // the exit is expected, and a new worker takes what the old one held.
+  #stopWorker(w: WorkerHandle): void {
+    if (w.state === "stopping" || w.state === "exited" || w.stoppedFor) return;
+    // False: a thread began the next task, so the stopped one has finished.
+    if (!w.holdBack()) return;
+    w.stoppedFor = w.inflight.peek();
+    // A thread's tasks behind it can no longer start there (their slots are
+    // claimed): pending again at once, so cancel() wins until they are resent.
+    if (w.slots) {
+      for (const job of w.inflight) if (job !== w.stoppedFor) setPendingAgain(job.future);
+    }
+    w.stop("SIGKILL");
+  }
+
+  // A worker stopped for a task has exited: what it held and never began
+  // goes back to the front of the queue, in order; nothing runs twice.
+  #onStopped(w: WorkerHandle): void {
+    const jobs = w.inflight.drain();
+    // A child whose stopped task reported after the kill may have begun the
+    // next task (a thread cannot: holdBack claimed its slot).
+    const unsure = !w.slots && jobs[0] !== w.stoppedFor ? jobs[0] : undefined;
+    const back: Job[] = [];
+    for (const job of jobs) {
+      if (job.future.done()) continue;
+      let error: Error | undefined;
+      if (job === unsure) {
+        error = this.#config.broken(
+          `worker ${w.name} was stopped to stop another task (an abort or a timeLimit) just as it may have begun this one`,
+          {},
+        );
+      } else if (w.slots && job.call?.options.transfer?.length) {
+        error = new TypeError(
+          `Cannot run the task: the buffers it transferred went with worker ${w.name}, which was stopped to stop another task before this one began`,
+        );
+      }
+      if (error) {
+        this.#failed++;
+        job.future.setException(error);
+        continue;
+      }
+      if (job.call?.timer !== undefined) {
+        clearTimeout(job.call.timer);
+        job.call.timer = undefined;
+      }
+      setPendingAgain(job.future);
+      back.push(job);
+    }
+    for (let i = back.length - 1; i >= 0; i--) this.#queue.unshift(back[i]!);
+  }
+
+  #whyExited(w: WorkerHandle, expected: boolean): WorkerExitReason {
+    if (!expected) return "crashed";
+    if (w.stoppedFor) return "stopped";
+    if (this.#broken) return "broken";
+    if (this.#terminated) return "terminated";
+    return this.#shutdown ? "shutdown" : "retired";
+  }
+
+  #timeWaits(jobs: Job[], now: number): void {
+    for (const job of jobs) {
+      if (job.queuedAt > 0) this.#times!.wait.add(now - job.queuedAt);
+    }
+  }
+
+  // Fires "drain" when the pool goes from busy to idle.
+  #checkIdle(): void {
+    if (this.#idle || this.#hasQueued()) return;
+    for (const w of this.#workers) if (w.inflight.length > 0) return;
+    this.#idle = true;
+    fire(this.#events!, "drain", null);
   }
 
   #checkOpen(): void {
@@ -212,6 +407,7 @@ export class Pool {
     // dispatch among them) inside a child's spawn, and a handle seen before
     // its transport and Init message would be sent tasks it cannot take.
     this.#workers.add(w);
+    if (this.#events) fire(this.#events, "workerstart", { worker: w.name });
     if (initError !== undefined) {
       this.#break("the initializer's arguments cannot be sent to a worker", initError);
     }
@@ -255,22 +451,25 @@ export class Pool {
   #send(w: WorkerHandle, jobs: Job[], now: number): void {
     const defs: FnDef[] = [];
     const message: RunMessage = [Msg.Run, null];
+    let transfer: Transferable[] | undefined;
     for (const job of jobs) {
       if (!w.known.has(job.fnId) && !defs.some(([id]) => id === job.fnId)) {
         defs.push([job.fnId, this.#fnSpecs[job.fnId]!]);
       }
       appendTask(message, job.id, job.fnId, job.kind, job.args);
+      if (job.call?.options.transfer) (transfer ??= []).push(...job.call.options.transfer);
     }
     if (defs.length) message[1] = defs;
     const firstSlot = w.reserveSlots(jobs.length);
     try {
-      w.transport.send(message);
+      w.transport.send(message, transfer);
     } catch (error) {
       // Something in the batch cannot cross: find it by sending one by one.
       if (jobs.length > 1) {
         return jobs.forEach((job) => this.#send(w, [job], now));
       }
       const detail = error instanceof Error ? error.message : String(error);
+      this.#failed++;
       return jobs[0]!.future.setException(
         new TypeError(`Cannot send the task to a worker: ${detail}`, {
           cause: error,
@@ -283,10 +482,15 @@ export class Pool {
       if (probes) setStartProbe(job.future, probes[i]!);
       else job.future.setRunningOrNotifyCancel();
     });
+    if (this.#times) this.#timeWaits(jobs, now);
+    if (w.inflight.peek()?.call) this.#atFront(w);
   }
 
   #onMessage(w: WorkerHandle, message: unknown): void {
     if (this.#broken) return; // its futures have failed already
+    // A thread stopped for a task may still speak (Deno cannot stop one busy
+    // in a loop): what it held is decided by its cancel ring (see #onStopped).
+    if (w.stoppedFor && w.slots) return;
     // A task's own postMessage (a progress idiom of web workers): not ours.
     if (!isOurs(message, w.token)) return;
     if (!isFromWorker(message)) {
@@ -312,20 +516,27 @@ export class Pool {
       if (!isResult(status, value)) {
         return this.#break(`worker ${w.name} sent a result it could not have made`, undefined);
       }
-      settle(w.inflight.shift()!.future, status, value);
+      const outcome = settle(w.inflight.shift()!.future, status, value);
+      if (outcome === Outcome.Completed) this.#completed++;
+      else if (outcome === Outcome.Failed) this.#failed++;
     }
-    w.progressed(
-      (message.length - DONE_RESULTS) / RESULT_STRIDE,
-      message[DONE_BUSY],
-      performance.now(),
-    );
+    const count = (message.length - DONE_RESULTS) / RESULT_STRIDE;
+    this.#busyMs += message[DONE_BUSY];
+    if (this.#times && count > 0) this.#times.run.add(message[DONE_BUSY] / count, count);
+    w.progressed(count, message[DONE_BUSY], performance.now());
+    if (w.inflight.peek()?.call) this.#atFront(w);
     this.#dispatch();
     if (w.inflight.length === 0 && w.state === "retiring") w.stop("close");
+    if (this.#events) this.#checkIdle();
   }
 
   #onExit(w: WorkerHandle, status: ExitStatus): void {
     const expected = w.state === "stopping";
+    if (w.stoppedFor && !this.#broken) this.#onStopped(w);
+    const why = this.#whyExited(w, expected);
     w.state = "exited";
+    this.#exited++;
+    this.#exitedAliveMs += performance.now() - w.startedAt;
     if (!expected) {
       const cause = status.error ?? new Error(describeExit(w.name, status));
       const reason = `worker ${w.name} ${
@@ -338,12 +549,28 @@ export class Pool {
       this.#adjustWorkers(); // replace a worker retired by maxTasksPerChild
       this.#dispatch();
     }
+    if (this.#events) {
+      const { code, signal, error } = status;
+      fire(this.#events, "workerexit", {
+        worker: w.name,
+        reason: why,
+        code,
+        signal,
+        ...(error !== undefined ? { error } : {}),
+      });
+      this.#checkIdle();
+    }
     this.#checkDrained();
   }
 
   #break(reason: string, cause: unknown): void {
     if (this.#broken) return;
     this.#broken = { reason, cause };
+    if (this.#events) {
+      fire(this.#events, "broken", {
+        error: this.#config.broken(this.#brokenMessage(), { cause }),
+      });
+    }
     this.#fail(this.#queue.drain(), this.#brokenMessage(), cause);
     for (const w of this.#workers) {
       this.#fail(w.inflight.drain(), this.#brokenMessage(), cause);
@@ -356,6 +583,7 @@ export class Pool {
   #fail(jobs: Job[], message: string, cause: unknown): void {
     for (const { future } of jobs) {
       if (!future.done()) {
+        this.#failed++;
         future.setException(this.#config.broken(message, { cause }));
       }
     }
@@ -402,17 +630,27 @@ function isResult(status: unknown, value: unknown): status is Status {
   }
 }
 
-function settle(future: Future<unknown>, status: Status, value: unknown): void {
-  // Done already: cancelled before it started, or settled by its owner.
-  if (future.done()) return;
+/** What settle did, for the pool's counts. */
+const enum Outcome {
+  None,
+  Completed,
+  Failed,
+}
+
+function settle(future: Future<unknown>, status: Status, value: unknown): Outcome {
+  // Done already: cancelled before it started, or stopped (abort, timeLimit).
+  if (future.done()) return Outcome.None;
   if (status === Status.Ok) future.setResult(value);
   else if (status === Status.Void) future.setResult(undefined);
   else if (status === Status.Error) {
     future.setException(fromThrown(value as Thrown));
+    return Outcome.Failed;
   } else if (status === Status.ChunkError) {
     const [values, thrown] = value as [unknown[], Thrown];
     future.setException(new ChunkFailure(values, fromThrown(thrown)));
-  }
+    return Outcome.Failed;
+  } else return Outcome.None; // Cancelled: the future was cancelled first
+  return Outcome.Completed;
 }
 
 function describeExit(name: string, { code, signal }: ExitStatus): string {

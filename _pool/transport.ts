@@ -3,6 +3,7 @@
 // thread (structured clone over postMessage) or a child process (frames over
 // pipes). The runtime adapters in _runtime/ implement it.
 
+import type { Transferable } from "../_future/call.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
 
 /** How a worker ended. */
@@ -34,8 +35,12 @@ export interface TransportEvents {
 
 /** How the pool reaches one worker: a thread or a child process. */
 export interface Transport {
-  /** Sends a message; throws if it cannot be serialized (nothing is sent). */
-  send(message: ToWorker): void;
+  /**
+   * Sends a message; throws if it cannot be serialized (nothing is sent).
+   * `transfer` is moved, not copied, where the worker shares the process
+   * (threads); a child process gets copies.
+   */
+  send(message: ToWorker, transfer?: Transferable[]): void;
   /** Keeps the program alive while this worker is busy. */
   ref(): void;
   /** Lets the program exit while this worker is idle. */

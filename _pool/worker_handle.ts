@@ -6,6 +6,7 @@
 import type { Future, StartProbe } from "../_future/future.ts";
 import { Deque } from "../_util/deque.ts";
 import { Slot, SLOTS, type TaskKind } from "../_wire/protocol.ts";
+import type { JobCall } from "./stop.ts";
 import type { Transport } from "./transport.ts";
 
 /** A submitted task as the pool tracks it. */
@@ -15,6 +16,10 @@ export interface Job {
   readonly fnId: number;
   readonly kind: TaskKind;
   readonly args: unknown[];
+  /** Per-call options (`executor.with()`); undefined for a plain submit. */
+  readonly call: JobCall | undefined;
+  /** When it was queued, while stats record wait times; else 0. */
+  queuedAt: number;
 }
 
 // Send a worker about this much work ahead, so it never waits for the main
@@ -42,6 +47,10 @@ export class WorkerHandle {
    * task's own messages (which cannot read it) are never taken for ours.
    */
   readonly token: number = crypto.getRandomValues(new Uint32Array(1))[0]!;
+  /** When it started (performance.now()), for the pool's utilization. */
+  readonly startedAt: number = performance.now();
+  /** The running task it was stopped for (an abort or a time limit). */
+  stoppedFor: Job | undefined;
   readonly #slots: Int32Array | null;
   #sent = 0;
   #estimate = NaN; // milliseconds per task, smoothed
@@ -146,6 +155,29 @@ export class WorkerHandle {
     this.state = "stopping";
     this.#setRef(true);
     this.transport.stop(how);
+  }
+
+  /**
+   * Before a worker is stopped for the task at the front of its in-flight
+   * tasks: claims the cancel-ring slots of the tasks sent after it, so that
+   * none of them starts on a thread that keeps running (Deno cannot stop a
+   * thread busy in a synchronous loop) and each can go back to the queue.
+   * Returns false if one has started already: the front task has finished
+   * then, and there is nothing to stop. A process has no ring: true.
+   */
+  holdBack(): boolean {
+    const slots = this.#slots;
+    if (!slots) return true;
+    // Results come back in order, so the tasks in flight are the last sent.
+    const first = this.#sent - this.inflight.length;
+    for (let i = 1; i < this.inflight.length; i++) {
+      const slot = (first + i) & (SLOTS - 1);
+      // The worker claims slots in order: once one was still queued, none
+      // after it can have started, so a started one is only ever met first.
+      const was = Atomics.compareExchange(slots, slot, Slot.Queued, Slot.Cancelled);
+      if (was === Slot.Started) return false;
+    }
+    return true;
   }
 
   #setRef(on: boolean): void {

@@ -2,6 +2,7 @@
 // A pool thread in Bun: the web Worker, which in Bun has ref()/unref() and a
 // `close` event (see thread_transport.ts).
 
+import type { Transferable } from "../_future/call.ts";
 import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
 import { blobUrl } from "./source_url.ts";
@@ -36,7 +37,8 @@ export function startWebWorker(
     exit({ code: (event as CloseEvent).code ?? null, signal: null, error });
   });
   return {
-    send: (message: ToWorker) => worker.postMessage(message),
+    send: (message: ToWorker, transfer?: Transferable[]) =>
+      transfer ? worker.postMessage(message, transfer as never) : worker.postMessage(message),
     ref: () => worker.ref(),
     unref: () => worker.unref(),
     stop: () => {

@@ -3,6 +3,7 @@
 // for why not Deno's web Worker).
 
 import { Worker as NodeWorker } from "node:worker_threads";
+import type { Transferable } from "../_future/call.ts";
 import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
 import { RUN_WORKER_DATA } from "./source_url.ts";
@@ -47,7 +48,8 @@ export function startNodeWorker(
     });
   });
   return {
-    send: (message: ToWorker) => worker.postMessage(message),
+    send: (message: ToWorker, transfer?: Transferable[]) =>
+      transfer ? worker.postMessage(message, transfer as never) : worker.postMessage(message),
     ref: () => worker.ref(),
     unref: () => worker.unref(),
     stop: () => void worker.terminate(),

@@ -2,6 +2,8 @@
 // How a worker gets a task's function: compiled from its source, or imported
 // from its module.
 
+import { markTransfer, TRANSFER } from "../_wire/transfer.ts";
+
 /** A task function, as a worker calls it. */
 export type Fn = (...args: unknown[]) => unknown;
 
@@ -29,18 +31,25 @@ export function compile(source: string, name?: string): Fn {
 // not a line of this helper (Bun showed the helper's file without it).
 const globalEval = eval;
 
+// The one name an inline task sees beyond globals: `transfer`, the helper
+// future.ts exports (an inline task cannot import it). It is bound around
+// the source on its first line, so the task's own lines keep their numbers.
+(globalThis as Record<symbol, unknown>)[TRANSFER] ??= markTransfer;
+const BIND = `((transfer)=>`;
+const WITH = `)(globalThis[Symbol.for("@concurrent/futures/transfer")])`;
+
 function evaluate(source: string, name?: string): unknown {
   const url = `\n//# sourceURL=inline-task/${name ?? "anonymous"}.js`;
   try {
     return name === undefined
-      ? globalEval(`"use strict";(${source}\n)${url}`)
-      : globalEval(`"use strict";const ${name}=(${source}\n);${name}${url}`);
+      ? globalEval(`"use strict";${BIND}(${source}\n)${WITH}${url}`)
+      : globalEval(`"use strict";${BIND}{const ${name}=(${source}\n);return ${name}}${WITH}${url}`);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     if (name !== undefined) return undefined; // try again without the name
   }
   // Method shorthand (`name(x) { … }`) is only valid inside an object.
-  const holder = globalEval(`"use strict";({${source}\n})${url}`) as object;
+  const holder = globalEval(`"use strict";${BIND}({${source}\n})${WITH}${url}`) as object;
   const key = Reflect.ownKeys(holder)[0]!;
   const descriptor = Object.getOwnPropertyDescriptor(holder, key)!;
   return descriptor.value ?? descriptor.get;

@@ -34,11 +34,15 @@ import {
   type ToWorker,
 } from "../_wire/protocol.ts";
 import { bareThrown, toThrown } from "../_wire/thrown.ts";
+import { TRANSFER, unmark } from "../_wire/transfer.ts";
 import { compile, type Fn, importExport, isThenable } from "./load.ts";
 
-/** Sends a message to the pool; throws if the message cannot be serialized. */
+/**
+ * Sends a message to the pool; throws if the message cannot be serialized.
+ * `transfer` lists what a task asked to move instead of copy (threads).
+ */
 export interface Outbox {
-  post(message: FromWorker): void;
+  post(message: FromWorker, transfer?: unknown[]): void;
 }
 
 interface Loaded {
@@ -75,6 +79,8 @@ export class TaskRunner {
   #busy = 0;
   #lastFlush = 0;
   #clock = 0;
+  // What the results being filled ask to move (transfer() in a task).
+  #transfer: unknown[] | undefined;
 
   constructor(outbox: Outbox) {
     this.#outbox = outbox;
@@ -248,7 +254,14 @@ export class TaskRunner {
     }
     if (value === undefined && status === Status.Ok) {
       appendResult(this.#results, id, Status.Void, null);
-    } else appendResult(this.#results, id, status, value);
+    } else {
+      if (
+        status === Status.Ok && typeof value === "object" && value !== null && TRANSFER in value
+      ) {
+        value = unmark(value, this.#transfer ??= []);
+      }
+      appendResult(this.#results, id, status, value);
+    }
     if (now - this.#lastFlush > FLUSH_MS) this.#flush();
   }
 
@@ -274,9 +287,12 @@ export class TaskRunner {
     message[DONE_BUSY] = this.#busy;
     this.#results = [this.#token, Msg.Done, 0];
     this.#busy = 0;
+    const transfer = this.#transfer;
+    this.#transfer = undefined;
     try {
-      this.#outbox.post(message);
+      this.#outbox.post(message, transfer);
     } catch {
+      // (One by one, copied: a bad transfer list fails no result.)
       // Some result cannot cross: send them one by one, failing only those.
       for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
         this.#postAlone(

@@ -22,11 +22,12 @@ const scope = globalThis as unknown as {
   };
 };
 const process = scope.process;
-let post: (message: FromWorker) => void;
+let post: (message: FromWorker, transfer?: unknown[]) => void;
 let listen: (receive: (message: ToWorker) => void) => void;
 if (scope.self === undefined) {
   const port = (await import("node:worker_threads")).parentPort!;
-  post = (message) => port.postMessage(message);
+  post = (message, transfer) =>
+    transfer ? port.postMessage(message, transfer as never) : port.postMessage(message);
   listen = (receive) => port.on("message", receive);
   // Tasks written for web workers expect `self` (e.g. `self.name`).
   (globalThis as { self?: unknown }).self = globalThis;
@@ -35,7 +36,10 @@ if (scope.self === undefined) {
   // Bun's workers lack the standard self.close(); give tasks the same
   // meaning as in Deno: the worker ends (and the pool breaks).
   (self as { close?: () => void }).close ??= () => process.exit(0);
-  post = (message) => self.postMessage(message);
+  post = (message, transfer) =>
+    transfer
+      ? (self.postMessage as (m: unknown, t: unknown[]) => void)(message, transfer)
+      : self.postMessage(message);
   listen = (receive) => (self.onmessage = (event) => receive(event.data));
 }
 
