@@ -37,6 +37,9 @@ import { jobCall, timeLimitError } from "./stop.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
 import { type Job, WorkerHandle } from "./worker_handle.ts";
 
+// How often a time-limited task sent to a thread is checked for its start.
+const CLAIM_POLL_MS = 5;
+
 /** How a pool differs by kind. */
 export interface PoolConfig {
   /** "thread pool" or "process pool", for messages. */
@@ -239,9 +242,22 @@ export class Pool {
     const call = job.call!;
     if (call.stopped) return this.#stopWorker(w);
     const ms = call.options.timeLimit;
-    if (ms !== undefined && call.timer === undefined && !job.future.done()) {
-      call.timer = setTimeout(() => this.#stop(job, timeLimitError(ms)), ms);
-    }
+    if (ms !== undefined && call.timer === undefined) this.#armTimeLimit(job, ms);
+  }
+
+  // The limit counts from the task's start. A child's task counts as started
+  // once it is the front of what the child holds; a thread's is pending until
+  // the thread claims it (a new thread is still starting up), so look again
+  // every few milliseconds until then.
+  #armTimeLimit(job: Job, ms: number): void {
+    const call = job.call!;
+    const check = () => {
+      if (job.future.done()) return;
+      call.timer = job.future.state === "pending"
+        ? setTimeout(check, CLAIM_POLL_MS)
+        : setTimeout(() => this.#stop(job, timeLimitError(ms)), ms);
+    };
+    check();
   }
 
   // Stops a worker for the stopped task at its front. The pool stays whole:

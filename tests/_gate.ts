@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 export interface Gate extends AsyncDisposable {
   /** What a gated task fetches. */
   readonly url: string;
+  /** How many requests have arrived in all. */
+  readonly count: number;
   /** Resolves once `n` requests have arrived in all. */
   arrived(n: number): Promise<void>;
   /** Answers every held request, and every later one at once. */
@@ -40,6 +42,9 @@ export async function openGate(): Promise<Gate> {
   };
   return {
     url: `http://127.0.0.1:${port}/`,
+    get count() {
+      return count;
+    },
     arrived: (n) =>
       count >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
     open,
