@@ -93,3 +93,17 @@ test("examples/deno_process_files.ts runs as a script with narrow permissions", 
   assert.equal(code, 0, stderr);
   assert.match(stdout, /Hashed 12 files in \d+ child processes/);
 });
+
+test("examples/control.ts stops running work, moves buffers and reports stats", async () => {
+  const { code, stdout, stderr } = await runScript(example("control.ts"), { limitMs: 60_000 });
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^runaway: TimeoutError$/m);
+  assert.match(stdout, /^stuck: gave up$/m);
+  assert.match(stdout, /^next task: 42$/m);
+  assert.equal(stdout.match(/^worker exited: stopped$/gm)?.length, 2);
+  assert.match(stdout, /^sent 1048576 doubles; ours is now detached \(0\); got 2 back$/m);
+  assert.match(
+    stdout,
+    /^100 of 100 tasks completed on [12] workers; run time p50 [\d.]+ ms over 100 tasks$/m,
+  );
+});
