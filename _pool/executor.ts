@@ -140,7 +140,8 @@ export abstract class PoolExecutor extends Executor {
    *   were sent ahead to that worker go back to the queue. In `map` the
    *   signal covers every call, and the iterator throws `signal.reason`.
    * - `timeLimit`: milliseconds a task may run once it has started; then it
-   *   is stopped the same way and its future fails with `TimeoutError`.
+   *   is stopped the same way and its future fails with `TimeoutError`. A
+   *   `map` chunk (`chunksize`) is one task.
    * - `transfer`: buffers moved to a thread worker without a copy (the
    *   caller's are detached); a child process gets copies. For one call:
    *   a buffer can move only once.
@@ -170,7 +171,11 @@ export abstract class PoolExecutor extends Executor {
    * ```
    */
   override with(options: CallOptions): ExecutorView {
-    const call = checkCallOptions(options);
+    const checked = checkCallOptions(options);
+    // Nothing to control: plain submits, which carry nothing per task.
+    const call = checked.signal || checked.timeLimit !== undefined || checked.transfer
+      ? checked
+      : undefined;
     return {
       submit:
         ((fn: unknown, ...args: unknown[]) =>
