@@ -2,11 +2,12 @@
 // `--watch-hmr`, `bun --hot`), edits it, and counts what the process holds.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { liveProcesses } from "./_procfs.ts";
 
 /** A server under a development loop, started by {@linkcode startDevLoop}. */
 export interface DevLoop {
@@ -117,19 +118,10 @@ function freePort(): Promise<number> {
 
 function liveDescendants(root: number): number[] {
   const byParent = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // exited meanwhile
-    }
-    const [state, parent] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (state === "Z") continue;
-    const siblings = byParent.get(Number(parent)) ?? [];
-    siblings.push(Number(entry));
-    byParent.set(Number(parent), siblings);
+  for (const { pid, parent } of liveProcesses()) {
+    const siblings = byParent.get(parent) ?? [];
+    siblings.push(pid);
+    byParent.set(parent, siblings);
   }
   const found: number[] = [];
   for (const stack = [root]; stack.length > 0;) {
