@@ -28,6 +28,7 @@ import { checkOptionsObject, executorSetup } from "./_pool/options.ts";
 import { Pool } from "./_pool/pool.ts";
 import { checkDenoConfig } from "./_runtime/deno_config.ts";
 import { type ProcessSetup, startProcess } from "./_runtime/process_transport.ts";
+import { collectAfterHotReload } from "./_runtime/dev_reload.ts";
 import { checkCanSpawn } from "./_runtime/spawn.ts";
 import type { Task } from "./_future/tasks.ts";
 import { PoolExecutor } from "./_pool/executor.ts";
@@ -155,6 +156,7 @@ export class ProcessPoolExecutor extends PoolExecutor {
     const pool = processPool(options);
     super(pool);
     this.#pool = pool;
+    collectAfterHotReload();
   }
 
   /**

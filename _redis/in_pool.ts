@@ -10,7 +10,8 @@
 // its allow list.
 
 import { Buffer } from "node:buffer";
-import { compile, type Fn, importExport, isThenable } from "../_worker/load.ts";
+import { isThenable } from "../_util/thenable.ts";
+import { type Fn, workerLoader } from "../_wire/worker_loader.ts";
 import type { TaskSpec } from "../_wire/protocol.ts";
 import { decodeValue, encodeChunkError, encodeError, encodeResult } from "./values.ts";
 
@@ -26,7 +27,7 @@ function functionOf(spec: TaskSpec): Fn | Promise<Fn> {
     const key = `${spec.name ?? ""}\u0000${spec.source}`;
     let fn = compiled.get(key);
     if (fn === undefined) {
-      fn = compile(spec.source, spec.name);
+      fn = workerLoader().compile(spec.source, spec.name);
       compiled.set(key, fn);
     }
     return fn;
@@ -34,7 +35,7 @@ function functionOf(spec: TaskSpec): Fn | Promise<Fn> {
   const key = `${spec.module}#${spec.name}`;
   let fn = imported.get(key);
   if (fn === undefined) {
-    fn = importExport(spec.module, spec.name);
+    fn = workerLoader().importExport(spec.module, spec.name);
     // A failed import is tried again by the next task, as the pools do.
     fn.catch(() => imported.delete(key));
     imported.set(key, fn);

@@ -30,6 +30,11 @@ export interface DenoApi {
     requestSync(descriptor: PermissionDescriptor): PermissionStatus;
   };
   statSync(path: string): { readonly isFile: boolean };
+  readTextFileSync(path: string): string;
+  readonly pid: number;
+  kill(pid: number, signal: "SIGTERM"): void;
+  addSignalListener(signal: "SIGTERM", handler: () => void): void;
+  removeSignalListener(signal: "SIGTERM", handler: () => void): void;
 }
 
 /** The `Deno` namespace; call only when `runtime === "deno"`. */

@@ -25,6 +25,7 @@ import { isProcessWorker, WORKER_ARG } from "../_wire/worker_mark.ts";
 import type { ChildOptions } from "./child.ts";
 import "./guard.ts";
 import { runtime } from "./runtime.ts";
+import { ownChild } from "./dev_reload.ts";
 import { bunCommand } from "./spawn_bun.ts";
 import { checkDenoCanSpawn, denoChildCovers, denoCommand } from "./spawn_deno.ts";
 import type { DenoPermissions } from "./deno_permissions.ts";
@@ -149,9 +150,11 @@ class ProcessChild implements Child {
   #drain: ReturnType<typeof setTimeout> | undefined;
   #grace: ReturnType<typeof setTimeout> | undefined;
   #reported = false;
+  readonly #disown: () => void;
 
   constructor(child: ChildProcess, events: ChildEvents) {
     this.#process = child;
+    this.#disown = ownChild(this);
     this.#events = events;
     this.#input = child.stdio[3] as Writable;
     this.#output = child.stdio[4] as Readable;
@@ -269,6 +272,7 @@ class ProcessChild implements Child {
   #finish(status: ExitStatus): void {
     if (this.#reported) return;
     this.#reported = true;
+    this.#disown();
     this.#writable = false;
     clearTimeout(this.#drain);
     clearTimeout(this.#grace);

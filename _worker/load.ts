@@ -3,9 +3,10 @@
 // from its module.
 
 import { markTransfer, TRANSFER } from "../_wire/transfer.ts";
+import { type Fn, offerWorkerLoader } from "../_wire/worker_loader.ts";
 
-/** A task function, as a worker calls it. */
-export type Fn = (...args: unknown[]) => unknown;
+export type { Fn } from "../_wire/worker_loader.ts";
+export { isThenable } from "../_util/thenable.ts";
 
 /**
  * Compiles a function from its source, once per worker and source. Strict,
@@ -67,9 +68,6 @@ export async function importExport(module: string, name: string): Promise<Fn> {
   return fn as Fn;
 }
 
-/** Tells whether `value` is a promise or promise-like. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function";
-}
+// Tasks that load tasks themselves (a Redis node's in-pool runner) use this
+// worker's loader: see _wire/worker_loader.ts.
+offerWorkerLoader({ compile, importExport });

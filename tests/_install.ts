@@ -4,13 +4,14 @@
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { liveProcesses } from "./_procfs.ts";
 
 /** The checkout, as a path ending in "/". */
 export const REPO: string = fileURLToPath(new URL("..", import.meta.url));
@@ -265,18 +266,5 @@ function killGroup(group: number): void {
 
 // The live (not zombie) processes whose process group is `group`.
 function groupMembers(group: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // exited while we looked
-    }
-    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(pgrp) === group && state !== "Z") members.push(Number(entry));
-  }
-  return members;
+  return liveProcesses().filter((entry) => entry.group === group).map((entry) => entry.pid);
 }
