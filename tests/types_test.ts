@@ -12,9 +12,16 @@ import {
   type Future,
   type MapOptions,
   type ModuleTask,
+  transfer,
   wait,
 } from "../future.ts";
-import { ThreadPoolExecutor } from "../thread.ts";
+import {
+  type ExecutorStats,
+  type Percentiles,
+  type PoolEventMap,
+  ThreadPoolExecutor,
+  type WorkerExitReason,
+} from "../thread.ts";
 import { ProcessPoolExecutor } from "../process.ts";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
@@ -74,6 +81,34 @@ function checks(executor: Executor): void {
   void forward;
 }
 
+// Per-call options, transfer, stats and events. Never called.
+function control(pool: ThreadPoolExecutor): void {
+  const view = pool.with({ signal: AbortSignal.timeout(1000), timeLimit: 50 });
+  const viaView = view.submit((x: number) => x + 1, 1);
+  expectType<typeof viaView, Future<number>>(true);
+  const mappedView = view.map((x: number) => `${x}`, [1]);
+  expectType<typeof mappedView, AsyncIterableIterator<string>>(true);
+  // transfer() keeps the value's type: the future holds the array itself.
+  const moved = pool.submit((n: number) => {
+    const out = new Float64Array(n);
+    return transfer(out, [out.buffer]);
+  }, 8);
+  expectType<typeof moved, Future<Float64Array<ArrayBuffer>>>(true);
+  const stats: ExecutorStats = pool.stats();
+  expectType<typeof stats.tasks.completed, number>(true);
+  expectType<typeof stats.runTime, Percentiles | null>(true);
+  pool.addEventListener("workerexit", (event) => {
+    expectType<typeof event.detail.reason, WorkerExitReason>(true);
+  });
+  pool.addEventListener("drain", (event) => {
+    expectType<typeof event, PoolEventMap["drain"]>(true);
+  });
+  // @ts-expect-error: no such event
+  pool.addEventListener("nope", () => {});
+  // @ts-expect-error: timeLimit is a number of milliseconds
+  pool.with({ timeLimit: "1s" });
+}
+
 // Futures of different result types need no type argument. Never called.
 async function mixed(executor: Executor): Promise<void> {
   const count = executor.submit((s: string) => s.length, "abc");
@@ -104,6 +139,7 @@ async function mixed(executor: Executor): Promise<void> {
 test("the public types infer as documented (checked at compile time)", () => {
   assert.equal(typeof checks, "function");
   assert.equal(typeof mixed, "function");
+  assert.equal(typeof control, "function");
   // Both pools are Executors.
   const pools: (new () => Executor)[] = [
     ThreadPoolExecutor,
