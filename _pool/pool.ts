@@ -31,13 +31,17 @@ import {
 import { fromThrown, isThrown } from "../_wire/thrown.ts";
 import { describe } from "../_future/validate.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
-import { type Job, WorkerHandle } from "./worker_handle.ts";
+import { type Job, type Sent, WorkerHandle } from "./worker_handle.ts";
 
 /** How a pool differs by kind. */
 export interface PoolConfig {
   /** "thread pool" or "process pool", for messages. */
   what: string;
   maxWorkers: number;
+  /** Workers started at construction and kept (default 0). */
+  minWorkers?: number;
+  /** Ms a worker above `minWorkers` may idle before it exits (default Infinity). */
+  idleTimeout?: number;
   /** Worker names are `${namePrefix}_${n}`. */
   namePrefix: string;
   initializer: DescribedTask | undefined;
@@ -68,6 +72,7 @@ export class Pool {
   constructor(config: PoolConfig) {
     this.#config = config;
     if (config.initializer) this.#fnId(config.initializer);
+    this.#keepMinimum();
   }
 
   /** Queues `task(...args)` (or a chunk of calls) and returns its future. */
@@ -104,7 +109,7 @@ export class Pool {
       for (const job of this.#queue.drain()) job.future.cancel();
       // Tasks sent ahead to a thread but not started can still be cancelled.
       for (const w of this.#workers) {
-        for (const job of w.inflight) job.future.cancel();
+        for (const { job } of w.inflight) job.future.cancel();
       }
     }
     this.#stopIdle();
@@ -116,7 +121,7 @@ export class Pool {
     this.#shutdown = true;
     this.#fail(this.#queue.drain(), reason, undefined);
     for (const w of this.#workers) {
-      this.#fail(w.inflight.drain(), reason, undefined);
+      this.#fail(jobsOf(w.inflight.drain()), reason, undefined);
       w.stop(signal);
     }
     return this.#whenDrained();
@@ -171,7 +176,7 @@ export class Pool {
     for (const w of this.#workers) {
       if (w.state !== "running" || w.transport.covers?.(module) !== false) continue;
       w.state = "retiring";
-      if (w.inflight.length === 0) w.stop("close");
+      if (w.live === 0) w.stop("close");
     }
   }
 
@@ -180,9 +185,46 @@ export class Pool {
     if (this.#workers.size >= this.#config.maxWorkers) return;
     let idle = 0;
     for (const w of this.#workers) {
-      if (w.state === "running" && w.inflight.length === 0) idle++;
+      if (w.state === "running" && w.live === 0) idle++;
     }
     if (this.#queue.length > idle) this.#startWorker();
+  }
+
+  // Starts workers up to minWorkers: at construction, and when one below it
+  // retires (maxTasksPerChild, a module it cannot load).
+  #keepMinimum(): void {
+    const min = this.#config.minWorkers ?? 0;
+    while (!this.#shutdown && !this.#broken && this.#active() < min) this.#startWorker();
+  }
+
+  // Workers that are not on their way out.
+  #active(): number {
+    let n = 0;
+    for (const w of this.#workers) if (w.state === "running" || w.state === "retiring") n++;
+    return n;
+  }
+
+  // A worker above minWorkers that idles idleTimeout ms exits (unref'd: an
+  // idle pool never keeps the program alive); the pool grows again on demand.
+  #armIdleTimer(w: WorkerHandle): void {
+    const timeout = this.#config.idleTimeout ?? Infinity;
+    if (timeout === Infinity || w.idleTimer !== undefined || this.#shutdown) return;
+    w.idleTimer = setTimeout(() => {
+      w.idleTimer = undefined;
+      if (
+        w.state === "running" && w.live === 0 && !this.#broken &&
+        this.#active() > (this.#config.minWorkers ?? 0)
+      ) {
+        w.stop("close");
+      }
+    }, timeout);
+    unrefTimer(w.idleTimer);
+  }
+
+  #disarmIdleTimer(w: WorkerHandle): void {
+    if (w.idleTimer === undefined) return;
+    clearTimeout(w.idleTimer);
+    w.idleTimer = undefined;
   }
 
   #startWorker(): void {
@@ -219,6 +261,7 @@ export class Pool {
 
   #dispatch(): void {
     if (!this.#broken && this.#queue.length > 0) this.#sendQueued();
+    if (!this.#broken && !this.#hasQueued()) this.#rebalance();
     // After a shutdown, the last tasks may have gone to some workers: the
     // others, idle, would wait for a task forever and hold shutdown() open.
     this.#stopIdle();
@@ -227,7 +270,7 @@ export class Pool {
   #sendQueued(): void {
     const now = performance.now();
     const workers = [...this.#workers].filter((w) => w.state === "running")
-      .sort((a, b) => a.inflight.length - b.inflight.length);
+      .sort((a, b) => a.live - b.live);
     let left = workers.length;
     for (const w of workers) {
       // A fair share each, so a burst spreads over every worker.
@@ -249,6 +292,31 @@ export class Pool {
         if (jobs.length > 0) this.#send(w, jobs, now);
       }
       if (w.assigned === this.#config.maxTasksPerWorker) w.state = "retiring";
+    }
+  }
+
+  // Work-conserving: while a worker idles, no unstarted task waits behind a
+  // busy one. An idle worker takes tasks sent ahead to another: a thread's by
+  // winning their slots in the cancel ring, a child's by asking it to hand
+  // back what it has not started (its answer arrives as Msg.Returned).
+  #rebalance(): void {
+    const now = performance.now();
+    for (const thief of this.#workers) {
+      if (thief.state !== "running" || thief.live > 0) continue;
+      let victim: WorkerHandle | undefined;
+      let most = 0;
+      for (const w of this.#workers) {
+        const spare = w === thief ? 0 : w.spare();
+        if (spare > most) [victim, most] = [w, spare];
+      }
+      if (!victim) return;
+      const max = Math.min(most, thief.capacity(now, this.#config.maxTasksPerWorker));
+      if (max <= 0) continue;
+      if (!this.#config.sharedCancel) victim.askBack(max);
+      else {
+        const jobs = victim.takeBack(max);
+        if (jobs.length > 0) this.#send(thief, jobs, now);
+      }
     }
   }
 
@@ -278,10 +346,13 @@ export class Pool {
       );
     }
     for (const [id] of defs) w.known.add(id);
+    this.#disarmIdleTimer(w);
     const probes = w.sent(jobs, firstSlot, now);
     jobs.forEach((job, i) => {
       if (probes) setStartProbe(job.future, probes[i]!);
-      else job.future.setRunningOrNotifyCancel();
+      // A child's task counts as running once sent (as in CPython's call
+      // queue); one handed back and sent again is running already.
+      else if (job.future.state === "pending") job.future.setRunningOrNotifyCancel();
     });
   }
 
@@ -301,31 +372,56 @@ export class Pool {
     if (message[FROM_TYPE] === Msg.Fatal) {
       return this.#break(`worker ${w.name} threw outside a task`, fromThrown(message[2]));
     }
+    if (message[FROM_TYPE] === Msg.Returned) return this.#onReturned(w, message.slice(2));
     for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
       const status = message[at + RESULT_STATUS];
       const value = message[at + RESULT_VALUE];
       // Checked while the job is still in flight, so that a bad result
       // breaks the pool with it: its future fails with the rest.
-      if (w.inflight.peek()?.id !== message[at + RESULT_ID]) {
+      const sent = w.inflight.peek();
+      if (!sent || sent.job.id !== message[at + RESULT_ID]) {
         return this.#break(`worker ${w.name} sent a result out of order`, undefined);
       }
-      if (!isResult(status, value)) {
+      if (!isResult(status, value) || (sent.moved && status !== Status.Cancelled)) {
         return this.#break(`worker ${w.name} sent a result it could not have made`, undefined);
       }
-      settle(w.inflight.shift()!.future, status, value);
+      w.inflight.shift();
+      if (sent.moved) w.stale--; // another worker runs it
+      else settle(sent.job.future, status, value);
     }
-    w.progressed(
-      (message.length - DONE_RESULTS) / RESULT_STRIDE,
-      message[DONE_BUSY],
-      performance.now(),
-    );
+    const now = performance.now();
+    w.progressed((message.length - DONE_RESULTS) / RESULT_STRIDE, message[DONE_BUSY], now);
+    // Results come one message each: dispatch only when this worker has room
+    // for more or went idle (the others are served by their own results).
+    const room = this.#queue.length > 0
+      ? w.capacity(now, this.#config.maxTasksPerWorker) > 0
+      : w.live === 0;
+    if (room || this.#shutdown) this.#dispatch();
+    if (w.live === 0) {
+      if (w.state === "retiring") w.stop("close");
+      else if (w.state === "running") this.#armIdleTimer(w);
+    }
+  }
+
+  // A child handed back tasks it had not started: they go first in the
+  // queue, for the idle worker that asked for them.
+  #onReturned(w: WorkerHandle, ids: number[]): void {
+    const jobs = w.handedBack(ids);
+    if (!jobs) {
+      return this.#break(`worker ${w.name} handed back a task it was not given`, undefined);
+    }
+    for (let i = jobs.length - 1; i >= 0; i--) this.#queue.unshift(jobs[i]!);
     this.#dispatch();
-    if (w.inflight.length === 0 && w.state === "retiring") w.stop("close");
+    if (w.live === 0) {
+      if (w.state === "retiring") w.stop("close");
+      else if (w.state === "running") this.#armIdleTimer(w);
+    }
   }
 
   #onExit(w: WorkerHandle, status: ExitStatus): void {
     const expected = w.state === "stopping";
     w.state = "exited";
+    this.#disarmIdleTimer(w);
     if (!expected) {
       const cause = status.error ?? new Error(describeExit(w.name, status));
       const reason = `worker ${w.name} ${
@@ -334,9 +430,12 @@ export class Pool {
       this.#break(reason, cause); // fails what it was running too
     }
     this.#workers.delete(w);
-    if (expected && !this.#broken && this.#hasQueued()) {
-      this.#adjustWorkers(); // replace a worker retired by maxTasksPerChild
-      this.#dispatch();
+    if (expected && !this.#broken) {
+      this.#keepMinimum();
+      if (this.#hasQueued()) {
+        this.#adjustWorkers(); // replace a worker retired by maxTasksPerChild
+        this.#dispatch();
+      }
     }
     this.#checkDrained();
   }
@@ -346,7 +445,7 @@ export class Pool {
     this.#broken = { reason, cause };
     this.#fail(this.#queue.drain(), this.#brokenMessage(), cause);
     for (const w of this.#workers) {
-      this.#fail(w.inflight.drain(), this.#brokenMessage(), cause);
+      this.#fail(jobsOf(w.inflight.drain()), this.#brokenMessage(), cause);
       w.stop("SIGTERM");
     }
     this.#checkDrained();
@@ -370,7 +469,7 @@ export class Pool {
   // Once shut down with nothing queued, every idle worker can go.
   #stopIdle(): void {
     if (!this.#shutdown || this.#hasQueued()) return;
-    for (const w of this.#workers) if (w.inflight.length === 0) w.stop("close");
+    for (const w of this.#workers) if (w.live === 0) w.stop("close");
   }
 
   #whenDrained(): Promise<void> {
@@ -384,6 +483,18 @@ export class Pool {
     if (this.#workers.size > 0 || this.#hasQueued()) return;
     for (const resolve of this.#drained.splice(0)) resolve();
   }
+}
+
+function jobsOf(sent: Sent[]): Job[] {
+  return sent.filter((s) => !s.moved).map((s) => s.job);
+}
+
+// Deno's timers are numbers, unref'd through Deno.unrefTimer; Bun's and
+// Node's are objects with unref().
+function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  if (typeof timer === "number") {
+    (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer);
+  } else (timer as { unref?: () => void }).unref?.();
 }
 
 // False for a result no worker makes: a forged or corrupt message.

@@ -20,6 +20,14 @@ export class Deque<T> {
     this.#length++;
   }
 
+  /** Adds an item at the front. */
+  unshift(item: T): void {
+    if (this.#length === this.#items.length) this.#grow();
+    this.#head = (this.#head - 1) & (this.#items.length - 1);
+    this.#items[this.#head] = item;
+    this.#length++;
+  }
+
   /** Removes and returns the item at the front, or `undefined` when empty. */
   shift(): T | undefined {
     if (this.#length === 0) return undefined;
