@@ -24,7 +24,7 @@
 
 import type { DenoPermissions } from "./_runtime/deno_permissions.ts";
 import { BrokenProcessPool } from "./_future/errors.ts";
-import { checkOptionsObject, executorSetup } from "./_pool/options.ts";
+import { checkOptionsObject, executorSetup, POOL_OPTIONS } from "./_pool/options.ts";
 import { Pool } from "./_pool/pool.ts";
 import { checkDenoConfig } from "./_runtime/deno_config.ts";
 import { type ProcessSetup, startProcess } from "./_runtime/process_transport.ts";
@@ -65,6 +65,21 @@ export interface ProcessPoolExecutorOptions {
    * @default {navigator.hardwareConcurrency}
    */
   maxWorkers?: number | undefined;
+  /**
+   * How many children to start at construction and keep: a server can start
+   * them before its first request, so that growing the pool never stalls
+   * it (see the README's Runtime notes). At most `maxWorkers`.
+   *
+   * @default {0}
+   */
+  minWorkers?: number | undefined;
+  /**
+   * Milliseconds a child process above `minWorkers` may sit idle before it exits; the
+   * pool starts children again on demand. `Infinity` keeps them, as Python does.
+   *
+   * @default {Infinity}
+   */
+  idleTimeout?: number | undefined;
   /**
    * Runs once in each child before its first task, with `initargs`; it may be
    * async. If it throws, the pool is broken: pending futures fail with
@@ -138,7 +153,8 @@ export class ProcessPoolExecutor extends PoolExecutor {
   readonly #pool: Pool;
 
   /**
-   * Makes a process pool. No child starts until the first `submit`.
+   * Makes a process pool. No child starts until the first `submit`, but
+   * `minWorkers` children, which start at once.
    *
    * @param options The pool's size, initializer, child lifetime and (Deno)
    * permissions.
@@ -148,7 +164,8 @@ export class ProcessPoolExecutor extends PoolExecutor {
    * `Deno.execPath()`, or holding a permission only in part (a `--deny-*`
    * flag) that `denoPermissions` does not spell out.
    * @throws {RangeError} If `maxWorkers` or `maxTasksPerChild` is not a
-   * positive integer.
+   * positive integer, `minWorkers` not an integer from 0 to `maxWorkers`, or
+   * `idleTimeout` negative or NaN.
    * @throws {TypeError} For an option of the wrong type, an unknown option,
    * or an `initializer` that cannot be sent to a child.
    */
@@ -191,7 +208,7 @@ function processPool(options: ProcessPoolExecutorOptions | undefined): Pool {
   const { maxTasksPerChild, denoPermissions, denoConfig, ...rest } = checkOptionsObject(
     options,
     action,
-    ["maxWorkers", "initializer", "initargs", "maxTasksPerChild", "denoPermissions", "denoConfig"],
+    [...POOL_OPTIONS, "maxTasksPerChild", "denoPermissions", "denoConfig"],
   );
   const setup = executorSetup(rest, action);
   const maxTasksPerWorker = checkPositiveInteger(maxTasksPerChild, "maxTasksPerChild", action);

@@ -27,7 +27,7 @@
  */
 
 import { BrokenThreadPool } from "./_future/errors.ts";
-import { checkOptionsObject, executorSetup } from "./_pool/options.ts";
+import { checkOptionsObject, executorSetup, POOL_OPTIONS } from "./_pool/options.ts";
 import { Pool } from "./_pool/pool.ts";
 import type { Task } from "./_future/tasks.ts";
 import { PoolExecutor } from "./_pool/executor.ts";
@@ -67,6 +67,21 @@ export interface ThreadPoolExecutorOptions {
    * @default {navigator.hardwareConcurrency}
    */
   maxWorkers?: number | undefined;
+  /**
+   * How many threads to start at construction and keep: a server can start
+   * them before its first request, so that growing the pool never stalls
+   * it (see the README's Runtime notes). At most `maxWorkers`.
+   *
+   * @default {0}
+   */
+  minWorkers?: number | undefined;
+  /**
+   * Milliseconds a worker thread above `minWorkers` may sit idle before it exits; the
+   * pool starts threads again on demand. `Infinity` keeps them, as Python does.
+   *
+   * @default {Infinity}
+   */
+  idleTimeout?: number | undefined;
   /**
    * Names the workers `${threadNamePrefix}_${n}`, visible as `self.name`
    * inside them.
@@ -199,10 +214,13 @@ let executors = 0;
  */
 export class ThreadPoolExecutor extends PoolExecutor {
   /**
-   * Makes a thread pool. No thread starts until the first `submit`.
+   * Makes a thread pool. No thread starts until the first `submit`, but
+   * `minWorkers` threads, which start at once.
    *
    * @param options The pool's size, names and worker initializer.
-   * @throws {RangeError} If `maxWorkers` is not a positive integer.
+   * @throws {RangeError} If `maxWorkers` is not a positive integer,
+   * `minWorkers` not an integer from 0 to `maxWorkers`, or `idleTimeout`
+   * negative or NaN.
    * @throws {TypeError} For an option of the wrong type, an unknown option,
    * or an `initializer` that cannot be sent to a worker.
    */
@@ -215,10 +233,8 @@ export class ThreadPoolExecutor extends PoolExecutor {
 function threadPool(options: ThreadPoolExecutorOptions | undefined): Pool {
   const action = "create ThreadPoolExecutor";
   const { threadNamePrefix, resourceLimits, ...rest } = checkOptionsObject(options, action, [
-    "maxWorkers",
+    ...POOL_OPTIONS,
     "threadNamePrefix",
-    "initializer",
-    "initargs",
     "resourceLimits",
   ]);
   const limits = checkLimits(resourceLimits, action);

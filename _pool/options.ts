@@ -26,17 +26,39 @@ export function checkOptionsObject<T extends object>(
 /** The validated options common to both pools. */
 export interface ExecutorSetup {
   maxWorkers: number;
+  minWorkers: number;
+  idleTimeout: number;
   initializer: DescribedTask | undefined;
   initargs: unknown[];
 }
 
-/** Validates `maxWorkers`, `initializer` and `initargs`. */
+/** The option names every pool takes (each pool adds its own). */
+export const POOL_OPTIONS = [
+  "maxWorkers",
+  "minWorkers",
+  "idleTimeout",
+  "initializer",
+  "initargs",
+] as const;
+
+/**
+ * Validates `maxWorkers`, `minWorkers`, `idleTimeout`, `initializer` and
+ * `initargs`.
+ */
 export function executorSetup(
-  options: { maxWorkers?: unknown; initializer?: unknown; initargs?: unknown },
+  options: {
+    maxWorkers?: unknown;
+    minWorkers?: unknown;
+    idleTimeout?: unknown;
+    initializer?: unknown;
+    initargs?: unknown;
+  },
   action: string,
 ): ExecutorSetup {
   const maxWorkers = checkPositiveInteger(options.maxWorkers, "maxWorkers", action) ??
     Math.max(1, navigator.hardwareConcurrency || 1);
+  const minWorkers = checkMinWorkers(options.minWorkers, maxWorkers, action);
+  const idleTimeout = checkIdleTimeout(options.idleTimeout, action);
   const initializer = options.initializer === undefined
     ? undefined
     : describeTask(options.initializer, action);
@@ -46,5 +68,39 @@ export function executorSetup(
       `Cannot ${action}: initargs must be an array, received ${describe(initargs)}`,
     );
   }
-  return { maxWorkers, initializer, initargs };
+  return { maxWorkers, minWorkers, idleTimeout, initializer, initargs };
+}
+
+function checkMinWorkers(value: unknown, maxWorkers: number, action: string): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot ${action}: minWorkers must be an integer >= 0, received ${describe(value)}`,
+    );
+  }
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`Cannot ${action}: minWorkers must be an integer >= 0, received ${value}`);
+  }
+  if (value > maxWorkers) {
+    throw new RangeError(
+      `Cannot ${action}: minWorkers (${value}) must not exceed maxWorkers (${maxWorkers})`,
+    );
+  }
+  return value;
+}
+
+function checkIdleTimeout(value: unknown, action: string): number {
+  if (value === undefined) return Infinity;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot ${action}: idleTimeout must be a number of milliseconds, received ${describe(value)}`,
+    );
+  }
+  // setTimeout holds at most 2^31 - 1 ms; anything longer is as good as never.
+  if (Number.isNaN(value) || value < 0) {
+    throw new RangeError(
+      `Cannot ${action}: idleTimeout must be a number of milliseconds >= 0 (or Infinity), received ${value}`,
+    );
+  }
+  return value > 2 ** 31 - 1 ? Infinity : value;
 }

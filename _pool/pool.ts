@@ -35,7 +35,7 @@ import { fire, type WorkerExitReason } from "./events.ts";
 import { type ExecutorStats, Samples } from "./stats.ts";
 import { jobCall, timeLimitError } from "./stop.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
-import { type Job, WorkerHandle } from "./worker_handle.ts";
+import { type Job, type Sent, WorkerHandle } from "./worker_handle.ts";
 
 // How often a time-limited task sent to a thread is checked for its start.
 const CLAIM_POLL_MS = 5;
@@ -45,6 +45,10 @@ export interface PoolConfig {
   /** "thread pool" or "process pool", for messages. */
   what: string;
   maxWorkers: number;
+  /** Workers started at construction and kept (default 0). */
+  minWorkers?: number;
+  /** Ms a worker above `minWorkers` may idle before it exits (default Infinity). */
+  idleTimeout?: number;
   /** Worker names are `${namePrefix}_${n}`. */
   namePrefix: string;
   initializer: DescribedTask | undefined;
@@ -88,6 +92,7 @@ export class Pool {
   constructor(config: PoolConfig) {
     this.#config = config;
     if (config.initializer) this.#fnId(config.initializer);
+    this.#keepMinimum();
   }
 
   /** Queues `task(...args)` (or a chunk of calls) and returns its future. */
@@ -142,7 +147,7 @@ export class Pool {
       for (const job of this.#queue.drain()) job.future.cancel();
       // Tasks sent ahead to a thread but not started can still be cancelled.
       for (const w of this.#workers) {
-        for (const job of w.inflight) job.future.cancel();
+        for (const { job } of w.inflight) job.future.cancel();
       }
     }
     this.#stopIdle();
@@ -155,7 +160,7 @@ export class Pool {
     this.#terminated = true;
     this.#fail(this.#queue.drain(), reason, undefined);
     for (const w of this.#workers) {
-      this.#fail(w.inflight.drain(), reason, undefined);
+      this.#fail(jobsOf(w.inflight.drain()), reason, undefined);
       w.stop(signal);
     }
     return this.#whenDrained();
@@ -175,10 +180,10 @@ export class Pool {
     for (const w of this.#workers) {
       alive++;
       aliveMs += now - w.startedAt;
-      if (w.inflight.length > 0) busy++;
+      if (w.live > 0) busy++;
       else if (w.state === "running") idle++;
-      for (const { future } of w.inflight) {
-        if (future.done()) continue;
+      for (const { job: { future }, moved } of w.inflight) {
+        if (moved || future.done()) continue; // a moved one is counted where it went
         // Sent ahead to a thread and not begun: still waiting.
         if (future.running()) running++;
         else queued++;
@@ -230,7 +235,7 @@ export class Pool {
     this.#failed++;
     future.setException(reason);
     for (const w of this.#workers) {
-      if (w.inflight.peek() === job) return this.#stopWorker(w);
+      if (w.running() === job) return this.#stopWorker(w);
     }
   }
 
@@ -238,7 +243,7 @@ export class Pool {
   // options: the worker is running it now.
   #atFront(w: WorkerHandle): void {
     if (w.stoppedFor) return;
-    const job = w.inflight.peek()!;
+    const job = w.running()!;
     const call = job.call!;
     if (call.stopped) return this.#stopWorker(w);
     const ms = call.options.timeLimit;
@@ -266,11 +271,13 @@ export class Pool {
     if (w.state === "stopping" || w.state === "exited" || w.stoppedFor) return;
     // False: a thread began the next task, so the stopped one has finished.
     if (!w.holdBack()) return;
-    w.stoppedFor = w.inflight.peek();
+    w.stoppedFor = w.running();
     // A thread's tasks behind it can no longer start there (their slots are
     // claimed): pending again at once, so cancel() wins until they are resent.
     if (w.slots) {
-      for (const job of w.inflight) if (job !== w.stoppedFor) setPendingAgain(job.future);
+      for (const { job, moved } of w.inflight) {
+        if (!moved && job !== w.stoppedFor) setPendingAgain(job.future);
+      }
     }
     w.stop("SIGKILL");
   }
@@ -278,7 +285,8 @@ export class Pool {
   // A worker stopped for a task has exited: what it held and never began
   // goes back to the front of the queue, in order; nothing runs twice.
   #onStopped(w: WorkerHandle): void {
-    const jobs = w.inflight.drain();
+    // Moved tasks went to another worker already: only this one's own.
+    const jobs = w.inflight.drain().filter((sent) => !sent.moved).map((sent) => sent.job);
     // A child whose stopped task reported after the kill may have begun the
     // next task (a thread cannot: holdBack claimed its slot).
     const unsure = !w.slots && jobs[0] !== w.stoppedFor ? jobs[0] : undefined;
@@ -328,7 +336,7 @@ export class Pool {
   // Fires "drain" when the pool goes from busy to idle.
   #checkIdle(): void {
     if (this.#idle || this.#hasQueued()) return;
-    for (const w of this.#workers) if (w.inflight.length > 0) return;
+    for (const w of this.#workers) if (w.live > 0) return;
     this.#idle = true;
     fire(this.#events!, "drain", null);
   }
@@ -382,7 +390,7 @@ export class Pool {
     for (const w of this.#workers) {
       if (w.state !== "running" || w.transport.covers?.(module) !== false) continue;
       w.state = "retiring";
-      if (w.inflight.length === 0) w.stop("close");
+      if (w.live === 0) w.stop("close");
     }
   }
 
@@ -391,9 +399,46 @@ export class Pool {
     if (this.#workers.size >= this.#config.maxWorkers) return;
     let idle = 0;
     for (const w of this.#workers) {
-      if (w.state === "running" && w.inflight.length === 0) idle++;
+      if (w.state === "running" && w.live === 0) idle++;
     }
     if (this.#queue.length > idle) this.#startWorker();
+  }
+
+  // Starts workers up to minWorkers: at construction, and when one below it
+  // retires (maxTasksPerChild, a module it cannot load).
+  #keepMinimum(): void {
+    const min = this.#config.minWorkers ?? 0;
+    while (!this.#shutdown && !this.#broken && this.#active() < min) this.#startWorker();
+  }
+
+  // Workers that are not on their way out.
+  #active(): number {
+    let n = 0;
+    for (const w of this.#workers) if (w.state === "running" || w.state === "retiring") n++;
+    return n;
+  }
+
+  // A worker above minWorkers that idles idleTimeout ms exits (unref'd: an
+  // idle pool never keeps the program alive); the pool grows again on demand.
+  #armIdleTimer(w: WorkerHandle): void {
+    const timeout = this.#config.idleTimeout ?? Infinity;
+    if (timeout === Infinity || w.idleTimer !== undefined || this.#shutdown) return;
+    w.idleTimer = setTimeout(() => {
+      w.idleTimer = undefined;
+      if (
+        w.state === "running" && w.live === 0 && !this.#broken &&
+        this.#active() > (this.#config.minWorkers ?? 0)
+      ) {
+        w.stop("close");
+      }
+    }, timeout);
+    unrefTimer(w.idleTimer);
+  }
+
+  #disarmIdleTimer(w: WorkerHandle): void {
+    if (w.idleTimer === undefined) return;
+    clearTimeout(w.idleTimer);
+    w.idleTimer = undefined;
   }
 
   #startWorker(): void {
@@ -431,6 +476,7 @@ export class Pool {
 
   #dispatch(): void {
     if (!this.#broken && this.#queue.length > 0) this.#sendQueued();
+    if (!this.#broken && !this.#hasQueued()) this.#rebalance();
     // After a shutdown, the last tasks may have gone to some workers: the
     // others, idle, would wait for a task forever and hold shutdown() open.
     this.#stopIdle();
@@ -439,7 +485,7 @@ export class Pool {
   #sendQueued(): void {
     const now = performance.now();
     const workers = [...this.#workers].filter((w) => w.state === "running")
-      .sort((a, b) => a.inflight.length - b.inflight.length);
+      .sort((a, b) => a.live - b.live);
     let left = workers.length;
     for (const w of workers) {
       // A fair share each, so a burst spreads over every worker.
@@ -461,6 +507,31 @@ export class Pool {
         if (jobs.length > 0) this.#send(w, jobs, now);
       }
       if (w.assigned === this.#config.maxTasksPerWorker) w.state = "retiring";
+    }
+  }
+
+  // Work-conserving: while a worker idles, no unstarted task waits behind a
+  // busy one. An idle worker takes tasks sent ahead to another: a thread's by
+  // winning their slots in the cancel ring, a child's by asking it to hand
+  // back what it has not started (its answer arrives as Msg.Returned).
+  #rebalance(): void {
+    const now = performance.now();
+    for (const thief of this.#workers) {
+      if (thief.state !== "running" || thief.live > 0) continue;
+      let victim: WorkerHandle | undefined;
+      let most = 0;
+      for (const w of this.#workers) {
+        const spare = w === thief ? 0 : w.spare();
+        if (spare > most) [victim, most] = [w, spare];
+      }
+      if (!victim) return;
+      const max = Math.min(most, thief.capacity(now, this.#config.maxTasksPerWorker));
+      if (max <= 0) continue;
+      if (!this.#config.sharedCancel) victim.askBack(max);
+      else {
+        const jobs = victim.takeBack(max);
+        if (jobs.length > 0) this.#send(thief, jobs, now);
+      }
     }
   }
 
@@ -493,13 +564,16 @@ export class Pool {
       );
     }
     for (const [id] of defs) w.known.add(id);
+    this.#disarmIdleTimer(w);
     const probes = w.sent(jobs, firstSlot, now);
     jobs.forEach((job, i) => {
       if (probes) setStartProbe(job.future, probes[i]!);
-      else job.future.setRunningOrNotifyCancel();
+      // A child's task counts as running once sent (as in CPython's call
+      // queue); one handed back and sent again is running already.
+      else if (job.future.state === "pending") job.future.setRunningOrNotifyCancel();
     });
     if (this.#times) this.#timeWaits(jobs, now);
-    if (w.inflight.peek()?.call) this.#atFront(w);
+    this.#checkFront(w);
   }
 
   #onMessage(w: WorkerHandle, message: unknown): void {
@@ -521,29 +595,69 @@ export class Pool {
     if (message[FROM_TYPE] === Msg.Fatal) {
       return this.#break(`worker ${w.name} threw outside a task`, fromThrown(message[2]));
     }
+    if (message[FROM_TYPE] === Msg.Returned) return this.#onReturned(w, message.slice(2));
+    let settled = 0;
     for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
       const status = message[at + RESULT_STATUS];
       const value = message[at + RESULT_VALUE];
       // Checked while the job is still in flight, so that a bad result
       // breaks the pool with it: its future fails with the rest.
-      if (w.inflight.peek()?.id !== message[at + RESULT_ID]) {
+      const sent = w.inflight.peek();
+      if (!sent || sent.job.id !== message[at + RESULT_ID]) {
         return this.#break(`worker ${w.name} sent a result out of order`, undefined);
       }
-      if (!isResult(status, value)) {
+      if (!isResult(status, value) || (sent.moved && status !== Status.Cancelled)) {
         return this.#break(`worker ${w.name} sent a result it could not have made`, undefined);
       }
-      const outcome = settle(w.inflight.shift()!.future, status, value);
+      w.inflight.shift();
+      if (sent.moved) {
+        w.stale--; // another worker runs it
+        continue;
+      }
+      settled++;
+      const outcome = settle(sent.job.future, status, value);
       if (outcome === Outcome.Completed) this.#completed++;
       else if (outcome === Outcome.Failed) this.#failed++;
     }
-    const count = (message.length - DONE_RESULTS) / RESULT_STRIDE;
+    const now = performance.now();
     this.#busyMs += message[DONE_BUSY];
-    if (this.#times && count > 0) this.#times.run.add(message[DONE_BUSY] / count, count);
-    w.progressed(count, message[DONE_BUSY], performance.now());
-    if (w.inflight.peek()?.call) this.#atFront(w);
+    if (this.#times && settled > 0) this.#times.run.add(message[DONE_BUSY] / settled, settled);
+    w.progressed((message.length - DONE_RESULTS) / RESULT_STRIDE, message[DONE_BUSY], now);
+    this.#checkFront(w);
+    // Results come one message each: dispatch only when this worker has room
+    // for more or went idle (the others are served by their own results).
+    const room = this.#queue.length > 0
+      ? w.capacity(now, this.#config.maxTasksPerWorker) > 0
+      : w.live === 0;
+    if (room || this.#shutdown) this.#dispatch();
+    this.#afterProgress(w);
+  }
+
+  // A child handed back tasks it had not started: they go first in the
+  // queue, for the idle worker that asked for them.
+  #onReturned(w: WorkerHandle, ids: number[]): void {
+    const jobs = w.handedBack(ids);
+    if (!jobs) {
+      return this.#break(`worker ${w.name} handed back a task it was not given`, undefined);
+    }
+    for (let i = jobs.length - 1; i >= 0; i--) this.#queue.unshift(jobs[i]!);
     this.#dispatch();
-    if (w.inflight.length === 0 && w.state === "retiring") w.stop("close");
+    this.#afterProgress(w);
+  }
+
+  // After a worker reported: one with nothing left retires or starts its
+  // idle clock, and the pool may have gone idle.
+  #afterProgress(w: WorkerHandle): void {
+    if (w.live === 0) {
+      if (w.state === "retiring") w.stop("close");
+      else if (w.state === "running") this.#armIdleTimer(w);
+    }
     if (this.#events) this.#checkIdle();
+  }
+
+  // The task now at the front of a worker runs there: arm its call options.
+  #checkFront(w: WorkerHandle): void {
+    if (w.running()?.call) this.#atFront(w);
   }
 
   #onExit(w: WorkerHandle, status: ExitStatus): void {
@@ -553,6 +667,7 @@ export class Pool {
     w.state = "exited";
     this.#exited++;
     this.#exitedAliveMs += performance.now() - w.startedAt;
+    this.#disarmIdleTimer(w);
     if (!expected) {
       const cause = status.error ?? new Error(describeExit(w.name, status));
       const reason = `worker ${w.name} ${
@@ -561,9 +676,12 @@ export class Pool {
       this.#break(reason, cause); // fails what it was running too
     }
     this.#workers.delete(w);
-    if (expected && !this.#broken && this.#hasQueued()) {
-      this.#adjustWorkers(); // replace a worker retired by maxTasksPerChild
-      this.#dispatch();
+    if (expected && !this.#broken) {
+      this.#keepMinimum();
+      if (this.#hasQueued()) {
+        this.#adjustWorkers(); // replace a worker retired by maxTasksPerChild
+        this.#dispatch();
+      }
     }
     if (this.#events) {
       const { code, signal, error } = status;
@@ -589,7 +707,7 @@ export class Pool {
     }
     this.#fail(this.#queue.drain(), this.#brokenMessage(), cause);
     for (const w of this.#workers) {
-      this.#fail(w.inflight.drain(), this.#brokenMessage(), cause);
+      this.#fail(jobsOf(w.inflight.drain()), this.#brokenMessage(), cause);
       w.stop("SIGTERM");
     }
     this.#checkDrained();
@@ -614,7 +732,7 @@ export class Pool {
   // Once shut down with nothing queued, every idle worker can go.
   #stopIdle(): void {
     if (!this.#shutdown || this.#hasQueued()) return;
-    for (const w of this.#workers) if (w.inflight.length === 0) w.stop("close");
+    for (const w of this.#workers) if (w.live === 0) w.stop("close");
   }
 
   #whenDrained(): Promise<void> {
@@ -628,6 +746,18 @@ export class Pool {
     if (this.#workers.size > 0 || this.#hasQueued()) return;
     for (const resolve of this.#drained.splice(0)) resolve();
   }
+}
+
+function jobsOf(sent: Sent[]): Job[] {
+  return sent.filter((s) => !s.moved).map((s) => s.job);
+}
+
+// Deno's timers are numbers, unref'd through Deno.unrefTimer; Bun's and
+// Node's are objects with unref().
+function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  if (typeof timer === "number") {
+    (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer);
+  } else (timer as { unref?: () => void }).unref?.();
 }
 
 // False for a result no worker makes: a forged or corrupt message.

@@ -5,7 +5,7 @@
 
 import type { Future, StartProbe } from "../_future/future.ts";
 import { Deque } from "../_util/deque.ts";
-import { Slot, SLOTS, type TaskKind } from "../_wire/protocol.ts";
+import { Msg, Slot, SLOTS, type TaskKind } from "../_wire/protocol.ts";
 import type { JobCall } from "./stop.ts";
 import type { Transport } from "./transport.ts";
 
@@ -22,6 +22,20 @@ export interface Job {
   queuedAt: number;
 }
 
+/** A job as sent to one worker. */
+export interface Sent {
+  readonly job: Job;
+  /** Its slot in the worker's cancel ring (threads). */
+  readonly slot: number;
+  /**
+   * Taken back for another worker: this worker reports it, in order, as
+   * Cancelled, and never runs it.
+   */
+  moved: boolean;
+  /** The child was asked to hand it back (and, if not moved, refused). */
+  asked: boolean;
+}
+
 // Send a worker about this much work ahead, so it never waits for the main
 // thread between tiny tasks, yet a slow task holds little behind it.
 const AHEAD_MS = 2;
@@ -36,12 +50,17 @@ const STALL_MS = 5;
 
 /** The pool's handle on one worker. */
 export class WorkerHandle {
-  readonly inflight: Deque<Job> = new Deque();
+  readonly inflight: Deque<Sent> = new Deque();
   readonly known: Set<number> = new Set();
   /** "running" takes tasks; "retiring" finishes its own; "stopping" is ending. */
   state: "running" | "retiring" | "stopping" | "exited" = "running";
   /** Tasks ever sent, for maxTasksPerChild. */
   assigned = 0;
+  /** Entries of `inflight` moved to another worker. */
+  stale = 0;
+  /** Ends this worker once idle `idleTimeout` ms (see Pool). */
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #asking = false;
   /**
    * Starts every message of the protocol from this worker; random, so a
    * task's own messages (which cannot read it) are never taken for ours.
@@ -79,10 +98,15 @@ export class WorkerHandle {
     this.#transport = transport;
   }
 
+  /** Tasks sent to this worker that it may still run. */
+  get live(): number {
+    return this.inflight.length - this.stale;
+  }
+
   /** How many more tasks to send now. */
   capacity(now: number, maxTasks: number | undefined): number {
     if (this.state !== "running") return 0;
-    const busy = this.inflight.length;
+    const busy = this.live;
     if (
       busy > 0 &&
       now - this.#lastProgress > Math.max(STALL_MS, 8 * this.#estimate)
@@ -99,10 +123,95 @@ export class WorkerHandle {
         Math.floor(AHEAD_MS / Math.max(estimate, 1e-4)),
       ),
     );
+    // Refill at half the window, so tasks still travel several to a
+    // message while results come back one by one.
+    if (busy > 0 && busy > window / 2) return 0;
     if (maxTasks !== undefined) {
       window = Math.min(window, maxTasks - this.assigned + busy);
     }
-    return window - busy;
+    // Entries taken back still hold their slots until reported: the ring
+    // must never wrap onto a slot the worker has yet to read.
+    return Math.min(window - busy, SLOTS - this.inflight.length);
+  }
+
+  /**
+   * How many tasks an idle worker may try to take from this one: about half
+   * of those that may not have started (threads: their slot is still
+   * Queued; processes: the child was not asked for them yet).
+   */
+  spare(): number {
+    let n = 0;
+    for (const sent of this.inflight) {
+      if (sent.moved || sent.job.future.done()) continue;
+      if (this.#slots ? Atomics.load(this.#slots, sent.slot) === Slot.Queued : !sent.asked) n++;
+    }
+    return Math.ceil(n / 2);
+  }
+
+  /**
+   * Threads: takes back up to `max` tasks the worker has not started, from
+   * the back, each by winning its slot (Queued → Reclaimed) before the
+   * worker does. Returns them in their order; the worker skips their slots.
+   */
+  takeBack(max: number): Job[] {
+    const slots = this.#slots!;
+    const taken: Job[] = [];
+    const jobs = [...this.inflight];
+    for (let i = jobs.length - 1; i >= 0 && taken.length < max; i--) {
+      const sent = jobs[i]!;
+      if (sent.moved || sent.job.future.done()) continue;
+      const was = Atomics.compareExchange(slots, sent.slot, Slot.Queued, Slot.Reclaimed);
+      // The worker claims slots in order: one started means all before it are.
+      if (was === Slot.Started) break;
+      if (was !== Slot.Queued) continue; // cancelled by its future
+      this.#move(sent);
+      taken.push(sent.job);
+    }
+    return taken.reverse();
+  }
+
+  /**
+   * Processes: asks the child to hand back up to `max` tasks it may not have
+   * started (one question at a time); the answer comes as Msg.Returned.
+   */
+  askBack(max: number): void {
+    if (this.#asking || this.state === "stopping" || this.state === "exited") return;
+    const ids: number[] = [];
+    const jobs = [...this.inflight];
+    for (let i = jobs.length - 1; i >= 0 && ids.length < max; i--) {
+      const sent = jobs[i]!;
+      if (sent.moved || sent.asked || sent.job.future.done()) continue;
+      sent.asked = true;
+      ids.push(sent.job.id);
+    }
+    if (ids.length === 0) return;
+    this.#asking = true;
+    this.transport.send([Msg.Reclaim, ...ids.reverse()]);
+  }
+
+  /**
+   * Processes: the child's answer to `askBack`. Returns the jobs it gave
+   * back, in order, or undefined if it named one it was not running.
+   */
+  handedBack(ids: readonly number[]): Job[] | undefined {
+    this.#asking = false;
+    const byId = new Map<number, Sent>();
+    for (const sent of this.inflight) if (sent.asked && !sent.moved) byId.set(sent.job.id, sent);
+    const given: Sent[] = [];
+    for (const id of ids) {
+      const sent = byId.get(id);
+      if (!sent) return undefined;
+      byId.delete(id);
+      given.push(sent);
+    }
+    for (const sent of given) this.#move(sent);
+    return given.map((sent) => sent.job).sort((a, b) => a.id - b.id);
+  }
+
+  #move(sent: Sent): void {
+    sent.moved = true;
+    this.stale++;
+    this.assigned--;
   }
 
   /**
@@ -125,13 +234,16 @@ export class WorkerHandle {
     firstSlot: number,
     now: number,
   ): StartProbe[] | undefined {
-    if (this.inflight.length === 0) {
+    if (this.live === 0) {
       this.#lastProgress = now;
       this.#setRef(true);
     }
     this.#sent = firstSlot + jobs.length;
     this.assigned += jobs.length;
-    for (const job of jobs) this.inflight.push(job);
+    jobs.forEach((job, i) => {
+      const slot = (firstSlot + i) & (SLOTS - 1);
+      this.inflight.push({ job, slot, moved: false, asked: false });
+    });
     const slots = this.#slots;
     if (!slots) return undefined;
     return jobs.map((_, i) => new SlotProbe(slots, (firstSlot + i) & (SLOTS - 1)));
@@ -144,7 +256,7 @@ export class WorkerHandle {
       const perTask = busy / count;
       this.#estimate = Number.isNaN(this.#estimate) ? perTask : (this.#estimate + perTask) / 2;
     }
-    if (this.inflight.length === 0 && this.state === "running") {
+    if (this.live === 0 && this.state === "running") {
       this.#setRef(false);
     }
   }
@@ -168,16 +280,24 @@ export class WorkerHandle {
   holdBack(): boolean {
     const slots = this.#slots;
     if (!slots) return true;
-    // Results come back in order, so the tasks in flight are the last sent.
-    const first = this.#sent - this.inflight.length;
-    for (let i = 1; i < this.inflight.length; i++) {
-      const slot = (first + i) & (SLOTS - 1);
+    let first = true;
+    for (const { slot, moved } of this.inflight) {
+      if (first || moved) { // the front itself; a moved one is Reclaimed already
+        first = false;
+        continue;
+      }
       // The worker claims slots in order: once one was still queued, none
       // after it can have started, so a started one is only ever met first.
       const was = Atomics.compareExchange(slots, slot, Slot.Queued, Slot.Cancelled);
       if (was === Slot.Started) return false;
     }
     return true;
+  }
+
+  /** The task this worker runs now (or next), unless it was moved away. */
+  running(): Job | undefined {
+    const front = this.inflight.peek();
+    return front && !front.moved ? front.job : undefined;
   }
 
   #setRef(on: boolean): void {

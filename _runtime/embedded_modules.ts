@@ -28,6 +28,7 @@ export function shipEmbeddedModules(message: ToWorker): ToWorker {
     copy[2] = initializer;
     return copy;
   }
+  if (message[0] !== Msg.Run) return message;
   const defs = message[1];
   if (!defs?.some(([, spec]) => ship(spec) !== spec)) return message;
   const copy: ToWorker = [...message];

@@ -28,6 +28,8 @@ export const Msg = {
   Done: 2,
   InitFailed: 3,
   Fatal: 4,
+  Reclaim: 5,
+  Returned: 6,
 } as const;
 
 /** Where the tasks of a {@linkcode RunMessage} start. */
@@ -126,8 +128,10 @@ export function appendResult(
  * writes Queued when it sends the task, then either the worker moves it to
  * Started or `Future.cancel()` moves it to Cancelled, whichever wins the
  * compare-and-swap. So a task sent ahead to a busy worker stays cancellable.
+ * The pool also takes a sent-ahead task back (Reclaimed) for an idle worker
+ * the same way: the worker skips a slot it did not win, so a task runs once.
  */
-export const Slot = { Queued: 0, Started: 1, Cancelled: 2 } as const;
+export const Slot = { Queued: 0, Started: 1, Cancelled: 2, Reclaimed: 3 } as const;
 
 /** Slots per worker; a power of two that bounds the tasks in flight. */
 export const SLOTS = 4096;
@@ -158,8 +162,16 @@ export type RunMessage = [
   ...tasks: unknown[],
 ];
 
+/**
+ * Asks a child process to hand back the tasks with these ids that it has
+ * not started (threads use the cancel ring instead). It answers with a
+ * {@linkcode ReturnedMessage}; a task it gives back it never runs, and it
+ * still reports it in order, as Cancelled.
+ */
+export type ReclaimMessage = [type: typeof Msg.Reclaim, ...ids: number[]];
+
 /** Messages from the pool to a worker. */
-export type ToWorker = InitMessage | RunMessage;
+export type ToWorker = InitMessage | RunMessage | ReclaimMessage;
 
 /**
  * Results in completion order, from index DONE_RESULTS on, each as
@@ -179,8 +191,11 @@ export type InitFailedMessage = [token: number, type: typeof Msg.InitFailed, err
 /** An error escaped outside any task (a timer, a stray rejection). */
 export type FatalMessage = [token: number, type: typeof Msg.Fatal, error: Thrown];
 
+/** The ids of the tasks a child gave back after a {@linkcode ReclaimMessage}. */
+export type ReturnedMessage = [token: number, type: typeof Msg.Returned, ...ids: number[]];
+
 /** Messages from a worker to the pool. */
-export type FromWorker = DoneMessage | InitFailedMessage | FatalMessage;
+export type FromWorker = DoneMessage | InitFailedMessage | FatalMessage | ReturnedMessage;
 
 /**
  * Tells whether a message from a worker is the protocol's: it starts with
@@ -196,6 +211,8 @@ export function isFromWorker(message: unknown[]): message is FromWorker {
     case Msg.Done:
       return typeof message[DONE_BUSY] === "number" && message.length > DONE_RESULTS &&
         (message.length - DONE_RESULTS) % RESULT_STRIDE === 0;
+    case Msg.Returned:
+      return message.slice(FROM_TYPE + 1).every((id) => Number.isInteger(id));
     case Msg.InitFailed:
     case Msg.Fatal: {
       return message.length === FROM_TYPE + 2 && isThrown(message[FROM_TYPE + 1]);

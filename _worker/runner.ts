@@ -14,6 +14,7 @@ import {
   type FromWorker,
   type InitMessage,
   Msg,
+  type ReclaimMessage,
   RESULT_ID,
   RESULT_STATUS,
   RESULT_STRIDE,
@@ -50,15 +51,7 @@ interface Loaded {
   error?: unknown;
   loading?: Promise<void>;
   inline: boolean;
-  /** Milliseconds per call, smoothed; NaN until it has run. */
-  cost: number;
 }
-
-// Results wait at most this long in the worker before they are sent, so a
-// batch of tiny tasks costs one message. A task whose function is not known
-// to be quicker than this sends what finished before it first, so a long
-// task never holds those results back.
-const FLUSH_MS = 1;
 
 const CLOSURE_HINT =
   " (an inline task runs in another thread or process and sees only its arguments and globals: pass the value as an argument, or export the function from a module and submit it with fromModule())";
@@ -77,10 +70,14 @@ export class TaskRunner {
   #seq = 0;
   #draining = false;
   #busy = 0;
-  #lastFlush = 0;
   #clock = 0;
   // What the results being filled ask to move (transfer() in a task).
   #transfer: unknown[] | undefined;
+  // Tasks handed back to the pool (a child's answer to Msg.Reclaim), by id,
+  // with how many of their copies to skip: skipped when their turn comes and
+  // reported then as Cancelled, in order. A task handed back can be sent
+  // here again while its first copy still waits, hence a count.
+  readonly #returned = new Map<number, number>();
 
   constructor(outbox: Outbox) {
     this.#outbox = outbox;
@@ -90,6 +87,8 @@ export class TaskRunner {
   receive(message: ToWorker): void {
     if (message[0] === Msg.Init) {
       this.#initialize(message);
+    } else if (message[0] === Msg.Reclaim) {
+      this.#giveBack(message);
     } else {
       this.#define(message);
       this.#batches.push({ tasks: message, next: RUN_TASKS });
@@ -126,6 +125,30 @@ export class TaskRunner {
     });
   }
 
+  // Hands back the asked-for tasks that have not started: every task of a
+  // batch from its `next` on. This runs between tasks (the event loop is
+  // ours), so the answer is exact: a task given back never runs here.
+  #giveBack(message: ReclaimMessage): void {
+    const unstarted = new Map<number, number>();
+    for (const batch of this.#batches) {
+      for (let at = batch.next; at < batch.tasks.length;) {
+        const id = batch.tasks[at + TASK_ID] as number;
+        unstarted.set(id, (unstarted.get(id) ?? 0) + 1);
+        at += TASK_ARGS + (batch.tasks[at + TASK_ARGC] as number);
+      }
+    }
+    const ids: number[] = [];
+    for (let i = 1; i < message.length; i++) {
+      const id = message[i] as number;
+      const skipped = this.#returned.get(id) ?? 0;
+      if ((unstarted.get(id) ?? 0) > skipped) {
+        this.#returned.set(id, skipped + 1);
+        ids.push(id);
+      }
+    }
+    this.#outbox.post([this.#token, Msg.Returned, ...ids]);
+  }
+
   #define(message: RunMessage): void {
     for (const [fnId, spec] of message[1] ?? [] as FnDef[]) {
       this.#fns.set(fnId, this.#load(spec));
@@ -135,12 +158,12 @@ export class TaskRunner {
   #load(spec: TaskSpec): Loaded {
     if (spec.kind === "source") {
       try {
-        return { fn: compile(spec.source, spec.name), inline: true, cost: NaN };
+        return { fn: compile(spec.source, spec.name), inline: true };
       } catch (error) {
-        return { error, inline: true, cost: NaN };
+        return { error, inline: true };
       }
     }
-    const loaded: Loaded = { inline: false, cost: NaN };
+    const loaded: Loaded = { inline: false };
     loaded.loading = importExport(spec.module, spec.name).then(
       (fn) => void (loaded.fn = fn),
       (error) => void (loaded.error = error),
@@ -181,6 +204,13 @@ export class TaskRunner {
   // synchronous tasks runs without a microtask between them.
   #runOne(tasks: unknown[], at: number): void | Promise<void> {
     const id = tasks[at + TASK_ID] as number;
+    const skip = this.#returned.get(id);
+    if (skip !== undefined) {
+      if (skip > 1) this.#returned.set(id, skip - 1);
+      else this.#returned.delete(id);
+      appendResult(this.#results, id, Status.Cancelled, null);
+      return;
+    }
     const loaded = this.#fns.get(tasks[at + TASK_FN] as number);
     if (loaded?.loading && !loaded.fn && !loaded.error) {
       this.#flush();
@@ -211,7 +241,11 @@ export class TaskRunner {
         this.#thrown(error, loaded?.inline),
       );
     }
-    if (!(loaded.cost < FLUSH_MS)) this.#flush();
+    // Results are never held behind a task: any task may turn out long (a
+    // cache miss, a bigger input), so what finished leaves before the next
+    // one starts. Batches still form from what finishes together: tasks
+    // skipped (cancelled, handed back) and results that cannot start sooner.
+    this.#flush();
     const inline = loaded.inline;
     let result: unknown;
     try {
@@ -227,31 +261,27 @@ export class TaskRunner {
     } catch (error) {
       return this.#fail(id, error, loaded);
     }
-    if (!isThenable(result)) return this.#finish(id, Status.Ok, result, loaded);
-    this.#flush(); // what finished so far should not wait for this task
+    if (!isThenable(result)) return this.#finish(id, Status.Ok, result);
     return Promise.resolve(result).then(
-      (value) => this.#finish(id, Status.Ok, value, loaded),
+      (value) => this.#finish(id, Status.Ok, value),
       (error) => this.#fail(id, error, loaded),
     );
   }
 
   #fail(id: number, error: unknown, loaded: Loaded): void {
     if (error instanceof ChunkError) {
-      this.#finish(id, Status.ChunkError, [error.values, error.thrown], loaded);
+      this.#finish(id, Status.ChunkError, [error.values, error.thrown]);
     } else {
-      this.#finish(id, Status.Error, this.#thrown(error, loaded.inline), loaded);
+      this.#finish(id, Status.Error, this.#thrown(error, loaded.inline));
     }
   }
 
   // One clock read per task: the time since the previous one is its cost.
-  #finish(id: number, status: Status, value: unknown, loaded?: Loaded): void {
+  #finish(id: number, status: Status, value: unknown): void {
     const now = performance.now();
     const cost = now - this.#clock;
     this.#busy += cost;
     this.#clock = now;
-    if (loaded) {
-      loaded.cost = Number.isNaN(loaded.cost) ? cost : (loaded.cost + cost) / 2;
-    }
     if (value === undefined && status === Status.Ok) {
       appendResult(this.#results, id, Status.Void, null);
     } else {
@@ -262,7 +292,6 @@ export class TaskRunner {
       }
       appendResult(this.#results, id, status, value);
     }
-    if (now - this.#lastFlush > FLUSH_MS) this.#flush();
   }
 
   #thrown(error: unknown, inline = false): Thrown {
@@ -281,7 +310,6 @@ export class TaskRunner {
   }
 
   #flush(): void {
-    this.#lastFlush = performance.now();
     if (this.#results.length === DONE_RESULTS) return;
     const message = this.#results;
     message[DONE_BUSY] = this.#busy;

@@ -209,3 +209,128 @@ test("shutdown() returns when the last task goes to one worker and another sits 
   assert.equal(await last.result(), 42);
   assert.ok(workers.every((w) => w.stoppedWith === "close"));
 });
+
+// A task that counts its runs per argument in this thread's globals (fake
+// workers run here) and waits while the test holds a gate for its argument.
+const counted = async (x: number) => {
+  const g = globalThis as unknown as {
+    runs: Map<number, number>;
+    gates: Map<number, Promise<void>>;
+  };
+  g.runs.set(x, (g.runs.get(x) ?? 0) + 1);
+  await g.gates.get(x);
+  return 2 * x;
+};
+const scope = globalThis as unknown as {
+  runs: Map<number, number>;
+  gates: Map<number, Promise<void>>;
+};
+scope.runs = new Map();
+scope.gates = new Map();
+
+// Holds the tasks of argument `x` until the returned function is called.
+function gate(x: number): () => void {
+  let open!: () => void;
+  scope.gates.set(x, new Promise<void>((resolve) => (open = resolve)));
+  return () => {
+    scope.gates.delete(x);
+    open();
+  };
+}
+
+// Two workers, both started and timed as quick, so tasks are sent ahead.
+async function warmTwo(config: Partial<PoolConfig>) {
+  const made = makePool({ maxWorkers: 2, ...config });
+  for (let round = 0; round < 5; round++) {
+    await Promise.all([1, 2, 3, 4].map((i) => made.pool.submit(counted, [i]).result()));
+  }
+  assert.equal(made.workers.length, made.workers.length >= 2 ? made.workers.length : 2);
+  scope.runs.clear();
+  return made;
+}
+
+// The task ids a worker was sent, over all its Run messages.
+function sentIds(received: readonly unknown[][]): number[] {
+  const ids: number[] = [];
+  for (const message of received.filter((m) => m[0] === Msg.Run)) {
+    for (let at = RUN_TASKS; at < message.length;) {
+      ids.push(message[at] as number);
+      at += TASK_ARGS + (message[at + TASK_ARGC] as number);
+    }
+  }
+  return ids;
+}
+
+for (const sharedCancel of [true, false]) {
+  const how = sharedCancel ? "threads: by its slot" : "processes: the child hands it back";
+  test(`an idle worker takes a task sent ahead to a busy one, which never runs it (${how})`, async () => {
+    const { pool, workers } = await warmTwo({ sharedCancel });
+    const open = gate(10);
+    // A burst of four, two to each worker: worker 0 blocks on task 10 while
+    // task 11 waits behind it; worker 1 finishes 12 and 13, then idles.
+    const futures = [10, 11, 12, 13].map((i) => pool.submit(counted, [i]));
+    await until(() => futures[1]!.done());
+    assert.equal(futures[0]!.done(), false, "task 10 still blocks worker 0");
+    assert.equal(await futures[1]!.result(), 22);
+    const second = sentIds(workers[0]!.received).at(-1)!;
+    assert.ok(sentIds(workers[1]!.received).includes(second), "worker 1 took task 11");
+    open();
+    assert.deepEqual(await Promise.all(futures.map((f) => f.result())), [20, 22, 24, 26]);
+    // Worker 0 reported the task it gave away (as Cancelled) and ran it not.
+    for (const i of [10, 11, 12, 13]) assert.equal(scope.runs.get(i), 1, `task ${i} ran once`);
+    await pool.shutdown(true, false);
+  });
+
+  test(`no task runs twice while idle workers take tasks from busy ones (${how})`, async () => {
+    const { pool } = await warmTwo({ sharedCancel, maxWorkers: 3 });
+    for (let round = 0; round < 20; round++) {
+      const base = 100 * (round + 1);
+      // One task of each burst blocks until the rest are done.
+      const open = gate(base + (round % 7));
+      const futures = Array.from({ length: 3 + round }, (_, i) => pool.submit(counted, [base + i]));
+      await until(() => futures.filter((f) => f.done()).length === futures.length - 1);
+      open();
+      const values = await Promise.all(futures.map((f) => f.result()));
+      assert.deepEqual(values, futures.map((_, i) => 2 * (base + i)));
+    }
+    for (const [x, runs] of scope.runs) assert.equal(runs, 1, `task ${x} ran ${runs} times`);
+    await pool.shutdown(true, false);
+  });
+}
+
+test("a child that hands back a task it was not given breaks the pool", async () => {
+  const { pool, workers } = makePool({ sharedCancel: false });
+  const future = pool.submit(double, [1]);
+  workers[0]!.hold();
+  await until(() => workers[0]!.received.length >= 2);
+  workers[0]!.inject([workers[0]!.token, Msg.Returned, 9999]);
+  const error = await future.exception();
+  assert.ok(error instanceof BrokenExecutor);
+  assert.match(error.message, /handed back a task it was not given/);
+  await pool.shutdown(true, false);
+});
+
+test("minWorkers start at construction and stay; idleTimeout ends the others, and the pool grows again", async () => {
+  const { pool, workers } = makePool({ maxWorkers: 3, minWorkers: 1, idleTimeout: 0 });
+  assert.equal(workers.length, 1, "started before any submit");
+  const opens = [20, 21, 22].map(gate);
+  const burst = [20, 21, 22].map((i) => pool.submit(counted, [i]));
+  assert.equal(workers.length, 3);
+  opens.forEach((open) => open());
+  await Promise.all(burst.map((f) => f.result()));
+  // Idle, the two above minWorkers exit; one stays.
+  await until(() => workers.filter((w) => w.stoppedWith === "close").length === 2);
+  assert.equal(workers.filter((w) => w.stoppedWith === undefined).length, 1);
+  assert.equal(await pool.submit(double, [5]).result(), 10);
+  assert.equal(workers.length, 3, "the kept worker took it");
+  // Busy again: the pool grows on demand.
+  const open = gate(30);
+  const held = pool.submit(counted, [30]);
+  const next = pool.submit(double, [6]);
+  assert.equal(workers.length, 4);
+  assert.equal(await next.result(), 12);
+  open();
+  assert.equal(await held.result(), 60);
+  await pool.shutdown(true, false);
+  assert.ok(workers.every((w) => w.stoppedWith === "close"));
+});
