@@ -4,6 +4,8 @@
 // inbox (tasks arrive but do not start), inject messages the worker never
 // sent, and end a worker as if it died.
 
+import { BrokenExecutor } from "../_future/errors.ts";
+import { Pool, type PoolConfig } from "../_pool/pool.ts";
 import type { ExitStatus, StartWorker, Transport, TransportEvents } from "../_pool/transport.ts";
 import type { FromWorker, InitMessage, ToWorker } from "../_wire/protocol.ts";
 import { TaskRunner } from "../_worker/runner.ts";
@@ -92,4 +94,36 @@ export function fakeWorkers(): { start: StartWorker; workers: FakeWorker[] } {
     return worker.transport();
   };
   return { start, workers };
+}
+
+/**
+ * A pool of fake workers: one at most unless `config` says otherwise, and a
+ * thread's shared cancel ring (`sharedCancel: false` is a process pool's case).
+ */
+export function fakePool(config: Partial<PoolConfig> = {}): { pool: Pool; workers: FakeWorker[] } {
+  const { start, workers } = fakeWorkers();
+  const pool = new Pool({
+    what: "test pool",
+    maxWorkers: 1,
+    namePrefix: "Fake",
+    initializer: undefined,
+    initargs: [],
+    maxTasksPerWorker: undefined,
+    sharedCancel: true,
+    broken: (message, init) => new BrokenExecutor(message, init),
+    start,
+    ...config,
+  });
+  return { pool, workers };
+}
+
+/**
+ * Lets queued microtasks and message deliveries run until `check` holds: a
+ * wait for a state, never for a guessed delay.
+ */
+export async function until(check: () => boolean): Promise<void> {
+  for (let turns = 0; !check(); turns++) {
+    if (turns > 10_000) throw new Error("condition never held");
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -5,37 +5,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { BrokenExecutor } from "../_future/errors.ts";
-import { Pool } from "../_pool/pool.ts";
 import { Msg, RUN_TASKS, type RunMessage, Status, TASK_ID, TaskKind } from "../_wire/protocol.ts";
-import { fakeWorkers } from "./_fake_transport.ts";
+import { fakePool, until } from "./_fake_transport.ts";
 
 const double = (x: number) => 2 * x;
 
 // A pool of one fake worker; `sharedCancel: false` is a process pool's case.
 async function warmPool(sharedCancel: boolean) {
-  const { start, workers } = fakeWorkers();
-  const pool = new Pool({
-    what: "test pool",
-    maxWorkers: 1,
-    namePrefix: "Fake",
-    initializer: undefined,
-    initargs: [],
-    maxTasksPerWorker: undefined,
-    sharedCancel,
-    broken: (message, init) => new BrokenExecutor(message, init),
-    start,
-  });
+  const { pool, workers } = fakePool({ sharedCancel });
   // Timed as quick, so the worker is sent several tasks at a time.
   await Promise.all(Array.from({ length: 20 }, (_, i) => pool.submit(double, [i]).result()));
   return { pool, workers };
-}
-
-// Lets microtasks and deliveries run until `check` holds.
-async function until(check: () => boolean): Promise<void> {
-  for (let turns = 0; !check(); turns++) {
-    if (turns > 10_000) throw new Error("condition never held");
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 // Submits a stoppable task and one after it while the worker holds its inbox:

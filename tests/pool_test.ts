@@ -7,35 +7,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { BrokenExecutor } from "../_future/errors.ts";
 import type { Future } from "../_future/future.ts";
-import { Pool, type PoolConfig } from "../_pool/pool.ts";
-import { Msg, RUN_TASKS, type RunMessage, TASK_ARGC, TASK_ARGS } from "../_wire/protocol.ts";
-import { fakeWorkers } from "./_fake_transport.ts";
-
-function makePool(config: Partial<PoolConfig> = {}) {
-  const { start, workers } = fakeWorkers();
-  const pool = new Pool({
-    what: "test pool",
-    maxWorkers: 1,
-    namePrefix: "Fake",
-    initializer: undefined,
-    initargs: [],
-    maxTasksPerWorker: undefined,
-    sharedCancel: true,
-    broken: (message, init) => new BrokenExecutor(message, init),
-    start,
-    ...config,
-  });
-  return { pool, workers };
-}
-
-// Lets queued microtasks and message deliveries run until `check` holds: a
-// wait for a state, never for a guessed delay.
-async function until(check: () => boolean): Promise<void> {
-  for (let turns = 0; !check(); turns++) {
-    if (turns > 10_000) throw new Error("condition never held");
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+import type { PoolConfig } from "../_pool/pool.ts";
+import {
+  Msg,
+  RUN_TASKS,
+  type RunMessage,
+  TASK_ARGC,
+  TASK_ARGS,
+  TaskKind,
+} from "../_wire/protocol.ts";
+import { fakePool, until } from "./_fake_transport.ts";
 
 // How many tasks each Run message a worker received carried.
 function batchSizes(received: readonly unknown[][]): number[] {
@@ -51,7 +32,7 @@ function batchSizes(received: readonly unknown[][]): number[] {
 const double = (x: number) => 2 * x;
 
 test("Pool starts a worker per submit while none is idle and spreads a burst over them", async () => {
-  const { pool, workers } = makePool({ maxWorkers: 3 });
+  const { pool, workers } = fakePool({ maxWorkers: 3 });
   const futures = Array.from({ length: 12 }, (_, i) => pool.submit(double, [i]));
   assert.equal(workers.length, 3);
   const results = await Promise.all(futures.map((f) => f.result()));
@@ -65,7 +46,7 @@ test("Pool starts a worker per submit while none is idle and spreads a burst ove
 });
 
 test("Pool sends a new worker one task at a time until its tasks are timed, then several", async () => {
-  const { pool, workers } = makePool();
+  const { pool, workers } = fakePool();
   const first = Array.from({ length: 5 }, (_, i) => pool.submit(double, [i]));
   workers[0]!.hold();
   await until(() => workers[0]!.received.length >= 2);
@@ -81,7 +62,7 @@ test("Pool sends a new worker one task at a time until its tasks are timed, then
 });
 
 test("Pool sends a function's definition to a worker once", async () => {
-  const { pool, workers } = makePool();
+  const { pool, workers } = fakePool();
   for (let i = 0; i < 3; i++) await pool.submit(double, [i]).result();
   const withDefs = workers[0]!.received.filter((m) => m[0] === Msg.Run && m[1] !== null);
   assert.equal(withDefs.length, 1);
@@ -89,7 +70,7 @@ test("Pool sends a function's definition to a worker once", async () => {
 });
 
 test("a result out of order breaks the pool and fails every future, none left pending", async () => {
-  const { pool, workers } = makePool();
+  const { pool, workers } = fakePool();
   const futures = [pool.submit(double, [1]), pool.submit(double, [2])];
   workers[0]!.hold();
   await until(() => workers[0]!.received.length >= 2);
@@ -104,7 +85,7 @@ test("a result out of order breaks the pool and fails every future, none left pe
 });
 
 test("a task's own messages (no token) are ignored: the pool goes on", async () => {
-  const { pool, workers } = makePool();
+  const { pool, workers } = fakePool();
   const future = pool.submit(double, [1]);
   workers[0]!.hold();
   await until(() => workers[0]!.received.length >= 2);
@@ -123,7 +104,7 @@ test("a message with the worker's token but not the protocol's shape breaks the 
   for (
     const shape of [[], [Msg.Done], [Msg.Done, "busy"], [99], [Msg.Fatal, {}], [Msg.Done, 0, 1]]
   ) {
-    const { pool, workers } = makePool();
+    const { pool, workers } = fakePool();
     const future = pool.submit(double, [1]);
     workers[0]!.hold();
     await until(() => workers[0]!.received.length >= 2);
@@ -135,7 +116,7 @@ test("a message with the worker's token but not the protocol's shape breaks the 
 });
 
 test("a worker retired after maxTasksPerWorker is replaced, and every task runs once", async () => {
-  const { pool, workers } = makePool({ maxTasksPerWorker: 2 });
+  const { pool, workers } = fakePool({ maxTasksPerWorker: 2 });
   const futures = Array.from({ length: 5 }, (_, i) => pool.submit(double, [i]));
   assert.deepEqual(await Promise.all(futures.map((f) => f.result())), [0, 2, 4, 6, 8]);
   assert.equal(workers.length, 3);
@@ -146,7 +127,7 @@ test("a worker retired after maxTasksPerWorker is replaced, and every task runs 
 });
 
 test("a task sent ahead stays cancellable until the worker starts it (the cancel ring)", async () => {
-  const { pool, workers } = makePool();
+  const { pool, workers } = fakePool();
   await pool.submit(double, [0]).result(); // times the function: quick
   const worker = workers[0]!;
   worker.hold();
@@ -165,7 +146,7 @@ test("a task sent ahead stays cancellable until the worker starts it (the cancel
 });
 
 test("a worker that dies fails what it was running and breaks the pool", async () => {
-  const { pool, workers } = makePool();
+  const { pool, workers } = fakePool();
   const future = pool.submit(double, [1]);
   workers[0]!.hold();
   await until(() => workers[0]!.received.length >= 2);
@@ -177,7 +158,7 @@ test("a worker that dies fails what it was running and breaks the pool", async (
 });
 
 test("shutdown(cancelFutures) cancels queued and sent-ahead tasks, and waits for the running one", async () => {
-  const { pool, workers } = makePool();
+  const { pool, workers } = fakePool();
   await pool.submit(double, [0]).result();
   const worker = workers[0]!;
   worker.hold();
@@ -191,7 +172,7 @@ test("shutdown(cancelFutures) cancels queued and sent-ahead tasks, and waits for
 });
 
 test("a Run message keeps the named layout: id, fn, kind, argc, args", async () => {
-  const { pool, workers } = makePool();
+  const { pool, workers } = fakePool();
   await pool.submit((a: number, b: string) => b.repeat(a), [2, "ab"]).result();
   const run = workers[0]!.received.find((m) => m[0] === Msg.Run) as RunMessage;
   assert.deepEqual(run.slice(RUN_TASKS), [0, 0, 0, 2, 2, "ab"]);
@@ -199,7 +180,7 @@ test("a Run message keeps the named layout: id, fn, kind, argc, args", async () 
 });
 
 test("shutdown() returns when the last task goes to one worker and another sits idle", async () => {
-  const { pool, workers } = makePool({ maxWorkers: 2 });
+  const { pool, workers } = fakePool({ maxWorkers: 2 });
   // Two workers, both idle afterwards.
   const warm = [pool.submit(double, [1]), pool.submit(double, [2])];
   await Promise.all(warm.map((f) => f.result()));
@@ -240,7 +221,7 @@ function gate(x: number): () => void {
 
 // Two workers, both started and timed as quick, so tasks are sent ahead.
 async function warmTwo(config: Partial<PoolConfig>) {
-  const made = makePool({ maxWorkers: 2, ...config });
+  const made = fakePool({ maxWorkers: 2, ...config });
   for (let round = 0; round < 5; round++) {
     await Promise.all([1, 2, 3, 4].map((i) => made.pool.submit(counted, [i]).result()));
   }
@@ -299,7 +280,7 @@ for (const sharedCancel of [true, false]) {
 }
 
 test("a child that hands back a task it was not given breaks the pool", async () => {
-  const { pool, workers } = makePool({ sharedCancel: false });
+  const { pool, workers } = fakePool({ sharedCancel: false });
   const future = pool.submit(double, [1]);
   workers[0]!.hold();
   await until(() => workers[0]!.received.length >= 2);
@@ -311,7 +292,7 @@ test("a child that hands back a task it was not given breaks the pool", async ()
 });
 
 test("minWorkers start at construction and stay; idleTimeout ends the others, and the pool grows again", async () => {
-  const { pool, workers } = makePool({ maxWorkers: 3, minWorkers: 1, idleTimeout: 0 });
+  const { pool, workers } = fakePool({ maxWorkers: 3, minWorkers: 1, idleTimeout: 0 });
   assert.equal(workers.length, 1, "started before any submit");
   const opens = [20, 21, 22].map(gate);
   const burst = [20, 21, 22].map((i) => pool.submit(counted, [i]));
@@ -334,3 +315,33 @@ test("minWorkers start at construction and stay; idleTimeout ends the others, an
   await pool.shutdown(true, false);
   assert.ok(workers.every((w) => w.stoppedWith === "close"));
 });
+
+for (const sharedCancel of [true, false]) {
+  const how = sharedCancel ? "threads" : "processes";
+  test(`stopping a worker leaves the task taken from it to the worker that took it (${how})`, async () => {
+    const { pool, workers } = await warmTwo({ sharedCancel });
+    const openTen = gate(10);
+    const openEleven = gate(11);
+    const controller = new AbortController();
+    // Worker 0 blocks on 10 with 11 behind it; 12 and 13 go to worker 1,
+    // which then takes 11 and blocks on it too.
+    const ten = pool.submit(counted, [10], TaskKind.Call, { signal: controller.signal });
+    const rest = [11, 12, 13].map((i) => pool.submit(counted, [i]));
+    await until(() => rest[1]!.done() && rest[2]!.done() && scope.runs.get(11) === 1);
+    const taken = sentIds(workers[0]!.received).at(-1)!;
+    assert.ok(sentIds(workers[1]!.received).includes(taken), "worker 1 took task 11");
+    // Stopping worker 0 for task 10 must not send 11 out again.
+    const reason = new Error("stop");
+    controller.abort(reason);
+    assert.equal(await ten.exception(), reason);
+    await until(() => workers[0]!.stoppedWith !== undefined);
+    openEleven();
+    assert.equal(await rest[0]!.result(), 22);
+    openTen();
+    assert.equal(await pool.submit(counted, [14]).result(), 28);
+    for (const i of [10, 11, 12, 13, 14]) assert.equal(scope.runs.get(i), 1, `task ${i} ran once`);
+    const { tasks } = pool.stats();
+    assert.equal(tasks.completed + tasks.failed + tasks.cancelled, tasks.submitted);
+    await pool.shutdown(true, false);
+  });
+}
