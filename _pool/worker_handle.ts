@@ -142,7 +142,7 @@ export class WorkerHandle {
   spare(): number {
     let n = 0;
     for (const sent of this.inflight) {
-      if (sent.moved || sent.job.future.done()) continue;
+      if (!this.#movable(sent)) continue;
       if (this.#slots ? Atomics.load(this.#slots, sent.slot) === Slot.Queued : !sent.asked) n++;
     }
     return Math.ceil(n / 2);
@@ -159,7 +159,7 @@ export class WorkerHandle {
     const jobs = [...this.inflight];
     for (let i = jobs.length - 1; i >= 0 && taken.length < max; i--) {
       const sent = jobs[i]!;
-      if (sent.moved || sent.job.future.done()) continue;
+      if (!this.#movable(sent)) continue;
       const was = Atomics.compareExchange(slots, sent.slot, Slot.Queued, Slot.Reclaimed);
       // The worker claims slots in order: one started means all before it are.
       if (was === Slot.Started) break;
@@ -206,6 +206,13 @@ export class WorkerHandle {
     }
     for (const sent of given) this.#move(sent);
     return given.map((sent) => sent.job).sort((a, b) => a.id - b.id);
+  }
+
+  // A task whose buffers were transferred to this thread cannot be sent
+  // again: they are here now. (A child's were copied: any task can move.)
+  #movable(sent: Sent): boolean {
+    return !sent.moved && !sent.job.future.done() &&
+      !(this.#slots && sent.job.call?.options.transfer?.length);
   }
 
   #move(sent: Sent): void {

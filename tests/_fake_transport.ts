@@ -66,8 +66,9 @@ export class FakeWorker {
   /** The Transport the pool gets for this worker. */
   transport(): Transport {
     return {
-      send: (message) => {
-        const copy = structuredClone(message); // throws before anything is sent
+      send: (message, transfer) => {
+        // Throws before anything is sent; moves what a thread's would move.
+        const copy = structuredClone(message, transfer ? { transfer } : undefined);
         this.received.push(copy);
         queueMicrotask(() => {
           if (this.#exited) return;

@@ -345,3 +345,22 @@ for (const sharedCancel of [true, false]) {
     await pool.shutdown(true, false);
   });
 }
+
+test("an idle thread does not take a task whose buffers went to the busy one", async () => {
+  const { pool, workers } = await warmTwo({ sharedCancel: true });
+  const open = gate(10);
+  const buffer = new ArrayBuffer(8);
+  // Worker 0 blocks on 10 with 11 (and its transferred buffer) behind it;
+  // worker 1 runs 12 and 13, then idles: 11 must stay where its buffer is.
+  const ten = pool.submit(counted, [10]);
+  const eleven = pool.submit(counted, [11, buffer], TaskKind.Call, { transfer: [buffer] });
+  const rest = [12, 13].map((i) => pool.submit(counted, [i]));
+  await until(() => rest.every((f) => f.done()));
+  assert.equal(buffer.byteLength, 0, "the buffer went to worker 0");
+  const id = sentIds(workers[0]!.received).at(-1)!;
+  assert.ok(!sentIds(workers[1]!.received).includes(id), "worker 1 left task 11 alone");
+  open();
+  assert.equal(await ten.result(), 20);
+  assert.equal(await eleven.result(), 22);
+  await pool.shutdown(true, false);
+});
