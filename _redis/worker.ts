@@ -132,6 +132,15 @@ export class RedisWorker {
 
   async #readLoop(): Promise<void> {
     while (!this.#stopping) {
+      if (this.#recover) {
+        // Already claimed by this node: taken whatever the room.
+        try {
+          await this.#recoverPending();
+        } catch (error) {
+          await this.#readFailed(error);
+        }
+        continue;
+      }
       const window = this.#window();
       const room = window - this.#busy;
       // Read again once half the window is free (or nothing runs): fewer,
@@ -140,11 +149,8 @@ export class RedisWorker {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         continue;
       }
-      const from = this.#recover ? "0" : ">";
-      this.#recover = false;
-      let reply;
       try {
-        reply = await this.#reader.read([
+        const reply = await this.#reader.read([
           "XREADGROUP",
           "GROUP",
           GROUP,
@@ -155,13 +161,12 @@ export class RedisWorker {
           BLOCK_MS,
           "STREAMS",
           this.#keys.tasks,
-          from,
+          ">",
         ]);
+        if (reply !== null) this.#take((reply as Entries)[0]![1]);
       } catch (error) {
         await this.#readFailed(error);
-        continue;
       }
-      if (reply !== null) this.#take((reply as Entries)[0]![1]);
     }
   }
 
@@ -169,6 +174,7 @@ export class RedisWorker {
     if (error instanceof RedisConnectionError) {
       // A read lost with its connection may have delivered entries to this
       // node: read its own pending entries next, and run the unknown ones.
+      // (A recovery that failed is still owed: #recover stays set.)
       if (error.sent) this.#recover = true;
       else await delay(RETRY_MS);
     } else if (error instanceof RedisError && error.code === "NOGROUP") {
@@ -309,15 +315,27 @@ export class RedisWorker {
     for (;;) {
       while (this.#held.size > 0) await new Promise<void>((resolve) => (this.#wake = resolve));
       if (!this.#recover) return;
-      await this.#recoverOnce();
+      try {
+        await this.#recoverPending();
+      } catch {
+        // Gone or unreachable: the sweepers settle what is left once the lease lapses.
+        return;
+      }
     }
   }
 
   // Entries delivered by a read whose reply was lost are this node's (they
-  // are in its pending list) though it never saw them: run them too.
-  async #recoverOnce(): Promise<void> {
-    this.#recover = false;
-    try {
+  // are in its pending list) though it never saw them: run them too, however
+  // many. The whole pending list is read, a page at a time, whatever the
+  // room: it starts with the entries this node already holds (running, or
+  // their results on the way), so a read of only `room` entries could
+  // return just those and leave the unseen ones pending under this live
+  // node, where no sweep reclaims them, and their futures waiting forever.
+  // #recover is cleared only once every page has been read: a page lost
+  // with its connection (or never sent) means reading it all again.
+  async #recoverPending(): Promise<void> {
+    let from = "0";
+    for (;;) {
       const reply = await this.#client.send([
         "XREADGROUP",
         "GROUP",
@@ -327,12 +345,14 @@ export class RedisWorker {
         MAX_WINDOW,
         "STREAMS",
         this.#keys.tasks,
-        "0",
+        from,
       ]);
-      if (reply !== null) this.#take((reply as Entries)[0]![1]);
-    } catch {
-      // Gone or unreachable: the sweepers settle what is left once the lease lapses.
+      const entries = reply === null ? [] : (reply as Entries)[0]?.[1] ?? [];
+      this.#take(entries);
+      if (entries.length < MAX_WINDOW) break;
+      from = entries[entries.length - 1]![0];
     }
+    this.#recover = false;
   }
 
   async #ensureGroup(): Promise<void> {

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Future, onDone } from "../_future/future.ts";
-import { RedisExecutor, TaskLostError, WorkerLostError } from "../redis.ts";
+import { RedisExecutor, serveWorker, TaskLostError, WorkerLostError } from "../redis.ts";
+import { ThreadPoolExecutor } from "../thread.ts";
 import { RedisClient } from "../_redis/client.ts";
 import { openGate } from "./_gate.ts";
 import { startNode, type WorkerNode } from "./_redis_nodes.ts";
@@ -115,6 +116,58 @@ test("every connection killed mid-run: each result reaches its future exactly on
   console.log(
     `lost XADD replies looked for: ${/cmdstat_xrevrange:calls=(\d+)/.exec(stats)?.[1] ?? 0} times`,
   );
+});
+
+test("a claim read whose reply is lost with its connection: the node runs every entry it was delivered, beyond its room", async () => {
+  await using server = await RedisServer.start();
+  await using admin = new RedisClient(server.url);
+  await using executor = new RedisExecutor({ url: server.url, queue: "jobs" });
+  const stream = "cf:{jobs}:tasks";
+  const name = "lost-reply";
+  await admin.send(["XGROUP", "CREATE", stream, "workers", "0", "MKSTREAM"]);
+  const futures = Array.from({ length: 20 }, (_, i) => executor.submit((x: number) => 2 * x, i));
+  await until(async () => (await admin.send(["XLEN", stream])) === 20, "the tasks are queued");
+  // What a claim read whose reply was lost leaves behind: entries delivered
+  // to the node (in its pending list) that it never saw, more of them than
+  // its one slot lets it read at a time.
+  const delivered = await admin.send(
+    ["XREADGROUP", "GROUP", "workers", name, "COUNT", 100, "STREAMS", stream, ">"],
+  ) as [string, unknown[]][];
+  assert.equal(delivered[0]![1].length, 20);
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const stop = new AbortController();
+  const served = serveWorker({
+    url: server.url,
+    queue: "jobs",
+    executor: pool,
+    allowInline: true,
+    concurrency: 1,
+    name,
+    signal: stop.signal,
+  });
+  try {
+    // The node's claim read, blocked: losing its connection now is what
+    // makes the node look for entries it was delivered unseen.
+    let claim: string | undefined;
+    await until(async () => {
+      const clients = String(await admin.send(["CLIENT", "LIST"])).split("\n");
+      const line = clients.find((c) =>
+        c.includes(` name=cf-claims-${name} `) && / flags=\w*b/.test(c) &&
+        c.includes(" cmd=xreadgroup ")
+      );
+      claim = line === undefined ? undefined : /^id=(\d+)/.exec(line)?.[1];
+      return claim !== undefined;
+    }, "the node's claim read blocks");
+    await admin.send(["CLIENT", "KILL", "ID", claim!]);
+    await until(() => futures.every((f) => f.done()), "every delivered task has run", 10_000);
+    assert.deepEqual(
+      await Promise.all(futures.map((f) => f.result())),
+      futures.map((_, i) => 2 * i),
+    );
+  } finally {
+    stop.abort();
+    await served;
+  }
 });
 
 test("10,000 tasks with worker nodes killed at random: every future settles exactly once", async () => {
