@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { runScript } from "./_run_script.ts";
 
 const script = new URL("./fixtures/unreachable_script.ts", import.meta.url);
-const linuxOnly = { skip: process.platform !== "linux" && "counts threads in /proc" };
+const linuxOnly = { skip: process.platform !== "linux" && "reads /proc" };
 
 for (const kind of ["thread", "process"]) {
   test(
