@@ -28,7 +28,7 @@ export type Transferable =
  * import assert from "node:assert/strict";
  *
  * await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
- * const options: CallOptions = { signal: AbortSignal.timeout(60_000), timeLimit: 200 };
+ * const options: CallOptions = { signal: AbortSignal.timeout(60_000), timeLimit: 2_000 };
  * const view = executor.with(options);
  * assert.equal(await view.submit((x: number) => x + 1, 1).result(), 2);
  * const spin = view.submit(() => {
