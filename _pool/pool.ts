@@ -597,6 +597,7 @@ export class Pool {
     }
     if (message[FROM_TYPE] === Msg.Returned) return this.#onReturned(w, message.slice(2));
     let settled = 0;
+    const early: Job[] = [];
     for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
       const status = message[at + RESULT_STATUS];
       const value = message[at + RESULT_VALUE];
@@ -614,6 +615,11 @@ export class Pool {
         w.stale--; // another worker runs it
         continue;
       }
+      if (sent.asked && status === Status.Cancelled) {
+        // A child's hand-back, reported before its answer arrived.
+        early.push(w.handedBackEarly(sent));
+        continue;
+      }
       settled++;
       const outcome = settle(sent.job.future, status, value);
       if (outcome === Outcome.Completed) this.#completed++;
@@ -622,6 +628,7 @@ export class Pool {
     const now = performance.now();
     this.#busyMs += message[DONE_BUSY];
     if (this.#times && settled > 0) this.#times.run.add(message[DONE_BUSY] / settled, settled);
+    for (let i = early.length - 1; i >= 0; i--) this.#queue.unshift(early[i]!);
     w.progressed((message.length - DONE_RESULTS) / RESULT_STRIDE, message[DONE_BUSY], now);
     this.#checkFront(w);
     // Results come one message each: dispatch only when this worker has room
@@ -629,7 +636,8 @@ export class Pool {
     const room = this.#queue.length > 0
       ? w.capacity(now, this.#config.maxTasksPerWorker) > 0
       : w.live === 0;
-    if (room || this.#shutdown) this.#dispatch();
+    // Tasks handed back go to the idle worker that asked for them.
+    if (room || early.length > 0 || this.#shutdown) this.#dispatch();
     this.#afterProgress(w);
   }
 

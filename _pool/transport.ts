@@ -41,6 +41,14 @@ export interface Transport {
    * (threads); a child process gets copies.
    */
   send(message: ToWorker, transfer?: Transferable[]): void;
+  /**
+   * Processes: asks the child to hand back tasks it has not started, given
+   * as pairs of task id and the task's sequence number on this worker (its
+   * place among all tasks sent). The answer arrives as a ReturnedMessage,
+   * even while the child's main thread is busy. Threads have none: the pool
+   * claims their slots itself.
+   */
+  reclaim?(tasks: readonly number[]): void;
   /** Keeps the program alive while this worker is busy. */
   ref(): void;
   /** Lets the program exit while this worker is idle. */

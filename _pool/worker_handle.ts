@@ -5,7 +5,7 @@
 
 import type { Future, StartProbe } from "../_future/future.ts";
 import { Deque } from "../_util/deque.ts";
-import { Msg, Slot, SLOTS, type TaskKind } from "../_wire/protocol.ts";
+import { Slot, SLOTS, type TaskKind } from "../_wire/protocol.ts";
 import type { JobCall } from "./stop.ts";
 import type { Transport } from "./transport.ts";
 
@@ -25,6 +25,8 @@ export interface Job {
 /** A job as sent to one worker. */
 export interface Sent {
   readonly job: Job;
+  /** Its place among all tasks sent to the worker (a child's claim ring). */
+  readonly seq: number;
   /** Its slot in the worker's cancel ring (threads). */
   readonly slot: number;
   /**
@@ -61,6 +63,9 @@ export class WorkerHandle {
   /** Ends this worker once idle `idleTimeout` ms (see Pool). */
   idleTimer: ReturnType<typeof setTimeout> | undefined;
   #asking = false;
+  // Ids whose hand-back was reported (as Cancelled, on fd 4) before the
+  // child's answer naming them (on fd 5).
+  readonly #early = new Set<number>();
   /**
    * Starts every message of the protocol from this worker; random, so a
    * task's own messages (which cannot read it) are never taken for ours.
@@ -141,7 +146,7 @@ export class WorkerHandle {
    */
   spare(): number {
     let n = 0;
-    for (const sent of this.inflight) {
+    for (const sent of this.#behindFront()) {
       if (!this.#movable(sent)) continue;
       if (this.#slots ? Atomics.load(this.#slots, sent.slot) === Slot.Queued : !sent.asked) n++;
     }
@@ -156,7 +161,7 @@ export class WorkerHandle {
   takeBack(max: number): Job[] {
     const slots = this.#slots!;
     const taken: Job[] = [];
-    const jobs = [...this.inflight];
+    const jobs = this.#behindFront();
     for (let i = jobs.length - 1; i >= 0 && taken.length < max; i--) {
       const sent = jobs[i]!;
       if (!this.#movable(sent)) continue;
@@ -176,17 +181,28 @@ export class WorkerHandle {
    */
   askBack(max: number): void {
     if (this.#asking || this.state === "stopping" || this.state === "exited") return;
-    const ids: number[] = [];
-    const jobs = [...this.inflight];
-    for (let i = jobs.length - 1; i >= 0 && ids.length < max; i--) {
+    const asked: number[] = [];
+    const jobs = this.#behindFront();
+    for (let i = jobs.length - 1; i >= 0 && asked.length < 2 * max; i--) {
       const sent = jobs[i]!;
       if (sent.moved || sent.asked || sent.job.future.done()) continue;
       sent.asked = true;
-      ids.push(sent.job.id);
+      asked.push(sent.job.id, sent.seq);
     }
-    if (ids.length === 0) return;
+    if (asked.length === 0) return;
     this.#asking = true;
-    this.transport.send([Msg.Reclaim, ...ids.reverse()]);
+    this.transport.reclaim!(asked);
+  }
+
+  /**
+   * Processes: the child reported an asked-for task as Cancelled before its
+   * answer to `askBack` arrived: it was handed back. Returns its job.
+   */
+  handedBackEarly(sent: Sent): Job {
+    this.#early.add(sent.job.id);
+    this.#move(sent);
+    this.stale--; // reported already: not in flight any more
+    return sent.job;
   }
 
   /**
@@ -199,6 +215,7 @@ export class WorkerHandle {
     for (const sent of this.inflight) if (sent.asked && !sent.moved) byId.set(sent.job.id, sent);
     const given: Sent[] = [];
     for (const id of ids) {
+      if (this.#early.delete(id)) continue;
       const sent = byId.get(id);
       if (!sent) return undefined;
       byId.delete(id);
@@ -206,6 +223,16 @@ export class WorkerHandle {
     }
     for (const sent of given) this.#move(sent);
     return given.map((sent) => sent.job).sort((a, b) => a.id - b.id);
+  }
+
+  // What another worker may take: the tasks behind the one this worker runs
+  // now or next. That one it starts the moment it can (taking it would only
+  // leave this worker idle in turn, and the two would trade it back and
+  // forth while neither ran it).
+  #behindFront(): Sent[] {
+    const jobs = [...this.inflight];
+    const front = jobs.findIndex((sent) => !sent.moved);
+    return front < 0 ? [] : jobs.slice(front + 1);
   }
 
   // A task whose buffers were transferred to this thread cannot be sent
@@ -249,7 +276,7 @@ export class WorkerHandle {
     this.assigned += jobs.length;
     jobs.forEach((job, i) => {
       const slot = (firstSlot + i) & (SLOTS - 1);
-      this.inflight.push({ job, slot, moved: false, asked: false });
+      this.inflight.push({ job, seq: firstSlot + i, slot, moved: false, asked: false });
     });
     const slots = this.#slots;
     if (!slots) return undefined;

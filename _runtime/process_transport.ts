@@ -5,7 +5,8 @@
 
 import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
 import type { DenoPermissions } from "./deno_permissions.ts";
-import { FrameDecoder } from "../_wire/frames.ts";
+import { encodeFrame, FrameDecoder } from "../_wire/frames.ts";
+import { Msg } from "../_wire/protocol.ts";
 import type { Transport, TransportEvents } from "../_pool/transport.ts";
 import type { ChildOptions } from "./child.ts";
 import { shipEmbeddedModules } from "./embedded_modules.ts";
@@ -30,6 +31,7 @@ export function startProcess(
   setup: ProcessSetup,
 ): Transport {
   const decoder = new FrameDecoder();
+  const controlDecoder = new FrameDecoder();
   const options: ChildOptions = { source: PROCESS_SOURCE, modules: [...modules] };
   if (setup.denoPermissions) options.denoPermissions = setup.denoPermissions;
   if (setup.denoConfig !== undefined) options.denoConfig = setup.denoConfig;
@@ -41,6 +43,13 @@ export function startProcess(
         events.message(decodeMessage(payload));
       }
     },
+    // The protocol thread's answers: the token, then the ids handed back.
+    control(chunk) {
+      for (const payload of controlDecoder.push(chunk)) {
+        const [token, ...ids] = readFloats(payload);
+        events.message([token, Msg.Returned, ...ids]);
+      }
+    },
     exit: (status) => events.exit(status),
   });
   child.unref();
@@ -48,9 +57,27 @@ export function startProcess(
     // encodeMessage throws before anything is written, so a value that
     // cannot cross fails its own task only.
     send: (message) => child.write(encodeMessage(ship(message))),
+    reclaim: (tasks) => child.control(encodeFrame(writeFloats(tasks))),
     ref: () => child.ref(),
     unref: () => child.unref(),
     stop: (how) => how === "close" ? child.end() : child.kill(how),
     covers: (module) => childCovers(options, module),
   };
+}
+
+// The protocol thread's frames carry float64s, little-endian (ids and
+// sequence numbers can pass 2^32 in a long-lived pool).
+function writeFloats(values: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(8 * values.length);
+  const view = new DataView(bytes.buffer);
+  values.forEach((value, i) => view.setFloat64(8 * i, value, true));
+  return bytes;
+}
+
+function readFloats(bytes: Uint8Array): number[] {
+  if (bytes.length % 8 !== 0) {
+    throw new TypeError(`A control frame of ${bytes.length} bytes is not float64s`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  return Array.from({ length: bytes.length / 8 }, (_, i) => view.getFloat64(8 * i, true));
 }

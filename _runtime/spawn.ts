@@ -18,7 +18,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
-import type { Readable, Writable } from "node:stream";
+import type { Duplex, Readable, Writable } from "node:stream";
 import { clearTimeout, setTimeout } from "node:timers";
 import type { ExitStatus } from "../_pool/transport.ts";
 import { isProcessWorker, WORKER_ARG } from "../_wire/worker_mark.ts";
@@ -40,6 +40,11 @@ export interface ChildEvents {
    * `error`, as is a failure to start.
    */
   data(chunk: Uint8Array): void;
+  /**
+   * Bytes from the child's protocol thread on fd 5, in order, in arbitrary
+   * chunks (absent: ignored). Throwing here is as in `data`.
+   */
+  control?(chunk: Uint8Array): void;
   /** Exactly once, after the last `data`, however the child ended. */
   exit(status: ExitStatus): void;
 }
@@ -50,6 +55,8 @@ export interface Child {
   readonly pid: number | undefined;
   /** Sends bytes to the child's fd 3; dropped once the child has exited. */
   write(bytes: Uint8Array): void;
+  /** Sends bytes to the child's protocol thread, on fd 5. */
+  control(bytes: Uint8Array): void;
   /** Closes fd 3: the child sees end of input and exits. */
   end(): void;
   /** Keeps this program alive while the child runs (the default). */
@@ -103,9 +110,9 @@ export function spawnChild(options: ChildOptions, events: ChildEvents): Child {
     const { file, args, env } = runtime === "deno" ? denoCommand(options) : bunCommand(options);
     // The mark goes last, after the program's own arguments (guard.ts).
     child = spawn(file, [...args, WORKER_ARG], {
-      // fd 3 to the child, fd 4 from it, fd 5 the lifeline: held open here
-      // and never written, it ends when this process dies, and the child's
-      // watchdog then ends the child, busy or not.
+      // fd 3 to the child, fd 4 from it, fd 5 a socket to its protocol
+      // thread: held open here, it ends when this process dies, and the
+      // thread then ends the child, busy or not.
       stdio: ["ignore", "inherit", "inherit", "pipe", "pipe", "pipe"],
       ...(env ? { env: { ...process.env, ...env } } : {}),
     });
@@ -114,6 +121,7 @@ export function spawnChild(options: ChildOptions, events: ChildEvents): Child {
     return {
       pid: undefined,
       write() {},
+      control() {},
       end() {},
       ref() {},
       unref() {},
@@ -140,7 +148,7 @@ class ProcessChild implements Child {
   readonly #events: ChildEvents;
   readonly #input: Writable & RefStream;
   readonly #output: Readable & RefStream;
-  readonly #lifeline: Writable & RefStream;
+  readonly #protocol: Duplex & RefStream;
   #writable = true;
   #outputClosed = false;
   #refd = true;
@@ -158,8 +166,11 @@ class ProcessChild implements Child {
     this.#events = events;
     this.#input = child.stdio[3] as Writable;
     this.#output = child.stdio[4] as Readable;
-    this.#lifeline = (child.stdio as unknown[])[5] as Writable;
-    this.#lifeline.on("error", () => {}); // EPIPE once the child is gone
+    this.#protocol = (child.stdio as unknown[])[5] as Duplex;
+    this.#protocol.on("error", () => {}); // EPIPE once the child is gone
+    this.#protocol.on("data", (chunk: Uint8Array) => {
+      if (events.control) this.#receive(events.control, chunk);
+    });
     child.on("error", (error) => {
       // Before the child started, there will be no exit event.
       if (child.pid === undefined) {
@@ -174,19 +185,7 @@ class ProcessChild implements Child {
     // EPIPE or a reset after the child died: the exit event tells the story.
     this.#input.on("error", () => (this.#writable = false));
     this.#output.on("error", () => this.#output.destroy());
-    this.#output.on("data", (chunk: Uint8Array) => {
-      // After bytes that were not frames, nothing more is read: what follows
-      // cannot be trusted to be what the child meant to send.
-      if (this.#reported || this.#failure) return;
-      try {
-        events.data(chunk);
-      } catch (error) {
-        // Bytes the parent cannot handle (a corrupt frame) would be an
-        // uncaught exception here: stop the child and say why instead.
-        this.#fail(error, "sent bytes that are not the pool's messages on its channel");
-      }
-      if (this.#drain !== undefined) this.#armDrain();
-    });
+    this.#output.on("data", (chunk: Uint8Array) => this.#receive(events.data, chunk));
     this.#output.on("close", () => {
       this.#outputClosed = true;
       if (this.#exit !== undefined) return this.#finish(this.#exit);
@@ -211,6 +210,24 @@ class ProcessChild implements Child {
     if (this.#writable) this.#input.write(bytes);
   }
 
+  control(bytes: Uint8Array): void {
+    if (this.#writable) this.#protocol.write(bytes);
+  }
+
+  #receive(handle: (chunk: Uint8Array) => void, chunk: Uint8Array): void {
+    // After bytes that were not frames, nothing more is read: what follows
+    // cannot be trusted to be what the child meant to send.
+    if (this.#reported || this.#failure) return;
+    try {
+      handle(chunk);
+    } catch (error) {
+      // Bytes the parent cannot handle (a corrupt frame) would be an
+      // uncaught exception here: stop the child and say why instead.
+      this.#fail(error, "sent bytes that are not the pool's messages on its channel");
+    }
+    if (this.#drain !== undefined) this.#armDrain();
+  }
+
   end(): void {
     if (!this.#writable) return;
     this.#writable = false;
@@ -222,7 +239,7 @@ class ProcessChild implements Child {
     this.#process.ref();
     this.#input.ref?.();
     this.#output.ref?.();
-    this.#lifeline.ref?.();
+    this.#protocol.ref?.();
     this.#drain?.ref();
     this.#grace?.ref();
   }
@@ -232,7 +249,7 @@ class ProcessChild implements Child {
     this.#process.unref();
     this.#input.unref?.();
     this.#output.unref?.();
-    this.#lifeline.unref?.();
+    this.#protocol.unref?.();
     this.#drain?.unref();
     this.#grace?.unref();
   }
@@ -278,7 +295,7 @@ class ProcessChild implements Child {
     clearTimeout(this.#grace);
     this.#input.destroy();
     this.#output.destroy();
-    this.#lifeline.destroy();
+    this.#protocol.destroy();
     this.#events.exit(status);
   }
 }

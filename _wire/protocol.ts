@@ -28,8 +28,7 @@ export const Msg = {
   Done: 2,
   InitFailed: 3,
   Fatal: 4,
-  Reclaim: 5,
-  Returned: 6,
+  Returned: 5,
 } as const;
 
 /** Where the tasks of a {@linkcode RunMessage} start. */
@@ -162,16 +161,8 @@ export type RunMessage = [
   ...tasks: unknown[],
 ];
 
-/**
- * Asks a child process to hand back the tasks with these ids that it has
- * not started (threads use the cancel ring instead). It answers with a
- * {@linkcode ReturnedMessage}; a task it gives back it never runs, and it
- * still reports it in order, as Cancelled.
- */
-export type ReclaimMessage = [type: typeof Msg.Reclaim, ...ids: number[]];
-
 /** Messages from the pool to a worker. */
-export type ToWorker = InitMessage | RunMessage | ReclaimMessage;
+export type ToWorker = InitMessage | RunMessage;
 
 /**
  * Results in completion order, from index DONE_RESULTS on, each as
@@ -191,7 +182,12 @@ export type InitFailedMessage = [token: number, type: typeof Msg.InitFailed, err
 /** An error escaped outside any task (a timer, a stray rejection). */
 export type FatalMessage = [token: number, type: typeof Msg.Fatal, error: Thrown];
 
-/** The ids of the tasks a child gave back after a {@linkcode ReclaimMessage}. */
+/**
+ * The ids of the tasks a child's protocol thread handed back when the pool
+ * asked (`Transport.reclaim`). The child never runs them, and still reports
+ * each in order, as Cancelled; that report can arrive first (fd 4 and fd 5
+ * are separate pipes).
+ */
 export type ReturnedMessage = [token: number, type: typeof Msg.Returned, ...ids: number[]];
 
 /** Messages from a worker to the pool. */

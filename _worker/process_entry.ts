@@ -3,20 +3,21 @@
 // frames back on fd 4, tasks run by the same TaskRunner as in threads. The
 // child exits when fd 3 ends: when the pool closes it, and when the parent
 // dies, even by SIGKILL, so no child outlives its pool. While a task keeps
-// the main thread busy, the watchdog on fd 5 ends the child instead.
+// the main thread busy, the protocol thread on fd 5 ends the child instead,
+// and hands back the tasks the pool asks for (protocol_thread.ts).
 
 import process from "node:process";
 import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
 import { FrameDecoder } from "../_wire/frames.ts";
 import { openParentChannel } from "./parent_channel.ts";
-import type { ToWorker } from "../_wire/protocol.ts";
+import { Msg, SLOTS, type ToWorker } from "../_wire/protocol.ts";
 import { TaskRunner } from "./runner.ts";
-import { startWatchdog } from "./watchdog.ts";
+import { startProtocolThread } from "./protocol_thread.ts";
 import { markProcessWorker } from "../_wire/worker_mark.ts";
 import { runtime } from "../_runtime/runtime.ts";
 
-/** The lifeline the parent holds open and never writes (see watchdog.ts). */
-const LIFELINE_FD = 5;
+/** The socket the parent holds open for the protocol thread. */
+const PROTOCOL_FD = 5;
 
 // First, before any task module loads this package: this is the real worker
 // code, not a copy of the program (see _wire/worker_mark.ts).
@@ -25,12 +26,17 @@ markProcessWorker();
 // task starts must start as usual. (Deno has no such variable, and reading
 // the environment could need a permission there.)
 if (runtime === "bun") delete process.env.BUN_BE_BUN;
-startWatchdog(LIFELINE_FD);
+// Who may run each task sent here: the main thread or, handing it back, the
+// protocol thread (child_ring.ts).
+const ring = new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
+const protocol = startProtocolThread(PROTOCOL_FD, ring);
 
 const decoder = new FrameDecoder();
 const channel = openParentChannel((chunk) => {
   for (const payload of decoder.push(chunk)) {
-    runner.receive(decodeMessage(payload) as ToWorker);
+    const message = decodeMessage(payload) as ToWorker;
+    if (message[0] === Msg.Init) protocol.setToken(message[5]);
+    runner.receive(message);
   }
 }, () => process.exit(0));
 // The runner batches results itself and posts when they should leave: write
@@ -42,7 +48,7 @@ const runner = new TaskRunner({
     channel.write(encodeMessage(message));
     channel.flush();
   },
-});
+}, ring);
 // Errors outside any task are reported so the pool breaks with their cause,
 // instead of the child dying with only an exit code to show.
 process.on("uncaughtException", (error) => runner.fatal(error));

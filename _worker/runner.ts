@@ -14,7 +14,6 @@ import {
   type FromWorker,
   type InitMessage,
   Msg,
-  type ReclaimMessage,
   RESULT_ID,
   RESULT_STATUS,
   RESULT_STRIDE,
@@ -36,6 +35,7 @@ import {
 } from "../_wire/protocol.ts";
 import { bareThrown, toThrown } from "../_wire/thrown.ts";
 import { TRANSFER, unmark } from "../_wire/transfer.ts";
+import { claimSlot } from "./child_ring.ts";
 import { compile, type Fn, importExport, isThenable } from "./load.ts";
 
 /**
@@ -66,29 +66,29 @@ export class TaskRunner {
   #token = 0;
   // Tasks wait for the initializer; after it failed they never run.
   #ready = false;
-  #slots: Int32Array | null = null;
+  // Claims each task before it runs, in order; false: skip it, as the pool
+  // or the protocol thread won it (a cancelled or handed-back task).
+  #claim: ((seq: number) => boolean) | undefined;
   #seq = 0;
   #draining = false;
   #busy = 0;
   #clock = 0;
   // What the results being filled ask to move (transfer() in a task).
   #transfer: unknown[] | undefined;
-  // Tasks handed back to the pool (a child's answer to Msg.Reclaim), by id,
-  // with how many of their copies to skip: skipped when their turn comes and
-  // reported then as Cancelled, in order. A task handed back can be sent
-  // here again while its first copy still waits, hence a count.
-  readonly #returned = new Map<number, number>();
 
-  constructor(outbox: Outbox) {
+  /**
+   * `ring`: a child's claim ring, shared with its protocol thread
+   * (child_ring.ts); a thread's cancel ring comes with its Init message.
+   */
+  constructor(outbox: Outbox, ring?: Int32Array) {
     this.#outbox = outbox;
+    if (ring) this.#claim = (seq) => claimSlot(ring, seq);
   }
 
   /** Handles a message from the pool. */
   receive(message: ToWorker): void {
     if (message[0] === Msg.Init) {
       this.#initialize(message);
-    } else if (message[0] === Msg.Reclaim) {
-      this.#giveBack(message);
     } else {
       this.#define(message);
       this.#batches.push({ tasks: message, next: RUN_TASKS });
@@ -105,7 +105,11 @@ export class TaskRunner {
   #initialize(message: InitMessage): void {
     const [, name, initializer, initargs, slots, token] = message;
     if (name) (globalThis as { name?: string }).name = name;
-    this.#slots = slots;
+    if (slots) {
+      this.#claim = (seq) =>
+        Atomics.compareExchange(slots, seq & (SLOTS - 1), Slot.Queued, Slot.Started) ===
+          Slot.Queued;
+    }
     this.#token = token;
     this.#results[0] = token;
     if (!initializer) {
@@ -123,30 +127,6 @@ export class TaskRunner {
     }, (error) => {
       this.#outbox.post([this.#token, Msg.InitFailed, this.#thrown(error, true)]);
     });
-  }
-
-  // Hands back the asked-for tasks that have not started: every task of a
-  // batch from its `next` on. This runs between tasks (the event loop is
-  // ours), so the answer is exact: a task given back never runs here.
-  #giveBack(message: ReclaimMessage): void {
-    const unstarted = new Map<number, number>();
-    for (const batch of this.#batches) {
-      for (let at = batch.next; at < batch.tasks.length;) {
-        const id = batch.tasks[at + TASK_ID] as number;
-        unstarted.set(id, (unstarted.get(id) ?? 0) + 1);
-        at += TASK_ARGS + (batch.tasks[at + TASK_ARGC] as number);
-      }
-    }
-    const ids: number[] = [];
-    for (let i = 1; i < message.length; i++) {
-      const id = message[i] as number;
-      const skipped = this.#returned.get(id) ?? 0;
-      if ((unstarted.get(id) ?? 0) > skipped) {
-        this.#returned.set(id, skipped + 1);
-        ids.push(id);
-      }
-    }
-    this.#outbox.post([this.#token, Msg.Returned, ...ids]);
   }
 
   #define(message: RunMessage): void {
@@ -204,31 +184,14 @@ export class TaskRunner {
   // synchronous tasks runs without a microtask between them.
   #runOne(tasks: unknown[], at: number): void | Promise<void> {
     const id = tasks[at + TASK_ID] as number;
-    const skip = this.#returned.get(id);
-    if (skip !== undefined) {
-      if (skip > 1) this.#returned.set(id, skip - 1);
-      else this.#returned.delete(id);
-      appendResult(this.#results, id, Status.Cancelled, null);
-      return;
-    }
     const loaded = this.#fns.get(tasks[at + TASK_FN] as number);
     if (loaded?.loading && !loaded.fn && !loaded.error) {
       this.#flush();
       return loaded.loading.then(() => this.#runOne(tasks, at));
     }
-    if (this.#slots) {
-      const slot = this.#seq++ & (SLOTS - 1);
-      if (
-        Atomics.compareExchange(
-          this.#slots,
-          slot,
-          Slot.Queued,
-          Slot.Started,
-        ) !== Slot.Queued
-      ) {
-        appendResult(this.#results, id, Status.Cancelled, null);
-        return;
-      }
+    if (this.#claim && !this.#claim(this.#seq++)) {
+      appendResult(this.#results, id, Status.Cancelled, null);
+      return;
     }
     const kind = tasks[at + TASK_KIND] as TaskKind;
     const argc = tasks[at + TASK_ARGC] as number;

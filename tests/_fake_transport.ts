@@ -1,13 +1,16 @@
 // A transport for driving the Pool without threads or processes: each fake
 // worker is a TaskRunner in this thread, and messages cross by
 // structuredClone, as they do to a real thread. A test can hold a worker's
-// inbox (tasks arrive but do not start), inject messages the worker never
-// sent, and end a worker as if it died.
+// inbox (tasks arrive but do not start), hold a child's hand-back answers,
+// inject messages the worker never sent, and end a worker as if it died.
+// A process pool's hand-back works as in a child: a claim ring shared by the
+// runner and, here standing for the protocol thread, `reclaim`.
 
 import { BrokenExecutor } from "../_future/errors.ts";
 import { Pool, type PoolConfig } from "../_pool/pool.ts";
 import type { ExitStatus, StartWorker, Transport, TransportEvents } from "../_pool/transport.ts";
-import type { FromWorker, InitMessage, ToWorker } from "../_wire/protocol.ts";
+import { type FromWorker, type InitMessage, Msg, SLOTS, type ToWorker } from "../_wire/protocol.ts";
+import { reclaimSlot } from "../_worker/child_ring.ts";
 import { TaskRunner } from "../_worker/runner.ts";
 
 /** One fake worker and what crossed to it. */
@@ -21,6 +24,8 @@ export class FakeWorker {
   readonly #events: TransportEvents;
   readonly #runner: TaskRunner;
   #held: ToWorker[] | undefined;
+  #answers: unknown[] | undefined;
+  readonly #ring = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
   #exited = false;
 
   constructor(readonly name: string, events: TransportEvents) {
@@ -31,7 +36,7 @@ export class FakeWorker {
         this.posted.push(copy);
         queueMicrotask(() => this.inject(copy));
       },
-    });
+    }, this.#ring);
   }
 
   /** The token the pool gave this worker: what starts its protocol messages. */
@@ -49,6 +54,18 @@ export class FakeWorker {
     const held = this.#held ?? [];
     this.#held = undefined;
     for (const message of held) this.#runner.receive(message);
+  }
+
+  /** A child's hand-back answers wait until `releaseAnswers()`. */
+  holdAnswers(): void {
+    this.#answers ??= [];
+  }
+
+  /** Delivers the answers held, then lets them through again. */
+  releaseAnswers(): void {
+    const held = this.#answers ?? [];
+    this.#answers = undefined;
+    for (const answer of held) this.inject(answer);
   }
 
   /** Delivers a message to the pool as if this worker had sent it. */
@@ -75,6 +92,15 @@ export class FakeWorker {
           if (this.#held) this.#held.push(copy);
           else this.#runner.receive(copy);
         });
+      },
+      reclaim: (tasks) => {
+        const ids: number[] = [];
+        for (let i = 0; i < tasks.length; i += 2) {
+          if (reclaimSlot(this.#ring, tasks[i + 1]!)) ids.push(tasks[i]!);
+        }
+        const answer = [this.token, Msg.Returned, ...ids];
+        if (this.#answers) this.#answers.push(answer);
+        else queueMicrotask(() => this.inject(answer));
       },
       ref() {},
       unref() {},

@@ -125,6 +125,29 @@ export function schedulingConformance(
     assert.deepEqual(runs, ["0", "1", "2", "3"], "each task ran once");
   });
 
+  it("runs a task sent ahead to a worker stuck in synchronous code on an idle one", async () => {
+    using dir = scratch();
+    const release = dir.path("release");
+    await using executor = create({ maxWorkers: 2 });
+    try {
+      await warm(executor);
+      // Two to each worker: one worker spins in its first task, which never
+      // yields, and the task behind it is taken back (a thread's through its
+      // cancel ring, a child's by its protocol thread).
+      const blocker = executor.submit(blockUntilExists, release);
+      const quick = [1, 2, 3].map((x) => executor.submit((y: number) => y * 10, x));
+      assert.deepEqual(
+        await settlesWithin(Promise.all(quick.map((f) => f.result())), 30_000, "the quick tasks"),
+        [10, 20, 30],
+      );
+      assert.equal(blocker.done(), false);
+      writeFileSync(release, "");
+      assert.equal(await blocker.result(), "released");
+    } finally {
+      writeFileSync(release, "");
+    }
+  });
+
   it("runs no task twice while idle workers take tasks sent ahead to busy ones", async () => {
     using dir = scratch();
     const log = dir.path("log");

@@ -9,9 +9,12 @@ import { BrokenExecutor } from "../_future/errors.ts";
 import type { Future } from "../_future/future.ts";
 import type { PoolConfig } from "../_pool/pool.ts";
 import {
+  DONE_RESULTS,
   Msg,
+  RESULT_STATUS,
   RUN_TASKS,
   type RunMessage,
+  Status,
   TASK_ARGC,
   TASK_ARGS,
   TaskKind,
@@ -278,6 +281,29 @@ for (const sharedCancel of [true, false]) {
     await pool.shutdown(true, false);
   });
 }
+
+test("a child's hand-back reported before its answer arrives still moves the task, once", async () => {
+  const { pool, workers } = await warmTwo({ sharedCancel: false });
+  // The answer (fd 5) can arrive after the Cancelled report (fd 4).
+  workers[0]!.holdAnswers();
+  const open = gate(10);
+  const futures = [10, 11, 12, 13].map((i) => pool.submit(counted, [i]));
+  await until(() => futures[2]!.done() && futures[3]!.done());
+  // Worker 1 went idle and asked for task 11; worker 0's claim ring gave it
+  // up, but the answer is held: task 11 waits.
+  const second = sentIds(workers[0]!.received).at(-1)!;
+  assert.equal(futures[1]!.done(), false);
+  open();
+  // Worker 0 reaches task 11 and reports it Cancelled: the pool moves it.
+  assert.deepEqual(await Promise.all(futures.map((f) => f.result())), [20, 22, 24, 26]);
+  const reported = workers[0]!.posted.flatMap((m) => m.slice(DONE_RESULTS) as unknown[]);
+  const at = reported.indexOf(second);
+  assert.equal(reported[at + RESULT_STATUS], Status.Cancelled, "worker 0 handed task 11 back");
+  workers[0]!.releaseAnswers(); // the late answer names it: nothing more happens
+  assert.equal(await pool.submit(counted, [14]).result(), 28, "the pool is whole");
+  for (const i of [10, 11, 12, 13, 14]) assert.equal(scope.runs.get(i), 1, `task ${i} ran once`);
+  await pool.shutdown(true, false);
+});
 
 test("a child that hands back a task it was not given breaks the pool", async () => {
   const { pool, workers } = fakePool({ sharedCancel: false });

@@ -1,41 +1,11 @@
-// The scheduling promises on the thread pool, and what only threads can do:
-// take back a task sent ahead to a worker blocked in synchronous code.
+// The scheduling promises on the thread pool, and a worker's idle exit.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { ThreadPoolExecutor } from "../thread.ts";
-import {
-  blockUntilExists,
-  schedulingConformance,
-  scratch,
-  settlesWithin,
-  warm,
-} from "./_scheduling.ts";
+import { schedulingConformance } from "./_scheduling.ts";
 
 schedulingConformance("ThreadPoolExecutor", (options) => new ThreadPoolExecutor(options));
-
-test("ThreadPoolExecutor runs a task sent ahead to a worker stuck in synchronous code on an idle one", async () => {
-  using dir = scratch();
-  const release = dir.path("release");
-  await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
-  try {
-    await warm(executor);
-    // Two to each worker: one worker spins in its first task, which never
-    // yields, and the task behind it is taken through the cancel ring.
-    const blocker = executor.submit(blockUntilExists, release);
-    const quick = [1, 2, 3].map((x) => executor.submit((y: number) => y * 10, x));
-    assert.deepEqual(
-      await settlesWithin(Promise.all(quick.map((f) => f.result())), 30_000, "the quick tasks"),
-      [10, 20, 30],
-    );
-    assert.equal(blocker.done(), false);
-    writeFileSync(release, "");
-    assert.equal(await blocker.result(), "released");
-  } finally {
-    writeFileSync(release, "");
-  }
-});
 
 test("ThreadPoolExecutor ends a worker idle for idleTimeout ms and starts another on demand", async () => {
   await using executor = new ThreadPoolExecutor({ maxWorkers: 1, idleTimeout: 0 });
