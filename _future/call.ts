@@ -3,7 +3,7 @@
 // do with a signal by itself, which is to cancel a future before it runs.
 
 import { type Future, onDone } from "./future.ts";
-import { checkOptions, describe } from "./validate.ts";
+import { checkMilliseconds, checkOptions, describe } from "./validate.ts";
 
 /**
  * What `transfer` moves to a thread worker instead of copying: the platform's
@@ -99,21 +99,8 @@ export function checkCallOptions(options: CallOptions | undefined): CheckedCall 
     }
     checked.signal = signal;
   }
-  if (timeLimit !== undefined) {
-    if (typeof timeLimit !== "number") {
-      throw new TypeError(
-        `Cannot ${ACTION}: timeLimit must be a number of milliseconds, received ${
-          describe(timeLimit)
-        }`,
-      );
-    }
-    if (!(timeLimit > 0)) {
-      throw new RangeError(
-        `Cannot ${ACTION}: timeLimit must be a number of milliseconds > 0, received ${timeLimit}`,
-      );
-    }
-    if (timeLimit !== Infinity) checked.timeLimit = timeLimit;
-  }
+  const ms = checkMilliseconds(timeLimit, "timeLimit", ACTION, true);
+  if (ms !== undefined && ms !== Infinity) checked.timeLimit = ms;
   if (transfer !== undefined) {
     if (!Array.isArray(transfer)) {
       throw new TypeError(

@@ -20,6 +20,33 @@ export function describe(value: unknown): string {
 }
 
 /**
+ * Checks an optional duration in milliseconds named `name`: `undefined`, or
+ * a number ≥ 0 (> 0 when `above0`); `Infinity` passes, for callers to read
+ * as "never".
+ */
+export function checkMilliseconds(
+  value: unknown,
+  name: string,
+  action: string,
+  above0 = false,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot ${action}: ${name} must be a number of milliseconds, received ${describe(value)}`,
+    );
+  }
+  if (Number.isNaN(value) || value < 0 || (above0 && value === 0)) {
+    throw new RangeError(
+      `Cannot ${action}: ${name} must be a number of milliseconds ${
+        above0 ? ">" : ">="
+      } 0, received ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
  * Checks an optional timeout in milliseconds: `undefined` (wait forever) or a
  * number ≥ 0; `Infinity` also waits forever.
  */
@@ -27,18 +54,8 @@ export function checkTimeout(
   value: unknown,
   action: string,
 ): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Cannot ${action}: timeout must be a number of milliseconds, received ${describe(value)}`,
-    );
-  }
-  if (Number.isNaN(value) || value < 0) {
-    throw new RangeError(
-      `Cannot ${action}: timeout must be a number of milliseconds >= 0, received ${value}`,
-    );
-  }
-  return value === Infinity ? undefined : value;
+  const ms = checkMilliseconds(value, "timeout", action);
+  return ms === Infinity ? undefined : ms;
 }
 
 /** Checks an optional positive integer option such as `maxWorkers`. */

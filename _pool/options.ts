@@ -2,7 +2,12 @@
 // Validation of the options both pool executors share.
 
 import { type DescribedTask, describeTask } from "../_future/tasks.ts";
-import { checkOptions, checkPositiveInteger, describe } from "../_future/validate.ts";
+import {
+  checkMilliseconds,
+  checkOptions,
+  checkPositiveInteger,
+  describe,
+} from "../_future/validate.ts";
 
 /** Checks an options object and refuses unknown keys, as Python refuses unknown keywords. */
 export function checkOptionsObject<T extends object>(
@@ -90,17 +95,7 @@ function checkMinWorkers(value: unknown, maxWorkers: number, action: string): nu
 }
 
 function checkIdleTimeout(value: unknown, action: string): number {
-  if (value === undefined) return Infinity;
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Cannot ${action}: idleTimeout must be a number of milliseconds, received ${describe(value)}`,
-    );
-  }
+  const ms = checkMilliseconds(value, "idleTimeout", action) ?? Infinity;
   // setTimeout holds at most 2^31 - 1 ms; anything longer is as good as never.
-  if (Number.isNaN(value) || value < 0) {
-    throw new RangeError(
-      `Cannot ${action}: idleTimeout must be a number of milliseconds >= 0 (or Infinity), received ${value}`,
-    );
-  }
-  return value > 2 ** 31 - 1 ? Infinity : value;
+  return ms > 2 ** 31 - 1 ? Infinity : ms;
 }
