@@ -12,6 +12,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { liveProcesses } from "./_procfs.ts";
+import { type CommandOptions, runCommand, type ScriptResult } from "./_run_script.ts";
 
 /** The checkout, as a path ending in "/". */
 export const REPO: string = fileURLToPath(new URL("..", import.meta.url));
@@ -41,47 +42,15 @@ export function writeApp(dir: string, specifier: string, helper?: string): void 
 }
 
 /** What a command left behind. */
-export interface Outcome {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
+export type Outcome = ScriptResult;
 
-/** How to run a command. */
-export interface RunOptions {
-  cwd?: string;
-  env?: Record<string, string>;
-  /** A command still running after this long is a hang: killed, rejected. */
-  limitMs?: number;
-}
+/** How to run a command: in the temporary directory unless told. */
+export type RunOptions = CommandOptions;
 
-/** Runs a command to its end. */
+/** Runs a command to its end, in `tmpdir()` unless told, without colours. */
 export function run(file: string, args: string[], options: RunOptions = {}): Promise<Outcome> {
-  const { cwd = tmpdir(), env = {}, limitMs = 30_000 } = options;
-  const child = spawn(file, args, {
-    cwd,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${file} ${args.join(" ")} ran over ${limitMs} ms\n${stdout}\n${stderr}`));
-    }, limitMs);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  const { cwd = tmpdir(), env = {}, limitMs } = options;
+  return runCommand(file, args, { cwd, env: { NO_COLOR: "1", ...env }, limitMs });
 }
 
 /** The report app.ts prints for each pool when everything worked. */

@@ -37,9 +37,30 @@ export function runScript(
   file: URL,
   options: ScriptOptions = {},
 ): Promise<ScriptResult> {
-  const limitMs = options.limitMs ?? 30_000;
-  const child = spawn(process.execPath, scriptArgv(file, options), {
+  return runCommand(process.execPath, scriptArgv(file, options), { limitMs: options.limitMs });
+}
+
+/** How to run a command. */
+export interface CommandOptions {
+  /** Its working directory; by default this process's. */
+  cwd?: string;
+  /** Variables added to this process's environment. */
+  env?: Record<string, string>;
+  /** A command still running after this long is a hang: killed, rejected. */
+  limitMs?: number | undefined;
+}
+
+/** Runs a command to its end, collecting its output. */
+export function runCommand(
+  file: string,
+  args: string[],
+  options: CommandOptions = {},
+): Promise<ScriptResult> {
+  const { cwd, env, limitMs = 30_000 } = options;
+  const child = spawn(file, args, {
     stdio: ["ignore", "pipe", "pipe"],
+    ...(cwd ? { cwd } : {}),
+    ...(env ? { env: { ...process.env, ...env } } : {}),
   });
   let stdout = "";
   let stderr = "";
@@ -48,12 +69,12 @@ export function runScript(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(
-        new Error(
-          `Script ${file.pathname} did not exit within ${limitMs} ms\n${stdout}\n${stderr}`,
-        ),
-      );
+      reject(new Error(`${file} ${args.join(" ")} ran over ${limitMs} ms\n${stdout}\n${stderr}`));
     }, limitMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
