@@ -120,21 +120,21 @@ test("Bun: a checkout imported by path", bunOnly, async () => {
   assert.deepEqual(reports(outcome.stdout), both);
 });
 
+// The user's program against JSR's npm layout, built by `bun build` with
+// `flags` in its folder.
+async function bunBuild(app: string, flags: string[]): Promise<void> {
+  writeApp(app, "@concurrent/futures");
+  await installNpmLayout(app, "jsr");
+  const build = await run(process.execPath, ["build", ...flags], { cwd: app });
+  assert.equal(build.code, 0, build.stderr);
+}
+
 test("Bun: bun build --target=bun, the bundle run from another folder", bunOnly, async () => {
   using app = tempDir("bundle-app");
   using cwd = tempDir("cwd");
-  writeApp(app.path, "@concurrent/futures");
-  await installNpmLayout(app.path, "jsr");
   // The task module is an entry point of its own: fromModule finds it
   // beside the bundle, where app.ts's new URL("./tasks.js") points.
-  const build = await run(process.execPath, [
-    "build",
-    "app.ts",
-    "tasks.js",
-    "--target=bun",
-    "--outdir=out",
-  ], { cwd: app.path });
-  assert.equal(build.code, 0, build.stderr);
+  await bunBuild(app.path, ["app.ts", "tasks.js", "--target=bun", "--outdir=out"]);
   const outcome = await run(process.execPath, [join(app.path, "out/app.js")], { cwd: cwd.path });
   assert.equal(outcome.code, 0, outcome.stderr);
   assert.deepEqual(reports(outcome.stdout), both);
@@ -146,16 +146,8 @@ test(
   async () => {
     using app = tempDir("compiled-app");
     using cwd = tempDir("cwd");
-    writeApp(app.path, "@concurrent/futures");
-    await installNpmLayout(app.path, "jsr");
-    const build = await run(process.execPath, [
-      "build",
-      "--compile",
-      "app.ts",
-      "tasks.js", // built in: a thread imports it, a child is sent its text
-      "--outfile=app",
-    ], { cwd: app.path });
-    assert.equal(build.code, 0, build.stderr);
+    // tasks.js is built in: a thread imports it, a child is sent its text.
+    await bunBuild(app.path, ["--compile", "app.ts", "tasks.js", "--outfile=app"]);
     // A binary that spawned copies of itself would grow its group without
     // end: it is killed after 20 s, whatever it does.
     const outcome = await runInOwnGroup(join(app.path, "app"), [], {
