@@ -247,11 +247,13 @@ export class Pool {
     const call = job.call!;
     if (call.stopped) return this.#stopWorker(w);
     const ms = call.options.timeLimit;
-    if (ms !== undefined && call.timer === undefined) this.#armTimeLimit(job, ms);
+    // A child's start (50–70 ms, more on a loaded machine) is not the task's.
+    if (ms !== undefined && call.timer === undefined && w.ready) this.#armTimeLimit(job, ms);
   }
 
   // The limit counts from the task's start. A child's task counts as started
-  // once it is the front of what the child holds; a thread's is pending until
+  // once it is the front of what the child holds and the child is ready
+  // (Msg.Ready: up, its initializer done); a thread's is pending until
   // the thread claims it (a new thread is still starting up), so look again
   // every few milliseconds until then.
   #armTimeLimit(job: Job, ms: number): void {
@@ -596,6 +598,10 @@ export class Pool {
       return this.#break(`worker ${w.name} threw outside a task`, fromThrown(message[2]));
     }
     if (message[FROM_TYPE] === Msg.Returned) return this.#onReturned(w, message.slice(2));
+    if (message[FROM_TYPE] === Msg.Ready) {
+      w.ready = true;
+      return this.#checkFront(w);
+    }
     let settled = 0;
     const early: Job[] = [];
     for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {

@@ -73,6 +73,11 @@ export class WorkerHandle {
   readonly token: number = crypto.getRandomValues(new Uint32Array(1))[0]!;
   /** When it started (performance.now()), for the pool's utilization. */
   readonly startedAt: number = performance.now();
+  /**
+   * Runs tasks now: a child once it said so (Msg.Ready); a thread at once
+   * (its cancel ring shows when each task starts).
+   */
+  ready: boolean;
   /** The running task it was stopped for (an abort or a time limit). */
   stoppedFor: Job | undefined;
   readonly #slots: Int32Array | null;
@@ -83,6 +88,7 @@ export class WorkerHandle {
   #transport: Transport | undefined;
 
   constructor(readonly name: string, sharedCancel: boolean) {
+    this.ready = sharedCancel;
     this.#slots = sharedCancel
       ? new Int32Array(
         new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT),

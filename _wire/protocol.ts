@@ -29,6 +29,7 @@ export const Msg = {
   InitFailed: 3,
   Fatal: 4,
   Returned: 5,
+  Ready: 6,
 } as const;
 
 /** Where the tasks of a {@linkcode RunMessage} start. */
@@ -190,8 +191,20 @@ export type FatalMessage = [token: number, type: typeof Msg.Fatal, error: Thrown
  */
 export type ReturnedMessage = [token: number, type: typeof Msg.Returned, ...ids: number[]];
 
+/**
+ * A child process is up and its initializer has run: from now on, the task
+ * at its front runs (and a time limit counts). Threads need none: their
+ * cancel ring shows when a task starts.
+ */
+export type ReadyMessage = [token: number, type: typeof Msg.Ready];
+
 /** Messages from a worker to the pool. */
-export type FromWorker = DoneMessage | InitFailedMessage | FatalMessage | ReturnedMessage;
+export type FromWorker =
+  | DoneMessage
+  | InitFailedMessage
+  | FatalMessage
+  | ReturnedMessage
+  | ReadyMessage;
 
 /**
  * Tells whether a message from a worker is the protocol's: it starts with
@@ -207,6 +220,8 @@ export function isFromWorker(message: unknown[]): message is FromWorker {
     case Msg.Done:
       return typeof message[DONE_BUSY] === "number" && message.length > DONE_RESULTS &&
         (message.length - DONE_RESULTS) % RESULT_STRIDE === 0;
+    case Msg.Ready:
+      return message.length === FROM_TYPE + 1;
     case Msg.Returned:
       return message.slice(FROM_TYPE + 1).every((id) => Number.isInteger(id));
     case Msg.InitFailed:

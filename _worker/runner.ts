@@ -112,21 +112,24 @@ export class TaskRunner {
     }
     this.#token = token;
     this.#results[0] = token;
-    if (!initializer) {
-      this.#ready = true;
-      return;
-    }
+    if (!initializer) return this.#becomeReady(slots);
     (async () => {
       const loaded = this.#load(initializer);
       await loaded.loading;
       if (!loaded.fn) throw loaded.error;
       await loaded.fn(...initargs);
     })().then(() => {
-      this.#ready = true;
+      this.#becomeReady(slots);
       this.#drain();
     }, (error) => {
       this.#outbox.post([this.#token, Msg.InitFailed, this.#thrown(error, true)]);
     });
+  }
+
+  // A child says so (a thread's cancel ring shows when its tasks start).
+  #becomeReady(slots: Int32Array | null): void {
+    this.#ready = true;
+    if (!slots) this.#outbox.post([this.#token, Msg.Ready]);
   }
 
   #define(message: RunMessage): void {

@@ -57,7 +57,7 @@ function childPids(): number[] {
  */
 export function poolControlConformance(
   name: string,
-  create: (options: { maxWorkers: number }) => PoolExecutor,
+  create: (options: { maxWorkers: number; initializer?: () => Promise<void> }) => PoolExecutor,
   threads: boolean,
 ): void {
   const it = (what: string, body: () => Promise<void>) => test(`${name} ${what}`, body);
@@ -176,6 +176,17 @@ export function poolControlConformance(
       threadsAfter < threadsBefore + 10,
       `${threadsBefore} threads before, ${threadsAfter} after`,
     );
+  });
+
+  it("with({ timeLimit }) counts from the task's start, not from its worker's start and initializer", async () => {
+    // The initializer alone outlasts the limit: a limit counted from the
+    // send would fire before the task began.
+    await using executor = create({
+      maxWorkers: 1,
+      initializer: () => new Promise((resolve) => setTimeout(resolve, 1500)),
+    });
+    const future = executor.with({ timeLimit: 1000 }).submit(() => "in time");
+    assert.equal(await future.result(), "in time");
   });
 
   it("with({ timeLimit }) stops a task busy in a synchronous loop with a TimeoutError", async () => {
