@@ -31,13 +31,17 @@ export class ResultPort {
   /** Sent to the thread first, with the port in the transfer list. */
   readonly setup: ResultsSetup;
 
-  constructor(readonly deliver: (message: unknown) => void) {
+  /**
+   * `mapped`: the thread posts each port message in a Map (Deno; see
+   * `ResultsSetup`).
+   */
+  constructor(readonly deliver: (message: unknown) => void, readonly mapped: boolean) {
     const { port1, port2 } = new MessageChannel();
     const shared = resultBuffer();
     this.#port = port1;
     this.#words = new Int32Array(shared, 0, ENTRIES_AT / Int32Array.BYTES_PER_ELEMENT);
     this.#entries = new Float64Array(shared, ENTRIES_AT);
-    this.setup = [port2, shared];
+    this.setup = [port2, shared, mapped];
   }
 
   /** A message on the thread's own channel: a doorbell, or a task's own. */
@@ -55,10 +59,12 @@ export class ResultPort {
       // The count first: a port message not seen after it follows every
       // entry it counts.
       const written = Atomics.load(words, WRITTEN);
-      const got = receiveMessageOnPort(this.#port as never) as { message: unknown[] } | undefined;
+      const got = receiveMessageOnPort(this.#port as never) as { message: unknown } | undefined;
       if (got) {
-        const message = got.message;
-        this.#take(message.pop() as number); // the entries before it
+        const [at, message] = this.mapped
+          ? (got.message as Map<number, unknown>).entries().next().value!
+          : [(got.message as unknown[]).pop() as number, got.message];
+        this.#take(at); // the entries before it
         this.deliver(message);
       } else if (!this.#take(written)) return;
     }

@@ -36,7 +36,7 @@ export function startThread(
 ): Transport {
   let exited = false;
   // The worker's messages come over its result port (thread_results.ts).
-  const results = new ResultPort((message) => events.message(message));
+  const results = new ResultPort((message) => events.message(message), runtime === "deno");
   const exit = (status: ExitStatus) => {
     if (exited) return;
     exited = true;

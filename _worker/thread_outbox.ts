@@ -32,7 +32,7 @@ import {
  * doorbell on the thread's own channel.
  */
 export function threadOutbox(
-  [port, shared]: ResultsSetup,
+  [port, shared, mapped]: ResultsSetup,
   ring: (doorbell: number) => void,
 ): (message: FromWorker, transfer?: unknown[]) => void {
   const words = new Int32Array(shared, 0, ENTRIES_AT / Int32Array.BYTES_PER_ELEMENT);
@@ -51,6 +51,10 @@ export function threadOutbox(
         written = (written + 1) | 0;
       }
       Atomics.store(words, WRITTEN, written); // publishes the entries
+    } else if (mapped) {
+      const tagged = new Map([[written, message]]);
+      if (transfer) port.postMessage(tagged, transfer as Transferable[]);
+      else port.postMessage(tagged);
     } else {
       // Tagged with the entries it follows; untagged again for the runner,
       // which reads the message once more if it cannot be sent.
