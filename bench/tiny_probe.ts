@@ -4,6 +4,12 @@
 //
 //   deno run -A bench/tiny_probe.ts [--rounds N]
 //   bun bench/tiny_probe.ts [--rounds N]
+//
+// Ours/raw, two runs each (Deno 2.9.6 / Bun 1.4.5, 2-core VM): with a
+// postMessage per result, tiny 1.25–1.78× / 0.90–1.06×, latency 1.40–1.89× /
+// 1.34–1.66×; with the result ring (_wire/result_ring.ts), tiny 6.28–6.39×
+// / 1.77–2.78×, latency 0.74–1.13× / 0.85–1.25×. Latency swings from run
+// to run on this VM, the raw pool's too (README, "latency").
 
 import process from "node:process";
 import { runtime } from "../_runtime/runtime.ts";
