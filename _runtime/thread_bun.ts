@@ -3,8 +3,9 @@
 // `close` event (see thread_transport.ts).
 
 import type { Transferable } from "../_future/call.ts";
-import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.ts";
+import type { ExitStatus, Transport } from "../_pool/transport.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
+import type { ResultPort } from "./thread_results.ts";
 import { blobUrl } from "./source_url.ts";
 
 interface BunWorker extends Worker {
@@ -21,14 +22,15 @@ let entry: string | undefined;
 export function startWebWorker(
   source: string,
   name: string,
-  events: TransportEvents,
+  results: ResultPort,
   exit: (status: ExitStatus) => void,
 ): Transport {
   entry ??= blobUrl(source);
   const worker = new Worker(entry, { type: "module", name }) as BunWorker;
   worker.unref();
   let error: unknown;
-  worker.onmessage = (event) => events.message(event.data);
+  worker.onmessage = (event) => results.onMessage(event.data);
+  worker.postMessage(results.setup, [results.setup[0]]);
   worker.onerror = (event) => {
     event.preventDefault(); // never let a worker's error end the process
     error ??= new Error(event.message);

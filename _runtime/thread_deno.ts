@@ -4,8 +4,9 @@
 
 import { Worker as NodeWorker } from "node:worker_threads";
 import type { Transferable } from "../_future/call.ts";
-import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.ts";
+import type { ExitStatus, Transport } from "../_pool/transport.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
+import type { ResultPort } from "./thread_results.ts";
 import { RUN_WORKER_DATA } from "./source_url.ts";
 
 /** Per-worker heap and stack limits in MiB, as node:worker_threads takes them. */
@@ -23,7 +24,7 @@ export interface ResourceLimits {
 export function startNodeWorker(
   source: string,
   name: string,
-  events: TransportEvents,
+  results: ResultPort,
   exit: (status: ExitStatus) => void,
   limits?: ResourceLimits,
 ): Transport {
@@ -34,7 +35,8 @@ export function startNodeWorker(
   });
   worker.unref();
   let error: unknown;
-  worker.on("message", (message) => events.message(message));
+  worker.on("message", (message) => results.onMessage(message));
+  worker.postMessage(results.setup, [results.setup[0] as never]);
   worker.on("error", (e) => (error ??= e));
   worker.on("exit", (code) => {
     // With resourceLimits, a worker out of heap ends alone, with this code;

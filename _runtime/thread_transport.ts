@@ -20,6 +20,7 @@ import type { ExitStatus, Transport, TransportEvents } from "../_pool/transport.
 import { runtime } from "./runtime.ts";
 import { startWebWorker } from "./thread_bun.ts";
 import { type ResourceLimits, startNodeWorker } from "./thread_deno.ts";
+import { ResultPort } from "./thread_results.ts";
 import { THREAD_SOURCE } from "./thread_source.generated.ts";
 
 export type { ResourceLimits } from "./thread_deno.ts";
@@ -34,15 +35,18 @@ export function startThread(
   limits?: ResourceLimits,
 ): Transport {
   let exited = false;
+  // The worker's messages come over its result port (thread_results.ts).
+  const results = new ResultPort((message) => events.message(message), runtime === "deno");
   const exit = (status: ExitStatus) => {
     if (exited) return;
     exited = true;
+    results.close(); // every message before the exit
     events.exit(status);
   };
   try {
     return runtime === "deno"
-      ? startNodeWorker(THREAD_SOURCE, name, events, exit, limits)
-      : startWebWorker(THREAD_SOURCE, name, events, exit);
+      ? startNodeWorker(THREAD_SOURCE, name, results, exit, limits)
+      : startWebWorker(THREAD_SOURCE, name, results, exit);
   } catch (error) {
     // Report a failed start the way a death is reported, never as a throw.
     queueMicrotask(() => exit({ code: null, signal: null, error }));

@@ -1,9 +1,12 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// The module a ThreadPoolExecutor worker runs. It speaks to the pool through
+// The module a ThreadPoolExecutor worker runs. It hears from the pool through
 // `self` in a web Worker (Bun) or `parentPort` in a node:worker_threads worker
-// (Deno); see _runtime/thread_transport.ts for why each runtime uses which.
+// (Deno; see _runtime/thread_transport.ts for why each runtime uses which),
+// and answers through the result ring and port (_wire/result_ring.ts).
 
 import type { FromWorker, ToWorker } from "../_wire/protocol.ts";
+import type { ResultsSetup } from "../_wire/result_ring.ts";
+import { threadOutbox } from "./thread_outbox.ts";
 import { TaskRunner } from "./runner.ts";
 
 interface WebScope {
@@ -22,12 +25,13 @@ const scope = globalThis as unknown as {
   };
 };
 const process = scope.process;
-let post: (message: FromWorker, transfer?: unknown[]) => void;
-let listen: (receive: (message: ToWorker) => void) => void;
+// The worker's own channel: the pool's first message on it (`ResultsSetup`),
+// then what the runner receives. Back on it go only doorbells.
+let postOwn: (message: unknown) => void;
+let listen: (receive: (message: ToWorker | ResultsSetup) => void) => void;
 if (scope.self === undefined) {
   const port = (await import("node:worker_threads")).parentPort!;
-  post = (message, transfer) =>
-    transfer ? port.postMessage(message, transfer as never) : port.postMessage(message);
+  postOwn = (message) => port.postMessage(message);
   // `onmessage`, not `on("message")`: Deno's emitter path takes about a
   // second to deliver a 64 MiB typed array, transferred or not; `onmessage`
   // takes milliseconds, and small messages cost the same either way.
@@ -42,14 +46,15 @@ if (scope.self === undefined) {
   // Bun's workers lack the standard self.close(); give tasks the same
   // meaning as in Deno: the worker ends (and the pool breaks).
   (self as { close?: () => void }).close ??= () => process.exit(0);
-  post = (message, transfer) =>
-    transfer
-      ? (self.postMessage as (m: unknown, t: unknown[]) => void)(message, transfer)
-      : self.postMessage(message);
+  postOwn = (message) => self.postMessage(message);
   listen = (receive) => (self.onmessage = (event) => receive(event.data));
 }
 
-const runner = new TaskRunner({ post });
+// Messages to the pool go by the result ring and port (thread_outbox.ts);
+// until the setup arrives (only an error that early), by the own channel.
+let post: (message: FromWorker, transfer?: unknown[]) => void = postOwn;
+
+const runner = new TaskRunner({ post: (message, transfer) => post(message, transfer) });
 // An error outside any task would kill the worker (and in Deno, unless the
 // main thread handles it, the whole process): report it so the pool breaks
 // cleanly instead. These listeners work in both Deno and Bun workers.
@@ -63,4 +68,9 @@ if (typeof addEventListener === "function") {
     (event) => runner.fatal((event as ErrorEvent).error ?? event),
   );
 }
-listen((message) => runner.receive(message));
+let setUp = false;
+listen((message) => {
+  if (setUp) return runner.receive(message as ToWorker);
+  setUp = true;
+  post = threadOutbox(message as ResultsSetup, postOwn);
+});

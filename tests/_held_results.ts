@@ -12,7 +12,7 @@ const addOne = (x: number) => x + 1;
 // Blocks its worker, synchronously, until `path` exists: a long task that
 // never yields, released by the test rather than by a timer. Inline, so it
 // is compiled with no module to load first (loading would flush anyway).
-const blockUntilExists = (path: string) => {
+export const blockUntilExists = (path: string): string => {
   const fs = (globalThis as unknown as {
     process: { getBuiltinModule(name: string): { existsSync(path: string): boolean } };
   }).process.getBuiltinModule("node:fs");

@@ -3,12 +3,15 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BrokenExecutor, CancelledError, fromModule } from "../future.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BrokenExecutor, CancelledError, fromModule, type Future, transfer } from "../future.ts";
 import { BrokenThreadPool, ThreadPoolExecutor } from "../thread.ts";
 import { runtime } from "../_runtime/runtime.ts";
 import { openGate } from "./_gate.ts";
 import { runScript } from "./_run_script.ts";
-import { assertResultsNotHeldBack } from "./_held_results.ts";
+import { assertResultsNotHeldBack, blockUntilExists } from "./_held_results.ts";
 
 type Tasks = typeof import("./fixtures/tasks.ts");
 const tasks = fromModule<Tasks>(
@@ -317,6 +320,80 @@ test("ThreadPoolExecutor runs arrow, function, async and method-shorthand tasks"
 test("ThreadPoolExecutor sends a finished result before a long synchronous task after it", async () => {
   await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
   await assertResultsNotHeldBack(executor);
+});
+
+// Results reach the pool by two roads (_wire/result_ring.ts): plain ones
+// (numbers, undefined) through shared memory, the rest on a port. Each kind
+// below takes its road; a result out of order would break the pool.
+const mixed = (i: number) => {
+  switch (i % 5) {
+    case 0:
+      return i;
+    case 1:
+      return { i };
+    case 2:
+      return undefined;
+    case 3: {
+      const bytes = new Uint8Array([i & 255]);
+      return transfer(bytes, [bytes.buffer]); // the worker binds its own
+    }
+    default:
+      throw new RangeError(`no ${i}`);
+  }
+};
+async function assertMixed(futures: Future<unknown>[], from = 0): Promise<void> {
+  for (const [k, future] of futures.entries()) {
+    const i = from + k;
+    if (i % 5 === 4) {
+      const error = await future.exception();
+      assert.ok(error instanceof RangeError && error.message === `no ${i}`, String(error));
+    } else {
+      const value = await future.result();
+      const expected = [i, { i }, undefined, new Uint8Array([i & 255])][i % 5];
+      assert.deepEqual(value, expected);
+    }
+  }
+}
+
+test("ThreadPoolExecutor returns results of every kind in order, more than its result ring holds", async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
+  const n = 12_000; // about three times round each worker's ring
+  await assertMixed(Array.from({ length: n }, (_, i) => executor.submit(mixed, i)));
+  const plain = Array.from({ length: n }, (_, i) => executor.submit((x: number) => x * 2, i));
+  for (const [i, future] of plain.entries()) assert.equal(await future.result(), i * 2);
+});
+
+test("ThreadPoolExecutor delivers results of every kind while the worker then blocks", async () => {
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const dir = mkdtempSync(join(tmpdir(), "mixed-"));
+  const release = join(dir, "release");
+  try {
+    // Tiny calls first, so the next ones reach the worker in one batch.
+    await Promise.all(Array.from({ length: 200 }, (_, i) => executor.submit(mixed, i).exception()));
+    const quick = Array.from({ length: 40 }, (_, i) => executor.submit(mixed, i));
+    const blocking = executor.submit(blockUntilExists, release);
+    await assertMixed(quick); // while the worker blocks
+    assert.ok(!blocking.done());
+    writeFileSync(release, "");
+    assert.equal(await blocking.result(), "released");
+  } finally {
+    writeFileSync(release, "");
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("ThreadPoolExecutor delivers every result a worker posted before it exited", async () => {
+  for (let round = 0; round < 5; round++) {
+    const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+    // Taught to send ahead, the worker gets the results' tasks and the exit
+    // in one batch: it posts the results and exits at once.
+    await Promise.all(Array.from({ length: 200 }, (_, i) => executor.submit(mixed, i).exception()));
+    const before = Array.from({ length: 40 }, (_, i) => executor.submit(mixed, i));
+    const exiting = executor.submit(() => process.exit(0));
+    await assertMixed(before);
+    assert.ok((await exiting.exception()) instanceof BrokenThreadPool);
+    await executor.shutdown();
+  }
 });
 
 test("ThreadPoolExecutor fails only the future whose argument or result cannot be cloned", async () => {
