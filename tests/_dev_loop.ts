@@ -2,7 +2,7 @@
 // `--watch-hmr`, `bun --hot`), edits it, and counts what the process holds.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,8 +18,12 @@ export interface DevLoop {
   request(): Promise<string>;
   /** The live processes under the dev process (zombies not counted). */
   children(): number[];
-  /** The dev process's OS threads. */
-  threads(): number;
+  /**
+   * The dev process's pool threads: OS threads named after the default
+   * `threadNamePrefix` (Linux keeps 15 characters of a thread's name). The
+   * runtime's own threads, which come and go under load, are not counted.
+   */
+  poolThreads(): number;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -59,7 +63,16 @@ export async function startDevLoop(
       return await response.text();
     },
     children: () => liveDescendants(pid),
-    threads: () => readdirSync(`/proc/${pid}/task`).length,
+    poolThreads: () =>
+      readdirSync(`/proc/${pid}/task`).filter((task) => {
+        try {
+          return readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8").startsWith(
+            "ThreadPoolExec",
+          );
+        } catch {
+          return false; // ended meanwhile
+        }
+      }).length,
     async [Symbol.asyncDispose]() {
       try {
         process.kill(-pid, "SIGKILL");

@@ -40,7 +40,7 @@ async function editFiveTimes(
   kind: Kind,
   check: (loop: {
     children(): number[];
-    threads(): number;
+    poolThreads(): number;
   }, gen: number) => Promise<void>,
 ) {
   await using loop = await startDevLoop(flags, server(kind));
@@ -80,19 +80,16 @@ test(
 );
 
 test(
-  `bun --hot: ${EDITS} edits of a thread pool do not add OS threads`,
+  `bun --hot: ${EDITS} edits of a thread pool leave at most maxWorkers pool threads`,
   { skip: runtime !== "bun" ? "runs Bun's loop (the Bun run)" : !linux ? linux : false },
   async () => {
-    let first = 0;
     await editFiveTimes(["--hot"], "ThreadPoolExecutor", async (loop, gen) => {
-      if (gen === 0) return;
-      if (gen === 1) first = loop.threads();
-      // A leaked worker is one more OS thread per edit (measured: 10, 11,
-      // 12, ... without the fix; 11 throughout with it). Bun collects by
+      // A leaked worker is one more pool thread per edit. Bun collects by
       // itself too, but only after several seconds: within 3 s of the edit,
-      // only the collection the pool asks for can have run.
-      const settled = await waitFor(() => loop.threads() <= first + 1, 3_000);
-      assert.ok(settled, `after edit ${gen}: ${loop.threads()} OS threads, ${first} after edit 1`);
+      // only the collection the pool asks for can have run. (Counting every
+      // OS thread failed once under load: Bun starts threads of its own.)
+      const settled = await waitFor(() => loop.poolThreads() <= 1, 3_000);
+      assert.ok(settled, `after edit ${gen}: ${loop.poolThreads()} pool threads, want <= 1`);
     });
   },
 );
