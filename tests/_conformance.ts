@@ -15,18 +15,12 @@ import {
   ShutdownError,
   wait,
 } from "../future.ts";
-import { openGate } from "./_gate.ts";
+import { gated, openGate } from "./_gate.ts";
 
 type Tasks = typeof import("./fixtures/tasks.ts");
 const tasks = fromModule<Tasks>(
   new URL("./fixtures/tasks.ts", import.meta.url),
 );
-
-/** Blocks until the gate at `url` opens, then returns `value`. */
-const gated = async (url: string, value: unknown) => {
-  await (await fetch(url)).text();
-  return value;
-};
 
 async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -55,3 +55,12 @@ export async function openGate(): Promise<Gate> {
     },
   };
 }
+
+/**
+ * A task that blocks until the gate at `url` opens, then returns `value`.
+ * Self-contained: submitted inline, it runs in any worker.
+ */
+export const gated = async (url: string, value: unknown): Promise<unknown> => {
+  await (await fetch(url)).text();
+  return value;
+};

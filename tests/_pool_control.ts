@@ -9,18 +9,12 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { fromModule, TimeoutError, transfer } from "../future.ts";
 import type { PoolExecutor } from "../thread.ts";
-import { openGate } from "./_gate.ts";
+import { gated, openGate } from "./_gate.ts";
 
 type TransferTasks = typeof import("./fixtures/transfer_tasks.ts");
 const transferTasks = fromModule<TransferTasks>(
   new URL("./fixtures/transfer_tasks.ts", import.meta.url),
 );
-
-/** Blocks until the gate at `url` opens, then returns `value`. */
-const gated = async (url: string, value: unknown) => {
-  await (await fetch(url)).text();
-  return value;
-};
 
 /** Spins until `flag[0]` is set (forever without one): a synchronous busy loop. */
 const spin = (flag?: Int32Array) => {

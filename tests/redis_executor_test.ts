@@ -7,16 +7,11 @@ import { CancelledError, TimeoutError } from "../future.ts";
 import { RedisConnectionError, RedisExecutor, serveWorker, TaskRefusedError } from "../redis.ts";
 import { ThreadPoolExecutor } from "../thread.ts";
 import { RedisClient } from "../_redis/client.ts";
-import { openGate } from "./_gate.ts";
+import { gated, openGate } from "./_gate.ts";
 import { ServedRedisExecutor } from "./_redis_nodes.ts";
 import { runLog, tasks, until } from "./_redis_runs.ts";
 import { RedisServer } from "./_redis_server.ts";
 import { runScript } from "./_run_script.ts";
-
-const gated = async (url: string, value: unknown) => {
-  await (await fetch(url)).text();
-  return value;
-};
 
 /** An in-process worker node on `queue`, stopped and drained on dispose. */
 function node(
