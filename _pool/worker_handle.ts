@@ -25,10 +25,11 @@ export interface Job {
 /** A job as sent to one worker. */
 export interface Sent {
   readonly job: Job;
-  /** Its place among all tasks sent to the worker (a child's claim ring). */
+  /**
+   * Its place among all tasks sent to the worker: a child's claim ring
+   * takes it whole, a thread's cancel ring as a slot (`slotOf`).
+   */
   readonly seq: number;
-  /** Its slot in the worker's cancel ring (threads). */
-  readonly slot: number;
   /**
    * Taken back for another worker: this worker reports it, in order, as
    * Cancelled, and never runs it.
@@ -154,7 +155,9 @@ export class WorkerHandle {
     let n = 0;
     for (const sent of this.#behindFront()) {
       if (!this.#movable(sent)) continue;
-      if (this.#slots ? Atomics.load(this.#slots, sent.slot) === Slot.Queued : !sent.asked) n++;
+      if (this.#slots ? Atomics.load(this.#slots, slotOf(sent.seq)) === Slot.Queued : !sent.asked) {
+        n++;
+      }
     }
     return Math.ceil(n / 2);
   }
@@ -167,11 +170,11 @@ export class WorkerHandle {
   takeBack(max: number): Job[] {
     const slots = this.#slots!;
     const taken: Job[] = [];
-    const jobs = this.#behindFront();
+    const jobs = [...this.#behindFront()];
     for (let i = jobs.length - 1; i >= 0 && taken.length < max; i--) {
       const sent = jobs[i]!;
       if (!this.#movable(sent)) continue;
-      const was = Atomics.compareExchange(slots, sent.slot, Slot.Queued, Slot.Reclaimed);
+      const was = Atomics.compareExchange(slots, slotOf(sent.seq), Slot.Queued, Slot.Reclaimed);
       // The worker claims slots in order: one started means all before it are.
       if (was === Slot.Started) break;
       if (was !== Slot.Queued) continue; // cancelled by its future
@@ -188,7 +191,7 @@ export class WorkerHandle {
   askBack(max: number): void {
     if (this.#asking || this.state === "stopping" || this.state === "exited") return;
     const asked: number[] = [];
-    const jobs = this.#behindFront();
+    const jobs = [...this.#behindFront()];
     for (let i = jobs.length - 1; i >= 0 && asked.length < 2 * max; i--) {
       const sent = jobs[i]!;
       if (sent.moved || sent.asked || sent.job.future.done()) continue;
@@ -235,10 +238,12 @@ export class WorkerHandle {
   // now or next. That one it starts the moment it can (taking it would only
   // leave this worker idle in turn, and the two would trade it back and
   // forth while neither ran it).
-  #behindFront(): Sent[] {
-    const jobs = [...this.inflight];
-    const front = jobs.findIndex((sent) => !sent.moved);
-    return front < 0 ? [] : jobs.slice(front + 1);
+  *#behindFront(): Generator<Sent> {
+    let passedFront = false;
+    for (const sent of this.inflight) {
+      if (passedFront) yield sent;
+      else if (!sent.moved) passedFront = true;
+    }
   }
 
   // A task whose buffers were transferred to this thread cannot be sent
@@ -262,7 +267,7 @@ export class WorkerHandle {
     const first = this.#sent;
     if (this.#slots) {
       for (let i = 0; i < count; i++) {
-        Atomics.store(this.#slots, (first + i) & (SLOTS - 1), Slot.Queued);
+        Atomics.store(this.#slots, slotOf(first + i), Slot.Queued);
       }
     }
     return first;
@@ -281,12 +286,11 @@ export class WorkerHandle {
     this.#sent = firstSlot + jobs.length;
     this.assigned += jobs.length;
     jobs.forEach((job, i) => {
-      const slot = (firstSlot + i) & (SLOTS - 1);
-      this.inflight.push({ job, seq: firstSlot + i, slot, moved: false, asked: false });
+      this.inflight.push({ job, seq: firstSlot + i, moved: false, asked: false });
     });
     const slots = this.#slots;
     if (!slots) return undefined;
-    return jobs.map((_, i) => new SlotProbe(slots, (firstSlot + i) & (SLOTS - 1)));
+    return jobs.map((_, i) => new SlotProbe(slots, slotOf(firstSlot + i)));
   }
 
   /** Records a batch of results and the time the worker spent on them. */
@@ -321,14 +325,14 @@ export class WorkerHandle {
     const slots = this.#slots;
     if (!slots) return true;
     let first = true;
-    for (const { slot, moved } of this.inflight) {
+    for (const { seq, moved } of this.inflight) {
       if (first || moved) { // the front itself; a moved one is Reclaimed already
         first = false;
         continue;
       }
       // The worker claims slots in order: once one was still queued, none
       // after it can have started, so a started one is only ever met first.
-      const was = Atomics.compareExchange(slots, slot, Slot.Queued, Slot.Cancelled);
+      const was = Atomics.compareExchange(slots, slotOf(seq), Slot.Queued, Slot.Cancelled);
       if (was === Slot.Started) return false;
     }
     return true;
@@ -346,6 +350,11 @@ export class WorkerHandle {
     if (on) this.transport.ref();
     else this.transport.unref();
   }
+}
+
+// A task's slot in a thread's cancel ring: the ring is reused in order.
+function slotOf(seq: number): number {
+  return seq & (SLOTS - 1);
 }
 
 class SlotProbe implements StartProbe {
