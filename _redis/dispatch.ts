@@ -34,6 +34,7 @@ import type { RedisArg } from "./resp_encode.ts";
 import { Recovery } from "./recovery.ts";
 import { ResultReader } from "./results.ts";
 import { encodeValue } from "./values.ts";
+import type { Engine, TaskRecord } from "./engine.ts";
 
 /** The checked options a Dispatch runs with. */
 export interface DispatchConfig {
@@ -50,26 +51,11 @@ export interface TaskOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** A task whose outcome is still to come from Redis. */
-export interface TaskRecord {
-  readonly seq: number;
-  readonly future: Future<unknown>;
-  readonly chunk: boolean;
-  /** The XADD's fields, kept until Redis has confirmed the entry. */
-  fields: RedisArg[] | undefined;
-  /** The entry's id, once XADD has answered (a retry moves it). */
-  entryId: string | undefined;
-  /** The last entry id confirmed before this one's XADD was lost. */
-  after: string | undefined;
-  /** Failed locally while running (an aborted signal): discard its result. */
-  stopped: boolean;
-}
-
 const SWEEP_BATCH = 100;
 const CANCEL_BATCH = 500;
 
 /** The executor's engine; see the module comment. */
-export class Dispatch {
+export class Dispatch implements Engine {
   readonly id: string = newExecutorId();
   readonly keys: QueueKeys;
   readonly resultsKey: string;
@@ -119,6 +105,11 @@ export class Dispatch {
   /** The settings this engine runs with. */
   get config(): DispatchConfig {
     return this.#config;
+  }
+
+  /** The executor's orphanTimeout, in milliseconds. */
+  get orphanTimeout(): number {
+    return this.#config.orphanTimeout;
   }
 
   /**

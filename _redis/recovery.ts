@@ -15,7 +15,7 @@
 // and, again after reading every result written until then, fails the
 // futures of the ones that are gone with TaskLostError.
 
-import type { Dispatch, TaskRecord } from "./dispatch.ts";
+import type { Engine, TaskRecord } from "./engine.ts";
 import { RedisConnectionError } from "./errors.ts";
 import { compareIds } from "./layout.ts";
 import { TaskLostError } from "./outcomes.ts";
@@ -24,14 +24,14 @@ import { FIND, RECONCILE } from "./scripts.ts";
 
 /** See the module comment. */
 export class Recovery {
-  readonly #dispatch: Dispatch;
+  readonly #dispatch: Engine;
   readonly #reader: ResultReader;
   #lost: TaskRecord[] = [];
   #reconciling = false;
   #reconcileAgain = false;
 
   /** Makes the recovery of `dispatch`, which reads results with `reader`. */
-  constructor(dispatch: Dispatch, reader: ResultReader) {
+  constructor(dispatch: Engine, reader: ResultReader) {
     this.#dispatch = dispatch;
     this.#reader = reader;
   }

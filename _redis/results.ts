@@ -11,7 +11,7 @@
 import { TimeoutError } from "../_future/errors.ts";
 import { ChunkFailure } from "../_future/chunk.ts";
 import type { BlockingReader } from "./blocking.ts";
-import type { Dispatch, TaskRecord } from "./dispatch.ts";
+import type { Engine, TaskRecord } from "./engine.ts";
 import { RedisConnectionError } from "./errors.ts";
 import { compareIds, ResultKind } from "./layout.ts";
 import { adoptError, TaskLostError, WorkerLostError } from "./outcomes.ts";
@@ -28,7 +28,7 @@ const BLOCK_MS = 5000;
 
 /** Reads an executor's results stream; see the module comment. */
 export class ResultReader {
-  readonly #dispatch: Dispatch;
+  readonly #dispatch: Engine;
   readonly #blocking: BlockingReader;
   #lastRead = "0-0";
   #untrimmed = 0;
@@ -36,7 +36,7 @@ export class ResultReader {
   #waiters: { id: string; resolve: () => void }[] = [];
 
   /** Makes the reader; `start()` runs it. */
-  constructor(dispatch: Dispatch, blocking: BlockingReader) {
+  constructor(dispatch: Engine, blocking: BlockingReader) {
     this.#dispatch = dispatch;
     this.#blocking = blocking;
   }
@@ -134,7 +134,7 @@ export class ResultReader {
         if (kind === ResultKind.Orphaned) {
           record.future.setException(
             new TaskLostError(
-              `Cannot get task result: the workers dropped the task unrun, since this executor had been unreachable for longer than orphanTimeout (${this.#dispatch.config.orphanTimeout} ms)`,
+              `Cannot get task result: the workers dropped the task unrun, since this executor had been unreachable for longer than orphanTimeout (${this.#dispatch.orphanTimeout} ms)`,
             ),
           );
         } else if (record.future.state === "pending") {
