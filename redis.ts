@@ -36,3 +36,4 @@ export type { RedisConnectionOptions, ServeWorkerOptions } from "./_redis/option
 export type { RedisTlsOptions } from "./_redis/config.ts";
 export { TaskLostError, TaskRefusedError, WorkerLostError } from "./_redis/outcomes.ts";
 export { RedisConnectionError, RedisError } from "./_redis/errors.ts";
+export { EvictionPolicyError } from "./_redis/memory.ts";

@@ -32,7 +32,8 @@ import { ProcessPoolExecutor } from "./process.ts";
 import { ThreadPoolExecutor } from "./thread.ts";
 
 const USAGE = `Usage: redis_worker --queue <name> [--url redis://host:6379/0] [--allow <prefix>]...
-       [--allow-inline] [--pool process|thread] [--workers <n>] [--lease <ms>] [--name <name>]`;
+       [--allow-inline] [--pool process|thread] [--workers <n>] [--lease <ms>] [--name <name>]
+       [--dangerously-allow-eviction]`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
         workers: { type: "string" },
         lease: { type: "string" },
         name: { type: "string" },
+        "dangerously-allow-eviction": { type: "boolean" },
       },
     }));
   } catch (error) {
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
       lease: positive(values.lease, "lease"),
       name: values.name,
       signal: stop.signal,
+      dangerouslyAllowEviction: values["dangerously-allow-eviction"] ?? false,
     });
   } catch (error) {
     fail((error as Error).message);

@@ -2,11 +2,12 @@
 // The engine behind RedisExecutor: one record per task whose outcome is
 // still to come, the XADD that queues it, the cancels, and the executor's
 // liveness key. Results are read by results.ts; what to do after a lost
-// connection or a server that lost its data is in recovery.ts.
+// connection or a server that lost its data is in recovery.ts; tasks wait in
+// outbox.ts until their XADD can go.
 //
-//   submit ─▶ record ─▶ XADD cf:{q}:tasks ──▶ (a worker claims, runs, finishes)
-//                                                        │
-//   future ◀─ settle ◀─ XREAD cf:{q}:results:<exec> ◀────┘
+//   submit ─▶ record ─▶ outbox ─▶ XADD cf:{q}:tasks ──▶ (a worker claims, runs, finishes)
+//                                                                  │
+//   future ◀─ settle ◀─ XREAD cf:{q}:results:<exec> ◀──────────────┘
 //
 // A future that is done locally first (cancel(), an aborted signal) leaves
 // its record at once, and a CANCEL script goes after its entry: deleted if
@@ -18,7 +19,8 @@ import { type DescribedTask, describeTask } from "../_future/tasks.ts";
 import { BlockingReader } from "./blocking.ts";
 import { RedisClient } from "./client.ts";
 import type { RedisClientOptions } from "./config.ts";
-import { RedisConnectionError } from "./errors.ts";
+import { RedisConnectionError, RedisError } from "./errors.ts";
+import { AUDIT, Missing } from "./audit.ts";
 import {
   executorKey,
   GROUP,
@@ -34,6 +36,8 @@ import type { RedisArg } from "./resp_encode.ts";
 import { Recovery } from "./recovery.ts";
 import { ResultReader } from "./results.ts";
 import { encodeValue } from "./values.ts";
+import { outOfMemory, renew } from "./memory.ts";
+import { Outbox } from "./outbox.ts";
 import type { Engine, TaskRecord } from "./engine.ts";
 
 /** The checked options a Dispatch runs with. */
@@ -43,6 +47,7 @@ export interface DispatchConfig {
   readonly retries: number;
   readonly orphanTimeout: number;
   readonly sweepInterval: number;
+  readonly allowEviction: boolean;
 }
 
 /** Per-call options of one task. */
@@ -66,6 +71,7 @@ export class Dispatch implements Engine {
   readonly #stopsKey: string;
   readonly #reader: ResultReader;
   readonly #recovery: Recovery;
+  readonly #outbox: Outbox;
   readonly #specs = new WeakMap<DescribedTask, string>();
   readonly #byFuture = new WeakMap<Future<unknown>, TaskRecord>();
   #seq = 0;
@@ -78,6 +84,10 @@ export class Dispatch implements Engine {
   #ops = 0;
   #idle: (() => void)[] = [];
   #everConnected = false;
+  // Whether a worker has started one of this executor's tasks, so the
+  // consumer group exists; and the last result id an audit found gone.
+  #groupSeen = false;
+  #auditedRead = "";
 
   /** Makes the engine; nothing connects until the first task. */
   constructor(config: DispatchConfig) {
@@ -100,6 +110,7 @@ export class Dispatch implements Engine {
     const blocking = new BlockingReader(this.client, { name: `cf-results-${this.id}` });
     this.#reader = new ResultReader(this, blocking);
     this.#recovery = new Recovery(this, this.#reader);
+    this.#outbox = new Outbox(this.client, config.allowEviction, (record) => this.#xadd(record));
   }
 
   /** The settings this engine runs with. */
@@ -167,26 +178,15 @@ export class Dispatch implements Engine {
     onDone(future, () => this.#onSettled(record));
     // Sent in the same tick as the XADD, so it reaches the server first.
     if (performance.now() > this.#keyUntil - (orphanTimeout * 3) / 4) this.#refreshKey();
-    this.send(record);
+    this.#outbox.push(record);
+    this.#startSweeps();
     this.#reader.start();
     return future;
   }
 
   /** Sends (or sends again) a record's XADD. */
   send(record: TaskRecord): void {
-    const fields = record.fields!;
-    this.client.send(["XADD", this.keys.tasks, "*", ...fields]).then(
-      (id) => this.#confirmed(record, id as string),
-      (error: unknown) => {
-        if (error instanceof RedisConnectionError && error.sent) {
-          // It may or may not be in the stream: look for it once reconnected.
-          record.after = this.#lastConfirmed;
-          this.#recovery.findLater(record);
-        } else if (!record.future.done()) {
-          record.future.setException(error);
-        }
-      },
-    );
+    void this.#xadd(record);
   }
 
   /** Records where a task's entry is, once known. */
@@ -202,12 +202,9 @@ export class Dispatch implements Engine {
     record.future.setException(reason);
   }
 
-  /** Notes that a task started, for the sweeps. */
+  /** Notes that a task started: the consumer group exists. */
   started(): void {
-    if (this.#sweepTimer !== undefined) return;
-    const timer = setInterval(() => this.#sweep(), this.#config.sweepInterval);
-    timer.unref();
-    this.#sweepTimer = timer;
+    this.#groupSeen = true;
   }
 
   /** Counts a remote operation the executor must not close under. */
@@ -235,6 +232,26 @@ export class Dispatch implements Engine {
     }
     await this.#reader.close();
     await this.client.close();
+  }
+
+  #xadd(record: TaskRecord): Promise<void> {
+    const fields = record.fields!;
+    return this.client.send(["XADD", this.keys.tasks, "*", ...fields]).then(
+      (id) => this.#confirmed(record, id as string),
+      (error: unknown) => {
+        if (error instanceof RedisConnectionError && error.sent) {
+          // It may or may not be in the stream: look for it once reconnected.
+          record.after = this.#lastConfirmed;
+          this.#recovery.findLater(record);
+          return;
+        }
+        if (error instanceof RedisError && error.code === "OOM") error = outOfMemory(error);
+        if (!record.future.done()) record.future.setException(error);
+        // Unsent: no connection for offlineTimeout, or none at all; the
+        // tasks behind it would only wait as long again.
+        if (error instanceof RedisConnectionError) this.#outbox.failAll(error);
+      },
+    );
   }
 
   #confirmed(record: TaskRecord, entryId: string): void {
@@ -293,7 +310,7 @@ export class Dispatch implements Engine {
     const expected = performance.now() < this.#keyUntil - 1_000;
     const sentAt = performance.now();
     this.#keyUntil = Math.max(this.#keyUntil, sentAt + 1_000); // no second SET this tick
-    this.client.send(["SET", this.#executorKey, "1", "PX", orphanTimeout, "GET"]).then(
+    renew(this.client, this.#executorKey, "1", orphanTimeout).then(
       (previous) => {
         this.#keyUntil = sentAt + orphanTimeout;
         if (previous === null && expected) this.#recovery.reconcile();
@@ -309,10 +326,45 @@ export class Dispatch implements Engine {
     }
   }
 
+  #startSweeps(): void {
+    if (this.#sweepTimer !== undefined) return;
+    const timer = setInterval(() => this.#sweep(), this.#config.sweepInterval);
+    timer.unref();
+    this.#sweepTimer = timer;
+  }
+
   #sweep(): void {
     const args = [GROUP, this.keys.prefix, SWEEP_BATCH];
-    SWEEP.run(this.client, [this.keys.tasks], args).catch(() => {
-      // No group yet, or offline: the next sweep tries again.
+    if (this.#groupSeen) {
+      SWEEP.run(this.client, [this.keys.tasks], args).catch(() => {
+        // No group any more, or offline: the next sweep tries again.
+      });
+    }
+    this.#audit();
+  }
+
+  // Whether a key this executor relies on has disappeared (audit.ts).
+  #audit(): void {
+    const lastRead = this.#reader.lastRead;
+    const read = lastRead === "0-0" || lastRead === this.#auditedRead ? "" : lastRead;
+    const flag = (on: boolean) => (on ? 1 : 0);
+    const args = [
+      GROUP,
+      flag(performance.now() < this.#keyUntil - 1_000),
+      flag(this.#lastConfirmed !== "0-0"),
+      flag(this.#groupSeen),
+      read,
+    ];
+    const keys = [this.#executorKey, this.keys.tasks, this.resultsKey];
+    AUDIT.run(this.client, keys, args).then((missing) => {
+      if (missing === Missing.None) return;
+      if (missing === Missing.Executor) return this.#refreshKey(); // it reconciles
+      // Expected again once a worker makes the group, or a result comes.
+      if (missing === Missing.Tasks) this.#groupSeen = false;
+      else this.#auditedRead = read;
+      this.#recovery.reconcile();
+    }, () => {
+      // Offline: the next sweep asks again.
     });
   }
 

@@ -14,7 +14,7 @@ import { ShutdownError } from "../_future/errors.ts";
 import { type Future, onDone } from "../_future/future.ts";
 import { type MapOptions, runMap } from "../_future/map.ts";
 import type { Task } from "../_future/tasks.ts";
-import { checkOptions } from "../_future/validate.ts";
+import { checkBoolean, checkOptions } from "../_future/validate.ts";
 import { Dispatch, type TaskOptions } from "./dispatch.ts";
 import { checkQueueName } from "./layout.ts";
 import { checkCount, checkMs, connectionOf, type RedisConnectionOptions } from "./options.ts";
@@ -57,6 +57,14 @@ export interface RedisExecutorOptions extends RedisConnectionOptions {
    * @default {10000}
    */
   sweepInterval?: number | undefined;
+  /**
+   * Go on (with one warning) when the server's `maxmemory-policy` is not
+   * `noeviction`, instead of failing every task with an
+   * `EvictionPolicyError`. Such a server evicts queued tasks and results
+   * under memory pressure: their futures then fail with `TaskLostError`.
+   * @default {false}
+   */
+  dangerouslyAllowEviction?: boolean | undefined;
 }
 
 const ACTION = "create RedisExecutor";
@@ -117,6 +125,8 @@ export class RedisExecutor extends Executor {
       retries: checkCount(o.retries, "retries", ACTION, 0),
       orphanTimeout: checkMs(o.orphanTimeout, "orphanTimeout", ACTION, 1_000, 60_000),
       sweepInterval: checkMs(o.sweepInterval, "sweepInterval", ACTION, 10, 10_000),
+      allowEviction: checkBoolean(o.dangerouslyAllowEviction, "dangerouslyAllowEviction", ACTION) ??
+        false,
     });
   }
 

@@ -169,6 +169,14 @@ export interface ServeWorkerOptions extends RedisConnectionOptions {
    * @default {10000}
    */
   lease?: number | undefined;
+  /**
+   * Serve (with one warning) when the server's `maxmemory-policy` is not
+   * `noeviction`, instead of refusing to start with an
+   * `EvictionPolicyError`. Such a server evicts queued tasks, results and
+   * leases under memory pressure.
+   * @default {false}
+   */
+  dangerouslyAllowEviction?: boolean | undefined;
   /** The worker's name in the consumer group. @default {`${hostname}-${pid}-${random}`} */
   name?: string | undefined;
   /**
@@ -190,6 +198,7 @@ export interface WorkerConfig {
   readonly lease: number;
   readonly name: string | undefined;
   readonly signal: AbortSignal | undefined;
+  readonly allowEviction: boolean;
 }
 
 const WORKER = "serve worker";
@@ -250,6 +259,8 @@ export function checkWorkerOptions(options: ServeWorkerOptions): WorkerConfig {
     lease: checkMs(o.lease, "lease", WORKER, 100, 10_000),
     name: o.name,
     signal: o.signal,
+    allowEviction: checkBoolean(o.dangerouslyAllowEviction, "dangerouslyAllowEviction", WORKER) ??
+      false,
   };
 }
 

@@ -41,6 +41,11 @@ export class ResultReader {
     this.#blocking = blocking;
   }
 
+  /** The id of the last result entry read ("0-0" before the first). */
+  get lastRead(): string {
+    return this.#lastRead;
+  }
+
   /** Runs the read loop, unless it runs already. */
   start(): void {
     if (this.#running) return;

@@ -5,6 +5,10 @@
 //
 // Each script is sent by its SHA1 (EVALSHA) and by its source only when the
 // server does not know it yet (NOSCRIPT: first use, or a restarted server).
+//
+// Every script is flagged allow-oom: past maxmemory the server still runs
+// it, so claims, results, sweeps and leases go on when new tasks are
+// refused (memory.ts says why).
 
 import { createHash } from "node:crypto";
 import type { RedisClient, SendOptions } from "./client.ts";
@@ -19,8 +23,8 @@ export class Script {
 
   /** Makes the script from its Lua source. */
   constructor(source: string) {
-    this.#source = source;
-    this.#sha = createHash("sha1").update(source).digest("hex");
+    this.#source = `#!lua flags=allow-oom\n${source}`;
+    this.#sha = createHash("sha1").update(this.#source).digest("hex");
   }
 
   /** Runs the script with `keys` and `args`. */

@@ -34,6 +34,7 @@ import {
   workerKey,
 } from "./layout.ts";
 import { LocalRunner } from "./local_run.ts";
+import { checkEvictionPolicy, renew } from "./memory.ts";
 import type { WorkerConfig } from "./options.ts";
 import type { RedisArg } from "./resp_encode.ts";
 import { START, SWEEP } from "./scripts.ts";
@@ -116,6 +117,7 @@ export class RedisWorker {
     try {
       if (signal?.aborted) return;
       await this.#client.connect();
+      await checkEvictionPolicy(this.#client, this.#config.allowEviction);
       await this.#ensureGroup();
       await this.#heartbeat();
       this.#startTimers();
@@ -177,7 +179,10 @@ export class RedisWorker {
       // (A recovery that failed is still owed: #recover stays set.)
       if (error.sent) this.#recover = true;
       else await delay(RETRY_MS);
-    } else if (error instanceof RedisError && error.code === "NOGROUP") {
+    } else if (
+      error instanceof RedisError && (error.code === "NOGROUP" || error.code === "UNBLOCKED")
+    ) {
+      // The stream (or its group) is gone: FLUSHDB, DEL, eviction, a restart.
       await this.#ensureGroup().catch(() => delay(RETRY_MS));
     } else {
       this.#fatal = error as Error;
@@ -363,14 +368,9 @@ export class RedisWorker {
     }
   }
 
+  // Renewed even past maxmemory (memory.ts): a live node must not look lost.
   async #heartbeat(): Promise<void> {
-    await this.#client.send([
-      "SET",
-      workerKey(this.#keys, this.name),
-      "1",
-      "PX",
-      this.#config.lease,
-    ]);
+    await renew(this.#client, workerKey(this.#keys, this.name), "1", this.#config.lease);
   }
 
   #startTimers(): void {

@@ -154,7 +154,7 @@ test("least-privilege ACL users (as in the README) are enough for workers and ex
   const common = "on resetkeys ~cf:{jobs}:* resetchannels -@all +@connection +@scripting " +
     "+xadd +xack +xdel +xpending +xrange +xrevrange +xtrim +xinfo|groups +xgroup|delconsumer " +
     "+exists +pexpire +time +set +del +sadd +srem +smismember +client|id +client|unblock " +
-    "+client|setname";
+    "+client|setname +config|get";
   await admin.send([
     "ACL",
     "SETUSER",
