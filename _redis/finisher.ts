@@ -14,7 +14,7 @@ import { setTimeout } from "node:timers";
 import type { RedisClient } from "./client.ts";
 import type { TaskEntry } from "./entry.ts";
 import { RedisConnectionError, RedisError } from "./errors.ts";
-import { compareIds, GROUP, type QueueKeys, resultsKey, stopsKey } from "./layout.ts";
+import { compareIds, GROUP, type QueueKeys, resultsKey, startedKey, stopsKey } from "./layout.ts";
 import type { RedisArg } from "./resp_encode.ts";
 import { FINISH } from "./scripts.ts";
 
@@ -87,7 +87,12 @@ export class Finisher {
     }
     const args: RedisArg[] = [GROUP, this.#worker, batch[0]!.entry.orphanTimeout, first, last];
     for (const { entry, payload } of batch) args.push(entry.id, entry.seq, payload);
-    const keys = [this.#keys.tasks, resultsKey(this.#keys, exec), stopsKey(this.#keys, exec)];
+    const keys = [
+      this.#keys.tasks,
+      resultsKey(this.#keys, exec),
+      stopsKey(this.#keys, exec),
+      startedKey(this.#keys, this.#worker),
+    ];
     for (;;) {
       try {
         await FINISH.run(this.#client, keys, args);

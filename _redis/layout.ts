@@ -11,6 +11,7 @@
 //   cf:{q}:results:<exec>      an executor's results stream (PX orphanTimeout)
 //   cf:{q}:worker:<name>       a worker node's lease (PX lease)
 //   cf:{q}:stops:<exec>        set of an executor's seqs whose results to discard
+//   cf:{q}:started:<name>      set of the entry ids a worker node has started
 //
 // A task is claimed when XREADGROUP delivers its entry to a worker: the
 // entry is then in the group's pending list, owned by that worker, and the
@@ -48,6 +49,11 @@ export function resultsKey(keys: QueueKeys, exec: string): string {
 /** A worker node's lease key. */
 export function workerKey(keys: QueueKeys, name: string): string {
   return `${keys.prefix}worker:${name}`;
+}
+
+/** A worker node's started set: the ids of the entries it started and still holds. */
+export function startedKey(keys: QueueKeys, name: string): string {
+  return `${keys.prefix}started:${name}`;
 }
 
 /** An executor's stop markers: the seqs of tasks whose results to discard. */

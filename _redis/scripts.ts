@@ -98,9 +98,14 @@ end
  * is older than half that; a young entry means the executor is alive and
  * has not written its key again yet after a server restart).
  *
- * KEYS: tasks, results, executor key, stops. ARGV: group, worker,
- * orphanTimeout, first and last entry id, then (entry id, seq, added-at ms)
- * triples. Returns 1 (start) or 0 (do not) per task.
+ * The ids it starts go in the worker's started set, so that a sweep can
+ * tell a task that never started (and may go to another worker whatever
+ * its retries) from one that did.
+ *
+ * KEYS: tasks, results, executor key, stops, the worker's started set.
+ * ARGV: group, worker, orphanTimeout, first and last entry id, then
+ * (entry id, seq, added-at ms) triples. Returns 1 (start) or 0 (do not) per
+ * task.
  */
 export const START = new Script(
   BATCH + `
@@ -116,7 +121,7 @@ if not alive then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local out, started, orphaned, dropped = {}, {}, {}, {}
+local out, started, orphaned, dropped, ids = {}, {}, {}, {}, {}
 for i = 6, #ARGV, 3 do
   local id, seq = ARGV[i], ARGV[i + 1]
   if not mine[id] then
@@ -128,10 +133,12 @@ for i = 6, #ARGV, 3 do
   else
     out[#out + 1] = 1
     started[#started + 1] = seq
+    ids[#ids + 1] = id
   end
 end
 if #dropped > 0 then redis.call('XACK', tasks, group, unpack(dropped)) end
 if #started > 0 then
+  redis.call('SADD', KEYS[5], unpack(ids))
   redis.call('XADD', results, '*', 's', me, 'seqs', table.concat(started, ','))
 end
 if #orphaned > 0 then
@@ -150,9 +157,9 @@ return out
  * later, in bulk, by SWEEP: deleting each one costs the server more than
  * the rest of its round trip.
  *
- * KEYS: tasks, results, stops. ARGV: group, worker, ttl, first and last
- * entry id, then (entry id, seq, payload) triples. Returns how many tasks
- * it still owned.
+ * KEYS: tasks, results, stops, the worker's started set. ARGV: group,
+ * worker, ttl, first and last entry id, then (entry id, seq, payload)
+ * triples. Returns how many tasks it still owned.
  */
 export const FINISH = new Script(
   BATCH + `
@@ -173,7 +180,10 @@ for i = 6, #ARGV, 3 do
     out[#out + 1] = ARGV[i + 2]
   end
 end
-if #acked > 0 then redis.call('XACK', tasks, group, unpack(acked)) end
+if #acked > 0 then
+  redis.call('XACK', tasks, group, unpack(acked))
+  redis.call('SREM', KEYS[4], unpack(acked))
+end
 if #out > 2 then
   redis.call('XADD', KEYS[2], '*', unpack(out))
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
@@ -185,9 +195,11 @@ return #acked
 /**
  * Anyone (a worker node or an executor) looks for workers whose lease key
  * has expired and settles the tasks they held: a task with a stop marker is
- * dropped, one with runs left (`r` ≥ attempt `n`) is queued again as a new
- * entry (its executor is told the new id), and the rest are reported lost.
- * A dead worker with nothing left pending is removed from the group.
+ * dropped; one the worker never started (not in its started set), or with
+ * runs left (`r` ≥ attempt `n`), is queued again as a new entry (its
+ * executor is told the new id; a run that never started does not count);
+ * the rest are reported lost. A dead worker with nothing left pending is
+ * removed from the group, and its started set deleted.
  *
  * Then it trims the stream below the oldest entry still to be settled:
  * entries are delivered in id order, so everything before both the group's
@@ -203,9 +215,11 @@ local swept = 0
 for _, consumer in ipairs(redis.call('XPENDING', tasks, group)[4] or {}) do
   local name = consumer[1]
   if redis.call('EXISTS', prefix .. 'worker:' .. name) == 0 then
+    local started = prefix .. 'started:' .. name
     local pending = redis.call('XPENDING', tasks, group, '-', '+', max, name)
     for _, p in ipairs(pending) do
       local id = p[1]
+      local ran = redis.call('SISMEMBER', started, id) == 1
       local entry = redis.call('XRANGE', tasks, id, id)[1]
       redis.call('XACK', tasks, group, id)
       redis.call('XDEL', tasks, id)
@@ -215,7 +229,8 @@ for _, consumer in ipairs(redis.call('XPENDING', tasks, group)[4] or {}) do
         local results = prefix .. 'results:' .. f.e
         local attempt = tonumber(f.n) or 1
         if redis.call('SREM', prefix .. 'stops:' .. f.e, f.i) == 0 then
-          if attempt <= (tonumber(f.r) or 0) then
+          if not ran or attempt <= (tonumber(f.r) or 0) then
+            if ran then attempt = attempt + 1 end
             local copy = {}
             for j = 1, #entry[2], 2 do
               if entry[2][j] ~= 'n' then
@@ -224,7 +239,7 @@ for _, consumer in ipairs(redis.call('XPENDING', tasks, group)[4] or {}) do
               end
             end
             copy[#copy + 1] = 'n'
-            copy[#copy + 1] = tostring(attempt + 1)
+            copy[#copy + 1] = tostring(attempt)
             local moved = redis.call('XADD', tasks, '*', unpack(copy))
             redis.call('XADD', results, '*', 'm', name, f.i, moved)
           else
@@ -234,7 +249,10 @@ for _, consumer in ipairs(redis.call('XPENDING', tasks, group)[4] or {}) do
         end
       end
     end
-    if #pending < max then redis.call('XGROUP', 'DELCONSUMER', tasks, group, name) end
+    if #pending < max then
+      redis.call('XGROUP', 'DELCONSUMER', tasks, group, name)
+      redis.call('DEL', started)
+    end
   end
 end
 local floor

@@ -30,6 +30,7 @@ import {
   type QueueKeys,
   queueKeys,
   resultsKey,
+  startedKey,
   stopsKey,
   workerKey,
 } from "./layout.ts";
@@ -240,6 +241,7 @@ export class RedisWorker {
       resultsKey(this.#keys, exec),
       executorKey(this.#keys, exec),
       stopsKey(this.#keys, exec),
+      startedKey(this.#keys, this.name),
     ];
     let verdicts: number[] | undefined;
     for (;;) {
@@ -311,7 +313,10 @@ export class RedisWorker {
   // leaving the rest of the queue to other nodes.
   #window(): number {
     const { concurrency } = this.#config;
-    if (this.#cost === undefined) return concurrency + 1;
+    // Until then, no more than the slots: a task claimed here beyond them
+    // would wait in the local pool marked started, and be lost (not handed
+    // to another node) if this node died meanwhile.
+    if (this.#cost === undefined) return concurrency;
     const ahead = Math.floor((concurrency * AHEAD_MS) / Math.max(this.#cost, 0.001));
     return Math.min(MAX_WINDOW, concurrency + ahead);
   }
