@@ -37,3 +37,4 @@ export type { RedisTlsOptions } from "./_redis/config.ts";
 export { TaskLostError, TaskRefusedError, WorkerLostError } from "./_redis/outcomes.ts";
 export { RedisConnectionError, RedisError } from "./_redis/errors.ts";
 export { EvictionPolicyError } from "./_redis/memory.ts";
+export { WorkerNameError } from "./_redis/lease.ts";

@@ -35,7 +35,8 @@ import {
   workerKey,
 } from "./layout.ts";
 import { LocalRunner } from "./local_run.ts";
-import { checkEvictionPolicy, renew } from "./memory.ts";
+import { checkEvictionPolicy } from "./memory.ts";
+import { Lease, WorkerNameError } from "./lease.ts";
 import type { WorkerConfig } from "./options.ts";
 import type { RedisArg } from "./resp_encode.ts";
 import { START, SWEEP } from "./scripts.ts";
@@ -62,6 +63,7 @@ export class RedisWorker {
   readonly #reader: BlockingReader;
   readonly #runner: LocalRunner;
   readonly #finisher: Finisher;
+  readonly #lease: Lease;
   // Claimed and not yet settled in Redis, by entry id.
   readonly #held = new Map<string, TaskEntry>();
   #busy = 0;
@@ -95,6 +97,8 @@ export class RedisWorker {
       this.#wake?.();
     });
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
+    const leaseKey = workerKey(this.#keys, this.name);
+    this.#lease = new Lease(this.#client, leaseKey, config.lease);
   }
 
   /** Asks the node to stop: no new tasks; what runs is finished and delivered. */
@@ -120,7 +124,7 @@ export class RedisWorker {
       await this.#client.connect();
       await checkEvictionPolicy(this.#client, this.#config.allowEviction);
       await this.#ensureGroup();
-      await this.#heartbeat();
+      await this.#takeLease();
       this.#startTimers();
       this.#markReady();
       await this.#readLoop();
@@ -373,18 +377,44 @@ export class RedisWorker {
     }
   }
 
-  // Renewed even past maxmemory (memory.ts): a live node must not look lost.
-  async #heartbeat(): Promise<void> {
-    await renew(this.#client, workerKey(this.#keys, this.name), "1", this.#config.lease);
+  // One name, one node (lease.ts). What a dead node of this name left
+  // pending is settled first, as any sweep would once its lease lapsed: a
+  // lease held again would hide it from the sweeps.
+  async #takeLease(): Promise<void> {
+    const settle = async () => {
+      while (await this.#sweep() as number > 0) {
+        // Each pass settles up to 100 entries per dead node.
+      }
+    };
+    if (!(await this.#lease.take(settle))) {
+      throw new WorkerNameError(this.name, this.#config.queue, "start");
+    }
+  }
+
+  // Renewed even past maxmemory (scripts run allow-oom): a live node must
+  // not look lost. Another node's token there means this one was replaced.
+  #renewLease(): void {
+    this.#lease.renew().then((held) => {
+      if (held || this.#fatal) return;
+      const error = new WorkerNameError(this.name, this.#config.queue, "renew");
+      console.error(`concurrent-futures worker ${this.name}: ${error.message}`);
+      this.#fatal = error;
+      this.stop();
+    }, () => {
+      // Offline: the next renewal tries again.
+    });
+  }
+
+  #sweep(): Promise<unknown> {
+    return SWEEP.run(this.#client, [this.#keys.tasks], [GROUP, this.#keys.prefix, 100]);
   }
 
   #startTimers(): void {
     const { lease } = this.#config;
-    const beat = setInterval(() => this.#heartbeat().catch(() => {}), lease / 3);
+    const beat = setInterval(() => this.#renewLease(), lease / 3);
     // Jittered, so that nodes started together do not sweep in step.
     const sweep = setInterval(() => {
-      const args = [GROUP, this.#keys.prefix, 100];
-      SWEEP.run(this.#client, [this.#keys.tasks], args).catch(() => {});
+      this.#sweep().catch(() => {});
     }, lease / 2 * (0.75 + Math.random() / 2));
     beat.unref();
     sweep.unref();
@@ -394,7 +424,7 @@ export class RedisWorker {
   async #leave(): Promise<void> {
     // Without its lease the node counts as gone; the next sweep removes its
     // (empty) consumer from the group.
-    await this.#client.send(["DEL", workerKey(this.#keys, this.name)]).catch(() => {});
+    await this.#lease.drop().catch(() => {});
     await this.#reader.close();
     await this.#client.close();
   }

@@ -18,6 +18,8 @@ export interface NodeOptions {
   allow?: string[];
   allowInline?: boolean;
   lease?: number;
+  /** The node's name. @default {a fresh one per node} */
+  name?: string;
 }
 
 /** A worker node process. */
@@ -41,7 +43,7 @@ export async function startNode(
   options: NodeOptions = {},
 ): Promise<WorkerNode> {
   const { pool = "thread", workers = 1, allow = [], allowInline = true, lease } = options;
-  const name = `node-${process.pid}-${++nodes}`;
+  const name = options.name ?? `node-${process.pid}-${++nodes}`;
   const args = ["--url", url, "--queue", queue, "--pool", pool, "--workers", String(workers)];
   args.push("--name", name);
   for (const prefix of allow) args.push("--allow", prefix);
