@@ -38,3 +38,4 @@ export { TaskLostError, TaskRefusedError, WorkerLostError } from "./_redis/outco
 export { RedisConnectionError, RedisError } from "./_redis/errors.ts";
 export { EvictionPolicyError } from "./_redis/memory.ts";
 export { WorkerNameError } from "./_redis/lease.ts";
+export type { RedisExecutorEventMap } from "./_redis/node_watch.ts";

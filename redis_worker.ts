@@ -8,13 +8,15 @@
  * ```sh
  * deno run -A jsr:@concurrent/futures/redis-worker --url redis://localhost:6379 --queue jobs \
  *   --allow https://jsr.io/@me/tasks/ [--allow file:///srv/tasks/] [--allow-inline] \
- *   [--pool process|thread] [--workers 4] [--lease 10000] [--name node-1]
+ *   [--pool process|thread] [--workers 4] [--lease 10000] [--name node-1] [--verbose]
  * bun node_modules/@concurrent/futures/redis_worker.ts --url … --queue jobs …
  * ```
  *
  * `--url` defaults to the `REDIS_URL` environment variable (which keeps a
  * password out of the process list). Once serving it prints one line,
- * `worker <name> serving queue <queue>`, on stdout.
+ * `worker <name> serving queue <queue>`, on stdout. On stderr it logs each
+ * task it refuses (module and reason), and with `--verbose` each task's
+ * start and end.
  *
  * Ctrl-C in a terminal signals the whole process group, the pool's child
  * processes included, which then stop at once: to drain, send the signal to
@@ -33,7 +35,7 @@ import { ThreadPoolExecutor } from "./thread.ts";
 
 const USAGE = `Usage: redis_worker --queue <name> [--url redis://host:6379/0] [--allow <prefix>]...
        [--allow-inline] [--pool process|thread] [--workers <n>] [--lease <ms>] [--name <name>]
-       [--dangerously-allow-eviction]`;
+       [--verbose] [--dangerously-allow-eviction]`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
         lease: { type: "string" },
         name: { type: "string" },
         "dangerously-allow-eviction": { type: "boolean" },
+        verbose: { type: "boolean" },
       },
     }));
   } catch (error) {
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
       name: values.name,
       signal: stop.signal,
       dangerouslyAllowEviction: values["dangerously-allow-eviction"] ?? false,
+      verbose: values.verbose ?? false,
     });
   } catch (error) {
     fail((error as Error).message);

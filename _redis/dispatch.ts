@@ -38,6 +38,7 @@ import { ResultReader } from "./results.ts";
 import { encodeValue } from "./values.ts";
 import { outOfMemory, renew } from "./memory.ts";
 import { Outbox } from "./outbox.ts";
+import { NodeWatch } from "./node_watch.ts";
 import type { Engine, TaskRecord } from "./engine.ts";
 
 /** The checked options a Dispatch runs with. */
@@ -48,6 +49,8 @@ export interface DispatchConfig {
   readonly orphanTimeout: number;
   readonly sweepInterval: number;
   readonly allowEviction: boolean;
+  readonly noNodesTimeout: number;
+  readonly warnNoNodes: boolean;
 }
 
 /** Per-call options of one task. */
@@ -72,6 +75,7 @@ export class Dispatch implements Engine {
   readonly #reader: ResultReader;
   readonly #recovery: Recovery;
   readonly #outbox: Outbox;
+  readonly #nodeWatch: NodeWatch;
   readonly #specs = new WeakMap<DescribedTask, string>();
   readonly #byFuture = new WeakMap<Future<unknown>, TaskRecord>();
   #seq = 0;
@@ -89,8 +93,14 @@ export class Dispatch implements Engine {
   #groupSeen = false;
   #auditedRead = "";
 
-  /** Makes the engine; nothing connects until the first task. */
-  constructor(config: DispatchConfig) {
+  /**
+   * Makes the engine; nothing connects until the first task. `onNoNodes`
+   * is told when tasks wait and no worker node serves the queue.
+   */
+  constructor(
+    config: DispatchConfig,
+    onNoNodes: (detail: { queued: number; waited: number }) => void,
+  ) {
     this.#config = config;
     this.keys = queueKeys(config.queue);
     this.resultsKey = resultsKey(this.keys, this.id);
@@ -111,6 +121,13 @@ export class Dispatch implements Engine {
     this.#reader = new ResultReader(this, blocking);
     this.#recovery = new Recovery(this, this.#reader);
     this.#outbox = new Outbox(this.client, config.allowEviction, (record) => this.#xadd(record));
+    this.#nodeWatch = new NodeWatch(this.client, this.keys, {
+      queue: config.queue,
+      after: config.noNodesTimeout,
+      warn: config.warnNoNodes,
+      queued: () => this.records.size,
+      emit: onNoNodes,
+    });
   }
 
   /** The settings this engine runs with. */
@@ -180,6 +197,7 @@ export class Dispatch implements Engine {
     if (performance.now() > this.#keyUntil - (orphanTimeout * 3) / 4) this.#refreshKey();
     this.#outbox.push(record);
     this.#startSweeps();
+    this.#nodeWatch.start();
     this.#reader.start();
     return future;
   }
@@ -372,6 +390,7 @@ export class Dispatch implements Engine {
     clearInterval(this.#refreshTimer);
     clearInterval(this.#sweepTimer);
     this.#refreshTimer = this.#sweepTimer = undefined;
+    this.#nodeWatch.stop();
   }
 
   #isIdle(): boolean {

@@ -17,6 +17,7 @@ import type { Task } from "../_future/tasks.ts";
 import { checkBoolean, checkOptions } from "../_future/validate.ts";
 import { Dispatch, type TaskOptions } from "./dispatch.ts";
 import { checkQueueName } from "./layout.ts";
+import type { RedisExecutorEventMap } from "./node_watch.ts";
 import { checkCount, checkMs, connectionOf, type RedisConnectionOptions } from "./options.ts";
 
 /**
@@ -65,6 +66,18 @@ export interface RedisExecutorOptions extends RedisConnectionOptions {
    * @default {false}
    */
   dangerouslyAllowEviction?: boolean | undefined;
+  /**
+   * Milliseconds tasks may wait with no live worker node serving the queue
+   * before the executor fires `nonodes` (and warns, see `warnNoNodes`).
+   * @default {10000}
+   */
+  noNodesTimeout?: number | undefined;
+  /**
+   * Whether `nonodes` is also said once on stderr, for whoever runs the
+   * program and has not started a worker node yet.
+   * @default {true}
+   */
+  warnNoNodes?: boolean | undefined;
 }
 
 const ACTION = "create RedisExecutor";
@@ -102,6 +115,7 @@ const NO_OPTIONS: TaskOptions = {};
  */
 export class RedisExecutor extends Executor {
   readonly #dispatch: Dispatch;
+  readonly #events = new EventTarget();
   #shutdown = false;
   #closed: Promise<void> | undefined;
 
@@ -119,6 +133,9 @@ export class RedisExecutor extends Executor {
       throw new TypeError(`Cannot ${ACTION}: options with a queue name are required`);
     }
     const o = checkOptions(options, ACTION);
+    const onNoNodes = (detail: { queued: number; waited: number }) => {
+      this.#events.dispatchEvent(new CustomEvent("nonodes", { detail }));
+    };
     this.#dispatch = new Dispatch({
       connection: connectionOf(o),
       queue: checkQueueName(o.queue, ACTION),
@@ -127,12 +144,54 @@ export class RedisExecutor extends Executor {
       sweepInterval: checkMs(o.sweepInterval, "sweepInterval", ACTION, 10, 10_000),
       allowEviction: checkBoolean(o.dangerouslyAllowEviction, "dangerouslyAllowEviction", ACTION) ??
         false,
-    });
+      noNodesTimeout: checkMs(o.noNodesTimeout, "noNodesTimeout", ACTION, 10, 10_000),
+      warnNoNodes: checkBoolean(o.warnNoNodes, "warnNoNodes", ACTION) ?? true,
+    }, onNoNodes);
   }
 
   /** The queue's name. */
   get queue(): string {
     return this.#dispatch.config.queue;
+  }
+
+  /**
+   * Listens for an event; see {@linkcode RedisExecutorEventMap}.
+   *
+   * @typeParam K The event's type.
+   * @param type The event's type, such as `"nonodes"`.
+   * @param listener Called with the event.
+   * @param options As for `EventTarget.addEventListener`.
+   *
+   * @example
+   * ```ts ignore
+   * import { RedisExecutor } from "@concurrent/futures/redis";
+   *
+   * await using executor = new RedisExecutor({ queue: "jobs" });
+   * executor.addEventListener("nonodes", (event) => console.warn(event.detail.queued));
+   * ```
+   */
+  addEventListener<K extends keyof RedisExecutorEventMap>(
+    type: K,
+    listener: (event: RedisExecutorEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    this.#events.addEventListener(type, listener as EventListener, options);
+  }
+
+  /**
+   * Removes a listener added with {@linkcode RedisExecutor.addEventListener}.
+   *
+   * @typeParam K The event's type.
+   * @param type The event's type.
+   * @param listener The listener to remove.
+   * @param options As for `EventTarget.removeEventListener`.
+   */
+  removeEventListener<K extends keyof RedisExecutorEventMap>(
+    type: K,
+    listener: (event: RedisExecutorEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    this.#events.removeEventListener(type, listener as EventListener, options);
   }
 
   /**

@@ -177,6 +177,12 @@ export interface ServeWorkerOptions extends RedisConnectionOptions {
    * @default {false}
    */
   dangerouslyAllowEviction?: boolean | undefined;
+  /**
+   * Log each task's start and end on stderr (refused tasks are logged
+   * whatever this says).
+   * @default {false}
+   */
+  verbose?: boolean | undefined;
   /** The worker's name in the consumer group. @default {`${hostname}-${pid}-${random}`} */
   name?: string | undefined;
   /**
@@ -199,6 +205,7 @@ export interface WorkerConfig {
   readonly name: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly allowEviction: boolean;
+  readonly verbose: boolean;
 }
 
 const WORKER = "serve worker";
@@ -261,6 +268,7 @@ export function checkWorkerOptions(options: ServeWorkerOptions): WorkerConfig {
     signal: o.signal,
     allowEviction: checkBoolean(o.dangerouslyAllowEviction, "dangerouslyAllowEviction", WORKER) ??
       false,
+    verbose: checkBoolean(o.verbose, "verbose", WORKER) ?? false,
   };
 }
 

@@ -37,6 +37,7 @@ import {
 import { LocalRunner } from "./local_run.ts";
 import { checkEvictionPolicy } from "./memory.ts";
 import { Lease, WorkerNameError } from "./lease.ts";
+import { NodeLog } from "./node_log.ts";
 import type { WorkerConfig } from "./options.ts";
 import type { RedisArg } from "./resp_encode.ts";
 import { START, SWEEP } from "./scripts.ts";
@@ -64,6 +65,7 @@ export class RedisWorker {
   readonly #runner: LocalRunner;
   readonly #finisher: Finisher;
   readonly #lease: Lease;
+  readonly #log: NodeLog;
   // Claimed and not yet settled in Redis, by entry id.
   readonly #held = new Map<string, TaskEntry>();
   #busy = 0;
@@ -99,6 +101,7 @@ export class RedisWorker {
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
     const leaseKey = workerKey(this.#keys, this.name);
     this.#lease = new Lease(this.#client, leaseKey, config.lease);
+    this.#log = new NodeLog(this.name, config.verbose);
   }
 
   /** Asks the node to stop: no new tasks; what runs is finished and delivered. */
@@ -288,8 +291,11 @@ export class RedisWorker {
       : setTimeout(() => deliver(encodeTimedOut(entry.timeLimit!)), entry.timeLimit);
     // run() encodes every failure itself; the catch is for a bug in it, which
     // must still settle the task and free its slot.
+    this.#log.started(entry);
+    const begun = performance.now();
     void this.#runner.run(entry).catch(encodeError).then((payload) => {
       clearTimeout(timer);
+      this.#log.ended(entry, payload, performance.now() - begun);
       this.#measure(started);
       this.#busy--;
       deliver(payload);

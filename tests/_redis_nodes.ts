@@ -20,6 +20,8 @@ export interface NodeOptions {
   lease?: number;
   /** The node's name. @default {a fresh one per node} */
   name?: string;
+  /** Log each task's start and end. @default {false} */
+  verbose?: boolean;
 }
 
 /** A worker node process. */
@@ -49,6 +51,7 @@ export async function startNode(
   for (const prefix of allow) args.push("--allow", prefix);
   if (allowInline) args.push("--allow-inline");
   if (lease !== undefined) args.push("--lease", String(lease));
+  if (options.verbose) args.push("--verbose");
   const child = spawn(process.execPath, scriptArgv(WORKER_MODULE, { args }), {
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -152,7 +152,7 @@ test("least-privilege ACL users (as in the README) are enough for workers and ex
   await using server = await RedisServer.start();
   await using admin = new RedisClient(server.url);
   const common = "on resetkeys ~cf:{jobs}:* resetchannels -@all +@connection +@scripting " +
-    "+xadd +xack +xdel +xpending +xrange +xrevrange +xtrim +xinfo|groups +xgroup|delconsumer " +
+    "+xadd +xack +xdel +xpending +xrange +xrevrange +xtrim +xinfo|groups +xinfo|consumers +xgroup|delconsumer " +
     "+exists +pexpire +time +set +del +sadd +srem +smismember +sismember +get +client|id +client|unblock " +
     "+client|setname +config|get";
   await admin.send([
