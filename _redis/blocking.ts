@@ -43,15 +43,16 @@ export class BlockingReader {
     return this.#reading;
   }
 
-  /** Runs one blocking read; an interrupt makes it resolve with null. */
-  async read(args: readonly RedisArg[]): Promise<RespValue> {
+  /** Runs one blocking read (of `block` ms); an interrupt makes it resolve with null. */
+  async read(args: readonly RedisArg[], block: number): Promise<RespValue> {
     this.#reading = true;
+    const options = { block };
     this.#interrupted = false;
     try {
       if (this.#id === undefined) {
         // Sent in the same tick as the read, so it is written just before it.
         const id = this.#client.send(["CLIENT", "ID"]);
-        const reply = this.#client.send(args);
+        const reply = this.#client.send(args, options);
         // Both fail together when the connection does: the reply's error
         // is the one to report, and must not go unhandled meanwhile.
         reply.catch(() => {});
@@ -59,7 +60,7 @@ export class BlockingReader {
         if (this.#interrupted) this.interrupt(); // asked before the id was known
         return await reply;
       }
-      return await this.#client.send(args);
+      return await this.#client.send(args, options);
     } finally {
       this.#reading = false;
     }

@@ -39,6 +39,12 @@ export type RedisClientStatus =
 export interface SendOptions {
   /** Return bulk strings in the reply as `Uint8Array` instead of UTF-8 text. @default {false} */
   bytes?: boolean;
+  /**
+   * Milliseconds the command may block before the server answers
+   * (`XREAD … BLOCK`), which the dead-connection check allows for.
+   * @default {0}
+   */
+  block?: number;
 }
 
 /** Options for {@linkcode RedisClient.close}. */
@@ -154,7 +160,7 @@ export class RedisClient implements AsyncDisposable {
       // A command sent while ready is written this tick; only one that has
       // to wait is timed (performance.now() is a host call in Deno).
       const queuedAt = this.#status === "ready" ? 0 : performance.now();
-      this.#waiting.push({ end, resolve, reject, asBytes, queuedAt });
+      this.#waiting.push({ end, resolve, reject, asBytes, queuedAt, block: options.block });
       if (this.#status === "ready") this.#queueFlush();
       else if (this.#status === "idle") this.#open();
       else this.#armOfflineTimer();

@@ -66,6 +66,14 @@ export interface RedisClientOptions {
   name?: string;
   /** Milliseconds one connection attempt (TCP, TLS, AUTH) may take. @default {10000} */
   connectTimeout?: number;
+  /**
+   * Milliseconds a connection may go without a byte from the server while
+   * a command waits for its reply (beyond the time a blocking command asked
+   * to block): then it counts as dead (a partition, a hung server) and is
+   * dropped, and a new one is opened.
+   * @default {5000}
+   */
+  commandTimeout?: number;
   /** Whether a dropped connection is opened again. @default {true} */
   reconnect?: boolean;
   /** The first reconnect delay in milliseconds; it doubles per failed attempt. @default {50} */
@@ -269,6 +277,12 @@ export function resolveConfig(input: string | RedisClientOptions): RedisConfig {
     connectTimeout: check(
       "connectTimeout",
       merged.connectTimeout ?? 10_000,
+      positive,
+      "a positive number of milliseconds",
+    ),
+    commandTimeout: check(
+      "commandTimeout",
+      merged.commandTimeout ?? 5_000,
       positive,
       "a positive number of milliseconds",
     ),

@@ -9,6 +9,7 @@
 
 import * as net from "node:net";
 import * as tls from "node:tls";
+import { clearInterval, setInterval } from "node:timers";
 import { Deque } from "../_util/deque.ts";
 import type { RedisConfig } from "./config.ts";
 import { RedisConnectionError, RedisError } from "./errors.ts";
@@ -23,6 +24,8 @@ export interface Pending {
   reject: (error: Error) => void;
   /** Whether bulk strings in the reply should be bytes. */
   asBytes: boolean;
+  /** Milliseconds the command may block before it answers (XREAD … BLOCK). */
+  block?: number | undefined;
 }
 
 /** What a connection tells its owner. */
@@ -61,6 +64,10 @@ export class Connection {
   readonly #hooks: ConnectionHooks;
   #error: Error | undefined;
   #refed = true;
+  // The last sign of life: a byte received, or a command written when none
+  // was waiting. See #watch.
+  #progressAt = 0;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
   /** Resolves with the reason once the socket has closed and every unanswered command failed. */
   readonly closed: Promise<Error>;
 
@@ -76,6 +83,7 @@ export class Connection {
     // Every socket error lands here and then in `closed`; none is uncaught.
     socket.on("error", (error: Error) => (this.#error ??= error));
     socket.on("data", (chunk: Uint8Array) => {
+      this.#progressAt = performance.now();
       try {
         this.#parser.push(chunk);
       } catch (error) {
@@ -84,6 +92,7 @@ export class Connection {
     });
     this.closed = new Promise((resolve) => {
       socket.once("close", () => {
+        clearInterval(this.#watchdog);
         const reason = this.#error ?? new Error("the server closed the connection");
         this.#failInflight(reason);
         resolve(reason);
@@ -138,8 +147,10 @@ export class Connection {
       for (const command of commands) command.reject(error);
       return;
     }
+    if (this.#inflight.length === 0) this.#progressAt = performance.now();
     for (const command of commands) this.#inflight.push(command);
     this.#socket.write(bytes);
+    this.#watch();
   }
 
   /** Sends one command and waits for its reply. */
@@ -167,6 +178,29 @@ export class Connection {
     this.#refed = ref;
     if (ref) this.#socket.ref();
     else this.#socket.unref();
+  }
+
+  // A server that stops answering without closing (a partition that drops
+  // packets, a frozen process) leaves the socket open: nothing fails, for
+  // ever. So while a command waits, a connection silent for commandTimeout
+  // past what its oldest command may block is dropped. TCP keepalive
+  // (connectSocket) covers an idle one.
+  #watch(): void {
+    if (this.#watchdog !== undefined) return;
+    const { commandTimeout } = this.#config;
+    this.#watchdog = setInterval(() => {
+      const head = this.#inflight.peek();
+      if (head === undefined) {
+        clearInterval(this.#watchdog);
+        this.#watchdog = undefined;
+        return;
+      }
+      const silent = performance.now() - this.#progressAt;
+      if (silent > commandTimeout + (head.block ?? 0)) {
+        this.destroy(new Error(`no reply for ${Math.round(silent)} ms (commandTimeout)`));
+      }
+    }, Math.max(10, commandTimeout / 4));
+    this.#watchdog.unref();
   }
 
   #connected(): Promise<void> {
@@ -214,11 +248,16 @@ export class Connection {
   }
 }
 
+// Keepalive probes start after this much idle time: a peer gone without a
+// word is noticed on an idle connection too.
+const KEEPALIVE_MS = 10_000;
+
 function connectSocket(config: RedisConfig): net.Socket {
   if (config.path !== undefined) return net.connect({ path: config.path });
   if (config.tls === undefined) {
     const socket = net.connect({ host: config.host, port: config.port });
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_MS);
     return socket;
   }
   const { ca, cert, key, servername, rejectUnauthorized } = config.tls;
@@ -232,6 +271,7 @@ function connectSocket(config: RedisConfig): net.Socket {
   if (name !== undefined) options.servername = name;
   const socket = tls.connect(options);
   socket.setNoDelay(true);
+  socket.setKeepAlive(true, KEEPALIVE_MS);
   return socket;
 }
 

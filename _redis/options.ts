@@ -50,6 +50,13 @@ export interface RedisConnectionOptions {
    * @default {10000}
    */
   offlineTimeout?: number | undefined;
+  /**
+   * Milliseconds a connection may stay silent while a command waits (beyond
+   * a blocking read's own wait) before it counts as dead, is dropped and
+   * opened again: how soon a partition or a frozen server is noticed.
+   * @default {5000}
+   */
+  commandTimeout?: number | undefined;
 }
 
 const CONNECTION_KEYS = [
@@ -63,6 +70,7 @@ const CONNECTION_KEYS = [
   "db",
   "connectTimeout",
   "offlineTimeout",
+  "commandTimeout",
 ] as const;
 
 /** The connection fields of `options`, for RedisClient (which checks them). */

@@ -93,7 +93,7 @@ export class ResultReader {
             "STREAMS",
             resultsKey,
             this.#lastRead,
-          ]);
+          ], BLOCK_MS);
         } catch (error) {
           // Written but unanswered: the client reconnects, and reading the
           // same range again is harmless.

@@ -172,7 +172,7 @@ export class RedisWorker {
           "STREAMS",
           this.#keys.tasks,
           ">",
-        ]);
+        ], BLOCK_MS);
         if (reply !== null) this.#take((reply as Entries)[0]![1]);
       } catch (error) {
         await this.#readFailed(error);

@@ -1,0 +1,88 @@
+// Partitions: Redis reached through a loopback proxy that stops forwarding
+// without closing anything (tests/_tcp_proxy.ts), as a network that drops
+// packets does. A connection that stops answering is dropped and opened
+// again within commandTimeout; a partition that heals within offlineTimeout
+// costs nothing but the pause; one that does not fails the futures with
+// RedisConnectionError instead of leaving them waiting for ever.
+// PARTITION_MS sets the healed partition's length (5 s in the gate).
+
+import assert from "node:assert/strict";
+import process from "node:process";
+import { test } from "node:test";
+import { RedisConnectionError, RedisExecutor } from "../redis.ts";
+import { RedisClient } from "../_redis/client.ts";
+import { openGate } from "./_gate.ts";
+import { startNode } from "./_redis_nodes.ts";
+import { runLog, tasks, until } from "./_redis_runs.ts";
+import { RedisServer } from "./_redis_server.ts";
+import { startProxy } from "./_tcp_proxy.ts";
+
+const allow = [new URL("./fixtures/", import.meta.url).href];
+
+function partitionMs(): number {
+  try {
+    return Number(process.env.PARTITION_MS ?? 5_000);
+  } catch {
+    return 5_000; // Deno without --allow-env
+  }
+}
+
+test("a connection that stops answering is dropped within commandTimeout and opened again", async () => {
+  await using server = await RedisServer.start();
+  await using proxy = await startProxy(server.port);
+  await using client = new RedisClient({ url: proxy.url, commandTimeout: 200 });
+  assert.equal(await client.send(["PING"]), "PONG");
+  proxy.cut();
+  const error = await client.send(["PING"]).catch((e) => e);
+  assert.ok(error instanceof RedisConnectionError && error.sent, `got ${error}`);
+  assert.match(error.message, /no reply for \d+ ms \(commandTimeout\)/);
+  proxy.heal();
+  assert.equal(await client.send(["PING"]), "PONG");
+  assert.equal(proxy.accepted, 2);
+});
+
+test("a blocking read is allowed its block time before the connection counts as dead", async () => {
+  await using server = await RedisServer.start();
+  await using client = new RedisClient({ url: server.url, commandTimeout: 100 });
+  const reply = await client.send(["BLPOP", "nothing", "0.5"], { block: 500 });
+  assert.equal(reply, null);
+});
+
+test(`Redis unreachable for ${partitionMs()} ms mid-run, then back: every task settles once`, async () => {
+  await using server = await RedisServer.start();
+  await using proxy = await startProxy(server.port);
+  using log = runLog();
+  const connection = { url: proxy.url, commandTimeout: 1_000, offlineTimeout: 60_000 };
+  await using _node = await startNode(proxy.url, "jobs", { allow, lease: 60_000 });
+  await using executor = new RedisExecutor({ ...connection, queue: "jobs" });
+  const futures = Array.from({ length: 300 }, (_, i) => executor.submit(tasks.mark, log.dir, i));
+  await until(() => futures.some((f) => f.done()), "some tasks are done");
+  proxy.cut();
+  await new Promise((resolve) => setTimeout(resolve, partitionMs())); // the partition itself
+  proxy.heal();
+  const values = await Promise.all(futures.map((f) => f.result()));
+  assert.deepEqual(values, futures.map((_, i) => 2 * i));
+  assert.ok([...log.marks().values()].every((runs) => runs === 1), "no task ran twice");
+});
+
+test("an executor cut off from Redis fails its waiting futures with RedisConnectionError", async () => {
+  await using server = await RedisServer.start();
+  await using proxy = await startProxy(server.port);
+  await using gate = await openGate();
+  using log = runLog();
+  await using _node = await startNode(server.url, "jobs", { allow });
+  await using executor = new RedisExecutor({
+    url: proxy.url,
+    queue: "jobs",
+    commandTimeout: 200,
+    offlineTimeout: 500,
+    connectTimeout: 500,
+  });
+  const running = executor.submit(tasks.hold, log.dir, "running", gate.url, "late");
+  await gate.arrived(1);
+  proxy.cut(); // and never healed
+  const error = await running.exception();
+  assert.ok(error instanceof RedisConnectionError, `got ${error}`);
+  gate.open();
+  await executor.shutdown({ cancelFutures: true });
+});
