@@ -9,7 +9,7 @@
 
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { clearInterval, setInterval } from "node:timers";
+import { clearInterval, setInterval, setTimeout } from "node:timers";
 import { Deque } from "../_util/deque.ts";
 import type { RedisConfig } from "./config.ts";
 import { RedisConnectionError, RedisError } from "./errors.ts";
@@ -114,6 +114,7 @@ export class Connection {
     try {
       await connection.#connected();
       await connection.#handshake();
+      await connection.#loaded();
       return connection;
     } catch (error) {
       socket.destroy();
@@ -222,6 +223,23 @@ export class Connection {
       : reason;
   }
 
+  // A server that has just restarted answers LOADING to every command
+  // until its data is read back: such a connection is not ready yet (the
+  // open times out after connectTimeout like any other).
+  async #loaded(): Promise<void> {
+    for (;;) {
+      try {
+        await this.send(["PING"]);
+        return;
+      } catch (error) {
+        if (!(error instanceof RedisError)) throw error;
+        // Any other refusal (NOAUTH, say) is for the commands to report.
+        if (error.code !== "LOADING") return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LOADING_RETRY_MS));
+    }
+  }
+
   #onReply(reply: RespValue): void {
     const command = this.#inflight.shift();
     if (command === undefined) {
@@ -247,6 +265,9 @@ export class Connection {
     }
   }
 }
+
+// How often a loading server is asked again whether it is ready.
+const LOADING_RETRY_MS = 50;
 
 // Keepalive probes start after this much idle time: a peer gone without a
 // word is noticed on an idle connection too.

@@ -111,8 +111,12 @@ export class Dispatch implements Engine {
       name: `cf-executor-${this.id}`,
       onEvent: (event) => {
         if (event.type !== "connect") return;
-        // A reconnect may be to a server that lost its data: check at once.
-        if (this.#everConnected && this.records.size > 0) this.#refreshKey();
+        // A reconnect may be to a server that lost its data (a restart, or
+        // a promoted replica that missed the last writes): check at once.
+        if (this.#everConnected && this.records.size > 0) {
+          this.#refreshKey();
+          this.#recovery.reconcile();
+        }
         this.#everConnected = true;
       },
     });

@@ -35,6 +35,7 @@ export class Finisher {
   readonly #keys: QueueKeys;
   readonly #worker: string;
   readonly #delivered: (entries: TaskEntry[]) => void;
+  readonly #replicated: () => Promise<void>;
   // Outcomes waiting, by executor; an executor with a FINISH on its way is
   // in #sending.
   readonly #queue = new Map<string, Outgoing[]>();
@@ -42,18 +43,21 @@ export class Finisher {
 
   /**
    * Makes the finisher of worker `worker`. `delivered` is told when tasks
-   * are settled in Redis (delivered, or no longer this node's).
+   * are settled in Redis (delivered, or no longer this node's), once
+   * `replicated` has resolved after their FINISH (replicas.ts).
    */
   constructor(
     client: RedisClient,
     keys: QueueKeys,
     worker: string,
     delivered: (entries: TaskEntry[]) => void,
+    replicated: () => Promise<void> = () => Promise.resolve(),
   ) {
     this.#client = client;
     this.#keys = keys;
     this.#worker = worker;
     this.#delivered = delivered;
+    this.#replicated = replicated;
   }
 
   /** Queues a task's outcome; it goes out with the others of this tick. */
@@ -96,6 +100,8 @@ export class Finisher {
     for (;;) {
       try {
         await FINISH.run(this.#client, keys, args);
+        // Not forgotten here before a promoted replica would know it is done.
+        await this.#replicated();
         break;
       } catch (error) {
         if (error instanceof RedisConnectionError) {

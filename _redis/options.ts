@@ -191,6 +191,15 @@ export interface ServeWorkerOptions extends RedisConnectionOptions {
    * @default {false}
    */
   verbose?: boolean | undefined;
+  /**
+   * How many replicas must have a task's claim before it runs here, and its
+   * finish before this node forgets it (`WAIT`): `"auto"` is the number of
+   * replicas the primary reports connected (0 without replicas, so no
+   * WAIT). With it, a replica promoted after its primary died does not
+   * hand out again a task that already runs.
+   * @default {"auto"}
+   */
+  waitReplicas?: number | "auto" | undefined;
   /** The worker's name in the consumer group. @default {`${hostname}-${pid}-${random}`} */
   name?: string | undefined;
   /**
@@ -214,6 +223,7 @@ export interface WorkerConfig {
   readonly signal: AbortSignal | undefined;
   readonly allowEviction: boolean;
   readonly verbose: boolean;
+  readonly waitReplicas: number | "auto";
 }
 
 const WORKER = "serve worker";
@@ -277,6 +287,9 @@ export function checkWorkerOptions(options: ServeWorkerOptions): WorkerConfig {
     allowEviction: checkBoolean(o.dangerouslyAllowEviction, "dangerouslyAllowEviction", WORKER) ??
       false,
     verbose: checkBoolean(o.verbose, "verbose", WORKER) ?? false,
+    waitReplicas: o.waitReplicas === undefined || o.waitReplicas === "auto"
+      ? "auto"
+      : checkCount(o.waitReplicas, "waitReplicas", WORKER, 0),
   };
 }
 

@@ -38,6 +38,7 @@ import { LocalRunner } from "./local_run.ts";
 import { checkEvictionPolicy } from "./memory.ts";
 import { Lease, WorkerNameError } from "./lease.ts";
 import { NodeLog } from "./node_log.ts";
+import { Replicas } from "./replicas.ts";
 import type { WorkerConfig } from "./options.ts";
 import type { RedisArg } from "./resp_encode.ts";
 import { START, SWEEP } from "./scripts.ts";
@@ -66,6 +67,7 @@ export class RedisWorker {
   readonly #finisher: Finisher;
   readonly #lease: Lease;
   readonly #log: NodeLog;
+  readonly #replicas: Replicas;
   // Claimed and not yet settled in Redis, by entry id.
   readonly #held = new Map<string, TaskEntry>();
   #busy = 0;
@@ -94,10 +96,13 @@ export class RedisWorker {
       config.concurrency,
       (error) => this.#broken(error),
     );
-    this.#finisher = new Finisher(this.#client, this.#keys, this.name, (entries) => {
+    this.#replicas = new Replicas(this.#client, config.waitReplicas);
+    const delivered = (entries: TaskEntry[]) => {
       for (const entry of entries) this.#held.delete(entry.id);
       this.#wake?.();
-    });
+    };
+    const replicated = () => this.#replicas.wait();
+    this.#finisher = new Finisher(this.#client, this.#keys, this.name, delivered, replicated);
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
     const leaseKey = workerKey(this.#keys, this.name);
     this.#lease = new Lease(this.#client, leaseKey, config.lease);
@@ -254,6 +259,8 @@ export class RedisWorker {
     for (;;) {
       try {
         verdicts = await START.run(this.#client, keys, args) as number[];
+        // Run only what a promoted replica would know was claimed.
+        await this.#replicas.wait();
         break;
       } catch (error) {
         if (error instanceof RedisConnectionError) {

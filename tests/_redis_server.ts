@@ -25,6 +25,8 @@ export interface RedisServerOptions {
    * written through on every command. @default {false}
    */
   persist?: boolean;
+  /** Start as a replica of the server at this port on 127.0.0.1. @default {none} */
+  replicaOf?: number;
 }
 
 const INSTALL_HINT = "run `apt-get install -y redis-server` (Debian/Ubuntu) to install it";
@@ -138,7 +140,7 @@ export class RedisServer {
   }
 
   #writeConfig(): void {
-    const { password, users = {}, unixSocket, tls, persist } = this.#options;
+    const { password, users = {}, unixSocket, tls, persist, replicaOf } = this.#options;
     const lines = [
       `dir ${this.#dir}`,
       'save ""',
@@ -157,6 +159,7 @@ export class RedisServer {
       }
     } else lines.push(`port ${this.#port}`);
     if (password !== undefined) lines.push(`requirepass ${password}`);
+    if (replicaOf !== undefined) lines.push(`replicaof 127.0.0.1 ${replicaOf}`);
     for (const [name, secret] of Object.entries(users)) {
       lines.push(`user ${name} on >${secret} ~* &* +@all`);
     }

@@ -10,16 +10,21 @@ import * as net from "node:net";
 export interface TcpProxy extends AsyncDisposable {
   /** The URL to give clients instead of the server's. */
   readonly url: string;
+  /** The proxy's port on 127.0.0.1. */
+  readonly port: number;
   /** Connections accepted so far. */
   readonly accepted: number;
   /** Stops forwarding, closing nothing. */
   cut(): void;
   /** Forwards again, held bytes first. */
   heal(): void;
+  /** Sends new connections to the server at `port` (a failover). */
+  retarget(port: number): void;
 }
 
 /** Starts a proxy to the server at `port` on 127.0.0.1. */
 export async function startProxy(port: number): Promise<TcpProxy> {
+  let target = port;
   const sockets = new Set<net.Socket>();
   const waiting: (() => void)[] = [];
   let cut = false;
@@ -35,7 +40,7 @@ export async function startProxy(port: number): Promise<TcpProxy> {
     client.pause();
     const connect = () => {
       if (client.destroyed) return;
-      const upstream = net.connect({ host: "127.0.0.1", port });
+      const upstream = net.connect({ host: "127.0.0.1", port: target });
       track(upstream);
       upstream.pause();
       pipe(client, upstream);
@@ -55,6 +60,7 @@ export async function startProxy(port: number): Promise<TcpProxy> {
   const { port: own } = server.address() as net.AddressInfo;
   return {
     url: `redis://127.0.0.1:${own}`,
+    port: own,
     get accepted() {
       return accepted;
     },
@@ -66,6 +72,9 @@ export async function startProxy(port: number): Promise<TcpProxy> {
       cut = false;
       for (const connect of waiting.splice(0)) connect();
       for (const socket of sockets) socket.resume();
+    },
+    retarget(port) {
+      target = port;
     },
     async [Symbol.asyncDispose]() {
       for (const socket of sockets) socket.destroy();

@@ -154,7 +154,7 @@ test("least-privilege ACL users (as in the README) are enough for workers and ex
   const common = "on resetkeys ~cf:{jobs}:* resetchannels -@all +@connection +@scripting " +
     "+xadd +xack +xdel +xpending +xrange +xrevrange +xtrim +xinfo|groups +xinfo|consumers +xgroup|delconsumer " +
     "+exists +pexpire +time +set +del +sadd +srem +smismember +sismember +get +client|id +client|unblock " +
-    "+client|setname +config|get";
+    "+client|setname +config|get +wait +info";
   await admin.send([
     "ACL",
     "SETUSER",
