@@ -9,7 +9,6 @@ import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
 import type { CheckedCall, Transferable } from "../_future/call.ts";
 import { Future, onDone, setPendingAgain, setStartProbe } from "../_future/future.ts";
 import { type DescribedTask, describeTask, sourceKey } from "../_future/tasks.ts";
-import { Deque } from "../_util/deque.ts";
 import {
   appendTask,
   DONE_BUSY,
@@ -32,7 +31,8 @@ import {
 import { fromThrown, isThrown } from "../_wire/thrown.ts";
 import { describe } from "../_future/validate.ts";
 import { fire, type WorkerExitReason } from "./events.ts";
-import { type ExecutorStats, Samples } from "./stats.ts";
+import { type ExecutorStats, snapshot, Tally } from "./stats.ts";
+import { TaskQueue } from "./queue.ts";
 import { jobCall, timeLimitError } from "./stop.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
 import { type Job, type Sent, WorkerHandle } from "./worker_handle.ts";
@@ -64,27 +64,18 @@ export interface PoolConfig {
 /** Runs tasks on up to `maxWorkers` workers. */
 export class Pool {
   readonly #config: PoolConfig;
-  readonly #queue = new Deque<Job>();
+  readonly #queue = new TaskQueue();
   readonly #workers = new Set<WorkerHandle>();
   readonly #fnIds = new Map<string, number>();
   readonly #fnSpecs: TaskSpec[] = [];
   readonly #modules = new Set<string>();
   readonly #drained: (() => void)[] = [];
   #nextId = 0;
-  #started = 0;
   #scheduled = false;
   #shutdown = false;
   #broken: { reason: string; cause: unknown } | undefined;
   #terminated = false;
-  // Counts for stats(): integer adds per message, never a clock read.
-  #submitted = 0;
-  #completed = 0;
-  #failed = 0;
-  #exited = 0;
-  #busyMs = 0;
-  #exitedAliveMs = 0;
-  // Made by the first stats() call: from then on, tasks are timed.
-  #times: { run: Samples; wait: Samples } | undefined;
+  readonly #tally = new Tally();
   // Made by the first listener (PoolExecutor.addEventListener).
   #events: EventTarget | undefined;
   #idle = true;
@@ -112,10 +103,10 @@ export class Pool {
       kind,
       args,
       call: jobCall(options),
-      queuedAt: this.#times ? performance.now() : 0,
+      queuedAt: this.#tally.times ? performance.now() : 0,
     };
     this.#queue.push(job);
-    this.#submitted++;
+    this.#tally.submitted++;
     this.#idle = false;
     if (job.call) this.#control(job);
     this.#adjustWorkers();
@@ -173,39 +164,7 @@ export class Pool {
 
   /** A snapshot for `executor.stats()`; from the first call on, tasks are timed. */
   stats(): ExecutorStats {
-    this.#times ??= { run: new Samples(), wait: new Samples() };
-    const now = performance.now();
-    let alive = 0, idle = 0, busy = 0, queued = 0, running = 0;
-    let aliveMs = this.#exitedAliveMs;
-    for (const w of this.#workers) {
-      alive++;
-      aliveMs += now - w.startedAt;
-      if (w.live > 0) busy++;
-      else if (w.state === "running") idle++;
-      for (const { job: { future }, moved } of w.inflight) {
-        if (moved || future.done()) continue; // a moved one is counted where it went
-        // Sent ahead to a thread and not begun: still waiting.
-        if (future.running()) running++;
-        else queued++;
-      }
-    }
-    for (const { future } of this.#queue) if (!future.done()) queued++;
-    const submitted = this.#submitted, completed = this.#completed, failed = this.#failed;
-    return {
-      workers: { alive, idle, busy, started: this.#started, exited: this.#exited },
-      tasks: {
-        submitted,
-        queued,
-        running,
-        completed,
-        failed,
-        // Every other future is done and was not settled here: cancelled.
-        cancelled: submitted - completed - failed - queued - running,
-      },
-      utilization: aliveMs > 0 ? Math.min(1, this.#busyMs / aliveMs) : 0,
-      runTime: this.#times.run.percentiles(),
-      waitTime: this.#times.wait.percentiles(),
-    };
+    return snapshot(this.#tally, this.#workers, this.#queue);
   }
 
   // Per-call options (executor.with): an abort stops the task, and a time
@@ -232,7 +191,7 @@ export class Pool {
     const future = job.future;
     if (future.done() || future.cancel()) return;
     job.call!.stopped = true;
-    this.#failed++;
+    this.#tally.failed++;
     future.setException(reason);
     for (const w of this.#workers) {
       if (w.running() === job) return this.#stopWorker(w);
@@ -307,7 +266,7 @@ export class Pool {
         );
       }
       if (error) {
-        this.#failed++;
+        this.#tally.failed++;
         job.future.setException(error);
         continue;
       }
@@ -318,7 +277,7 @@ export class Pool {
       setPendingAgain(job.future);
       back.push(job);
     }
-    for (let i = back.length - 1; i >= 0; i--) this.#queue.unshift(back[i]!);
+    this.#queue.putBack(back);
   }
 
   #whyExited(w: WorkerHandle, expected: boolean): WorkerExitReason {
@@ -329,15 +288,9 @@ export class Pool {
     return this.#shutdown ? "shutdown" : "retired";
   }
 
-  #timeWaits(jobs: Job[], now: number): void {
-    for (const job of jobs) {
-      if (job.queuedAt > 0) this.#times!.wait.add(now - job.queuedAt);
-    }
-  }
-
   // Fires "drain" when the pool goes from busy to idle.
   #checkIdle(): void {
-    if (this.#idle || this.#hasQueued()) return;
+    if (this.#idle || this.#queue.hasLive()) return;
     for (const w of this.#workers) if (w.live > 0) return;
     this.#idle = true;
     fire(this.#events!, "drain", null);
@@ -446,7 +399,7 @@ export class Pool {
   #startWorker(): void {
     const { namePrefix, sharedCancel, initializer, initargs } = this.#config;
     const w = new WorkerHandle(
-      `${namePrefix}_${this.#started++}`,
+      `${namePrefix}_${this.#tally.started++}`,
       sharedCancel,
     );
     w.transport = this.#config.start(w.name, {
@@ -478,7 +431,7 @@ export class Pool {
 
   #dispatch(): void {
     if (!this.#broken && this.#queue.length > 0) this.#sendQueued();
-    if (!this.#broken && !this.#hasQueued()) this.#rebalance();
+    if (!this.#broken && !this.#queue.hasLive()) this.#rebalance();
     // After a shutdown, the last tasks may have gone to some workers: the
     // others, idle, would wait for a task forever and hold shutdown() open.
     this.#stopIdle();
@@ -558,7 +511,7 @@ export class Pool {
         return jobs.forEach((job) => this.#send(w, [job], now));
       }
       const detail = error instanceof Error ? error.message : String(error);
-      this.#failed++;
+      this.#tally.failed++;
       return jobs[0]!.future.setException(
         new TypeError(`Cannot send the task to a worker: ${detail}`, {
           cause: error,
@@ -574,7 +527,7 @@ export class Pool {
       // queue); one handed back and sent again is running already.
       else if (job.future.state === "pending") job.future.setRunningOrNotifyCancel();
     });
-    if (this.#times) this.#timeWaits(jobs, now);
+    if (this.#tally.times) this.#tally.waited(jobs, now);
     this.#checkFront(w);
   }
 
@@ -628,13 +581,15 @@ export class Pool {
       }
       settled++;
       const outcome = settle(sent.job.future, status, value);
-      if (outcome === Outcome.Completed) this.#completed++;
-      else if (outcome === Outcome.Failed) this.#failed++;
+      if (outcome === Outcome.Completed) this.#tally.completed++;
+      else if (outcome === Outcome.Failed) this.#tally.failed++;
     }
     const now = performance.now();
-    this.#busyMs += message[DONE_BUSY];
-    if (this.#times && settled > 0) this.#times.run.add(message[DONE_BUSY] / settled, settled);
-    for (let i = early.length - 1; i >= 0; i--) this.#queue.unshift(early[i]!);
+    this.#tally.busyMs += message[DONE_BUSY];
+    if (this.#tally.times && settled > 0) {
+      this.#tally.times.run.add(message[DONE_BUSY] / settled, settled);
+    }
+    this.#queue.putBack(early);
     w.progressed((message.length - DONE_RESULTS) / RESULT_STRIDE, message[DONE_BUSY], now);
     this.#checkFront(w);
     // Results come one message each: dispatch only when this worker has room
@@ -654,7 +609,7 @@ export class Pool {
     if (!jobs) {
       return this.#break(`worker ${w.name} handed back a task it was not given`, undefined);
     }
-    for (let i = jobs.length - 1; i >= 0; i--) this.#queue.unshift(jobs[i]!);
+    this.#queue.putBack(jobs);
     this.#dispatch();
     this.#afterProgress(w);
   }
@@ -679,8 +634,8 @@ export class Pool {
     if (w.stoppedFor && !this.#broken) this.#onStopped(w);
     const why = this.#whyExited(w, expected);
     w.state = "exited";
-    this.#exited++;
-    this.#exitedAliveMs += performance.now() - w.startedAt;
+    this.#tally.exited++;
+    this.#tally.exitedAliveMs += performance.now() - w.startedAt;
     this.#disarmIdleTimer(w);
     if (!expected) {
       const cause = status.error ?? new Error(describeExit(w.name, status));
@@ -692,7 +647,7 @@ export class Pool {
     this.#workers.delete(w);
     if (expected && !this.#broken) {
       this.#keepMinimum();
-      if (this.#hasQueued()) {
+      if (this.#queue.hasLive()) {
         this.#adjustWorkers(); // replace a worker retired by maxTasksPerChild
         this.#dispatch();
       }
@@ -731,21 +686,15 @@ export class Pool {
   #fail(jobs: Job[], message: string, cause: unknown): void {
     for (const { future } of jobs) {
       if (!future.done()) {
-        this.#failed++;
+        this.#tally.failed++;
         future.setException(this.#config.broken(message, { cause }));
       }
     }
   }
 
-  // Cancelled jobs stay queued until dispatch passes them; drop them here.
-  #hasQueued(): boolean {
-    while (this.#queue.peek()?.future.cancelled()) this.#queue.shift();
-    return this.#queue.length > 0;
-  }
-
   // Once shut down with nothing queued, every idle worker can go.
   #stopIdle(): void {
-    if (!this.#shutdown || this.#hasQueued()) return;
+    if (!this.#shutdown || this.#queue.hasLive()) return;
     for (const w of this.#workers) if (w.live === 0) w.stop("close");
   }
 
@@ -757,7 +706,7 @@ export class Pool {
   }
 
   #checkDrained(): void {
-    if (this.#workers.size > 0 || this.#hasQueued()) return;
+    if (this.#workers.size > 0 || this.#queue.hasLive()) return;
     for (const resolve of this.#drained.splice(0)) resolve();
   }
 }
