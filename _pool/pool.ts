@@ -8,7 +8,7 @@ import { ChunkFailure } from "../_future/chunk.ts";
 import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
 import type { CheckedCall, Transferable } from "../_future/call.ts";
 import { Future, onDone, setPendingAgain, setStartProbe } from "../_future/future.ts";
-import { type DescribedTask, describeTask, sourceKey } from "../_future/tasks.ts";
+import type { DescribedTask } from "../_future/tasks.ts";
 import {
   appendTask,
   DONE_BUSY,
@@ -25,12 +25,12 @@ import {
   type RunMessage,
   Status,
   TaskKind,
-  type TaskSpec,
   type Thrown,
 } from "../_wire/protocol.ts";
 import { fromThrown, isThrown } from "../_wire/thrown.ts";
 import { describe } from "../_future/validate.ts";
 import { fire, type WorkerExitReason } from "./events.ts";
+import { Functions } from "./functions.ts";
 import { type ExecutorStats, snapshot, Tally } from "./stats.ts";
 import { TaskQueue } from "./queue.ts";
 import { jobCall, timeLimitError } from "./stop.ts";
@@ -66,9 +66,7 @@ export class Pool {
   readonly #config: PoolConfig;
   readonly #queue = new TaskQueue();
   readonly #workers = new Set<WorkerHandle>();
-  readonly #fnIds = new Map<string, number>();
-  readonly #fnSpecs: TaskSpec[] = [];
-  readonly #modules = new Set<string>();
+  readonly #functions = new Functions((module) => this.#retireUncovered(module));
   readonly #drained: (() => void)[] = [];
   #nextId = 0;
   #scheduled = false;
@@ -82,7 +80,7 @@ export class Pool {
 
   constructor(config: PoolConfig) {
     this.#config = config;
-    if (config.initializer) this.#fnId(config.initializer);
+    if (config.initializer) this.#functions.add(config.initializer);
     this.#keepMinimum();
   }
 
@@ -94,7 +92,7 @@ export class Pool {
     options?: CheckedCall,
   ): Future<unknown> {
     this.#checkOpen();
-    const fnId = this.#fnIdOf(task);
+    const fnId = this.#functions.idOf(task);
     const future = new Future<unknown>();
     const job: Job = {
       id: this.#nextId++,
@@ -314,30 +312,6 @@ export class Pool {
     return `${what[0]!.toUpperCase()}${what.slice(1)} is broken: ${this.#broken!.reason}`;
   }
 
-  #fnIdOf(task: unknown): number {
-    // Inline tasks are usually fresh closures (`submit((x) => x + 1, i)` in
-    // a loop), so look them up by source before describing them anew.
-    if (typeof task === "function") {
-      const source = Function.prototype.toString.call(task);
-      const id = this.#fnIds.get(sourceKey(source, task.name));
-      if (id !== undefined) return id;
-    }
-    return this.#fnId(describeTask(task, "submit task"));
-  }
-
-  #fnId(task: DescribedTask): number {
-    let id = this.#fnIds.get(task.key);
-    if (id === undefined) {
-      id = this.#fnSpecs.push(task.spec) - 1;
-      this.#fnIds.set(task.key, id);
-      if (task.spec.kind === "module" && !this.#modules.has(task.spec.module)) {
-        this.#modules.add(task.spec.module);
-        this.#retireUncovered(task.spec.module);
-      }
-    }
-    return id;
-  }
-
   // A worker that cannot load a module first submitted after it started
   // takes no more tasks; one started with the module replaces it, as a
   // worker retired by maxTasksPerWorker is replaced.
@@ -405,7 +379,7 @@ export class Pool {
     w.transport = this.#config.start(w.name, {
       message: (message: unknown) => this.#onMessage(w, message),
       exit: (status) => this.#onExit(w, status),
-    }, [...this.#modules]);
+    }, this.#functions.modules());
     let initError: unknown;
     try {
       w.transport.send([
@@ -496,7 +470,7 @@ export class Pool {
     let transfer: Transferable[] | undefined;
     for (const job of jobs) {
       if (!w.known.has(job.fnId) && !defs.some(([id]) => id === job.fnId)) {
-        defs.push([job.fnId, this.#fnSpecs[job.fnId]!]);
+        defs.push([job.fnId, this.#functions.spec(job.fnId)]);
       }
       appendTask(message, job.id, job.fnId, job.kind, job.args);
       if (job.call?.options.transfer) (transfer ??= []).push(...job.call.options.transfer);
