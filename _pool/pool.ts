@@ -7,7 +7,7 @@
 import { ChunkFailure } from "../_future/chunk.ts";
 import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
 import type { CheckedCall, Transferable } from "../_future/call.ts";
-import { Future, onDone, setPendingAgain, setStartProbe } from "../_future/future.ts";
+import { Future, setStartProbe } from "../_future/future.ts";
 import type { DescribedTask } from "../_future/tasks.ts";
 import {
   appendTask,
@@ -33,12 +33,10 @@ import { fire, type WorkerExitReason } from "./events.ts";
 import { Functions } from "./functions.ts";
 import { type ExecutorStats, snapshot, Tally } from "./stats.ts";
 import { TaskQueue } from "./queue.ts";
-import { jobCall, timeLimitError } from "./stop.ts";
+import { jobCall } from "./stop.ts";
+import { CallControl } from "./control.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
 import { type Job, type Sent, WorkerHandle } from "./worker_handle.ts";
-
-// How often a time-limited task sent to a thread is checked for its start.
-const CLAIM_POLL_MS = 5;
 
 /** How a pool differs by kind. */
 export interface PoolConfig {
@@ -74,12 +72,14 @@ export class Pool {
   #broken: { reason: string; cause: unknown } | undefined;
   #terminated = false;
   readonly #tally = new Tally();
+  readonly #control: CallControl;
   // Made by the first listener (PoolExecutor.addEventListener).
   #events: EventTarget | undefined;
   #idle = true;
 
   constructor(config: PoolConfig) {
     this.#config = config;
+    this.#control = new CallControl(this.#workers, this.#tally, config.broken);
     if (config.initializer) this.#functions.add(config.initializer);
     this.#keepMinimum();
   }
@@ -106,7 +106,7 @@ export class Pool {
     this.#queue.push(job);
     this.#tally.submitted++;
     this.#idle = false;
-    if (job.call) this.#control(job);
+    if (job.call) this.#control.watch(job);
     this.#adjustWorkers();
     if (!this.#scheduled) {
       // Dispatch after the caller's synchronous burst: one message per worker.
@@ -163,119 +163,6 @@ export class Pool {
   /** A snapshot for `executor.stats()`; from the first call on, tasks are timed. */
   stats(): ExecutorStats {
     return snapshot(this.#tally, this.#workers, this.#queue);
-  }
-
-  // Per-call options (executor.with): an abort stops the task, and a time
-  // limit is armed when the task reaches the front of its worker.
-  #control(job: Job): void {
-    const call = job.call!;
-    const signal = call.options.signal;
-    if (signal?.aborted) {
-      job.future.cancel(); // still queued: nothing has started
-      return;
-    }
-    const abort = signal && (() => this.#stop(job, signal.reason));
-    if (abort) signal.addEventListener("abort", abort, { once: true });
-    onDone(job.future, () => {
-      if (abort) signal.removeEventListener("abort", abort);
-      if (call.timer !== undefined) clearTimeout(call.timer);
-    });
-  }
-
-  // A task not started is cancelled; a running one fails with `reason` now,
-  // and its worker is stopped once the task is the front of what the worker
-  // holds (tasks before it have then reported, so none is lost).
-  #stop(job: Job, reason: unknown): void {
-    const future = job.future;
-    if (future.done() || future.cancel()) return;
-    job.call!.stopped = true;
-    this.#tally.failed++;
-    future.setException(reason);
-    for (const w of this.#workers) {
-      if (w.running() === job) return this.#stopWorker(w);
-    }
-  }
-
-  // Called when the front of a worker's in-flight tasks is a task with call
-  // options: the worker is running it now.
-  #atFront(w: WorkerHandle): void {
-    if (w.stoppedFor) return;
-    const job = w.running()!;
-    const call = job.call!;
-    if (call.stopped) return this.#stopWorker(w);
-    const ms = call.options.timeLimit;
-    // A child's start (50–70 ms, more on a loaded machine) is not the task's.
-    if (ms !== undefined && call.timer === undefined && w.ready) this.#armTimeLimit(job, ms);
-  }
-
-  // The limit counts from the task's start. A child's task counts as started
-  // once it is the front of what the child holds and the child is ready
-  // (Msg.Ready: up, its initializer done); a thread's is pending until
-  // the thread claims it (a new thread is still starting up), so look again
-  // every few milliseconds until then.
-  #armTimeLimit(job: Job, ms: number): void {
-    const call = job.call!;
-    const check = () => {
-      if (job.future.done()) return;
-      call.timer = job.future.state === "pending"
-        ? setTimeout(check, CLAIM_POLL_MS)
-        : setTimeout(() => this.#stop(job, timeLimitError(ms)), ms);
-    };
-    check();
-  }
-
-  // Stops a worker for the stopped task at its front. The pool stays whole:
-  // the exit is expected, and a new worker takes what the old one held.
-  #stopWorker(w: WorkerHandle): void {
-    if (w.state === "stopping" || w.state === "exited" || w.stoppedFor) return;
-    // False: a thread began the next task, so the stopped one has finished.
-    if (!w.holdBack()) return;
-    w.stoppedFor = w.running();
-    // A thread's tasks behind it can no longer start there (their slots are
-    // claimed): pending again at once, so cancel() wins until they are resent.
-    if (w.slots) {
-      for (const { job, moved } of w.inflight) {
-        if (!moved && job !== w.stoppedFor) setPendingAgain(job.future);
-      }
-    }
-    w.stop("SIGKILL");
-  }
-
-  // A worker stopped for a task has exited: what it held and never began
-  // goes back to the front of the queue, in order; nothing runs twice.
-  #onStopped(w: WorkerHandle): void {
-    // Moved tasks went to another worker already: only this one's own.
-    const jobs = w.inflight.drain().filter((sent) => !sent.moved).map((sent) => sent.job);
-    // A child whose stopped task reported after the kill may have begun the
-    // next task (a thread cannot: holdBack claimed its slot).
-    const unsure = !w.slots && jobs[0] !== w.stoppedFor ? jobs[0] : undefined;
-    const back: Job[] = [];
-    for (const job of jobs) {
-      if (job.future.done()) continue;
-      let error: Error | undefined;
-      if (job === unsure) {
-        error = this.#config.broken(
-          `worker ${w.name} was stopped to stop another task (an abort or a timeLimit) just as it may have begun this one`,
-          {},
-        );
-      } else if (w.slots && job.call?.options.transfer?.length) {
-        error = new TypeError(
-          `Cannot run the task: the buffers it transferred went with worker ${w.name}, which was stopped to stop another task before this one began`,
-        );
-      }
-      if (error) {
-        this.#tally.failed++;
-        job.future.setException(error);
-        continue;
-      }
-      if (job.call?.timer !== undefined) {
-        clearTimeout(job.call.timer);
-        job.call.timer = undefined;
-      }
-      setPendingAgain(job.future);
-      back.push(job);
-    }
-    this.#queue.putBack(back);
   }
 
   #whyExited(w: WorkerHandle, expected: boolean): WorkerExitReason {
@@ -502,13 +389,13 @@ export class Pool {
       else if (job.future.state === "pending") job.future.setRunningOrNotifyCancel();
     });
     if (this.#tally.times) this.#tally.waited(jobs, now);
-    this.#checkFront(w);
+    this.#control.checkFront(w);
   }
 
   #onMessage(w: WorkerHandle, message: unknown): void {
     if (this.#broken) return; // its futures have failed already
     // A thread stopped for a task may still speak (Deno cannot stop one busy
-    // in a loop): what it held is decided by its cancel ring (see #onStopped).
+    // in a loop): what it held is decided by its cancel ring (see CallControl.afterStop).
     if (w.stoppedFor && w.slots) return;
     // A task's own postMessage (a progress idiom of web workers): not ours.
     if (!isOurs(message, w.token)) return;
@@ -527,7 +414,7 @@ export class Pool {
     if (message[FROM_TYPE] === Msg.Returned) return this.#onReturned(w, message.slice(2));
     if (message[FROM_TYPE] === Msg.Ready) {
       w.ready = true;
-      return this.#checkFront(w);
+      return this.#control.checkFront(w);
     }
     let settled = 0;
     const early: Job[] = [];
@@ -565,7 +452,7 @@ export class Pool {
     }
     this.#queue.putBack(early);
     w.progressed((message.length - DONE_RESULTS) / RESULT_STRIDE, message[DONE_BUSY], now);
-    this.#checkFront(w);
+    this.#control.checkFront(w);
     // Results come one message each: dispatch only when this worker has room
     // for more or went idle (the others are served by their own results).
     const room = this.#queue.length > 0
@@ -598,14 +485,9 @@ export class Pool {
     if (this.#events) this.#checkIdle();
   }
 
-  // The task now at the front of a worker runs there: arm its call options.
-  #checkFront(w: WorkerHandle): void {
-    if (w.running()?.call) this.#atFront(w);
-  }
-
   #onExit(w: WorkerHandle, status: ExitStatus): void {
     const expected = w.state === "stopping";
-    if (w.stoppedFor && !this.#broken) this.#onStopped(w);
+    if (w.stoppedFor && !this.#broken) this.#queue.putBack(this.#control.afterStop(w));
     const why = this.#whyExited(w, expected);
     w.state = "exited";
     this.#tally.exited++;
