@@ -6,14 +6,12 @@
 
 import { ChunkFailure } from "../_future/chunk.ts";
 import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
-import type { CheckedCall, Transferable } from "../_future/call.ts";
-import { Future, setStartProbe } from "../_future/future.ts";
+import type { CheckedCall } from "../_future/call.ts";
+import { Future } from "../_future/future.ts";
 import type { DescribedTask } from "../_future/tasks.ts";
 import {
-  appendTask,
   DONE_BUSY,
   DONE_RESULTS,
-  type FnDef,
   FROM_TYPE,
   isFromWorker,
   isOurs,
@@ -22,7 +20,6 @@ import {
   RESULT_STATUS,
   RESULT_STRIDE,
   RESULT_VALUE,
-  type RunMessage,
   Status,
   TaskKind,
   type Thrown,
@@ -35,6 +32,7 @@ import { type ExecutorStats, snapshot, Tally } from "./stats.ts";
 import { TaskQueue } from "./queue.ts";
 import { jobCall } from "./stop.ts";
 import { CallControl } from "./control.ts";
+import { Dispatcher } from "./dispatch.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
 import { type Job, type Sent, WorkerHandle } from "./worker_handle.ts";
 
@@ -73,6 +71,7 @@ export class Pool {
   #terminated = false;
   readonly #tally = new Tally();
   readonly #control: CallControl;
+  readonly #dispatcher: Dispatcher;
   // Made by the first listener (PoolExecutor.addEventListener).
   #events: EventTarget | undefined;
   #idle = true;
@@ -80,6 +79,18 @@ export class Pool {
   constructor(config: PoolConfig) {
     this.#config = config;
     this.#control = new CallControl(this.#workers, this.#tally, config.broken);
+    this.#dispatcher = new Dispatcher({
+      queue: this.#queue,
+      workers: this.#workers,
+      functions: this.#functions,
+      tally: this.#tally,
+      maxTasksPerWorker: config.maxTasksPerWorker,
+      sharedCancel: config.sharedCancel,
+      sent: (w) => {
+        this.#disarmIdleTimer(w);
+        this.#control.checkFront(w);
+      },
+    });
     if (config.initializer) this.#functions.add(config.initializer);
     this.#keepMinimum();
   }
@@ -291,105 +302,11 @@ export class Pool {
   }
 
   #dispatch(): void {
-    if (!this.#broken && this.#queue.length > 0) this.#sendQueued();
-    if (!this.#broken && !this.#queue.hasLive()) this.#rebalance();
+    if (!this.#broken && this.#queue.length > 0) this.#dispatcher.sendQueued();
+    if (!this.#broken && !this.#queue.hasLive()) this.#dispatcher.rebalance();
     // After a shutdown, the last tasks may have gone to some workers: the
     // others, idle, would wait for a task forever and hold shutdown() open.
     this.#stopIdle();
-  }
-
-  #sendQueued(): void {
-    const now = performance.now();
-    const workers = [...this.#workers].filter((w) => w.state === "running")
-      .sort((a, b) => a.live - b.live);
-    let left = workers.length;
-    for (const w of workers) {
-      // A fair share each, so a burst spreads over every worker.
-      let share = Math.ceil(this.#queue.length / left--);
-      // Loop, because a task that cannot be sent fails at once and leaves
-      // its place in the worker's window to the next one.
-      while (share > 0 && this.#queue.length > 0) {
-        const count = Math.min(
-          share,
-          w.capacity(now, this.#config.maxTasksPerWorker),
-        );
-        if (count <= 0) break;
-        const jobs: Job[] = [];
-        while (jobs.length < count && this.#queue.length > 0) {
-          const job = this.#queue.shift()!;
-          if (!job.future.cancelled()) jobs.push(job);
-        }
-        share -= count;
-        if (jobs.length > 0) this.#send(w, jobs, now);
-      }
-      if (w.assigned === this.#config.maxTasksPerWorker) w.state = "retiring";
-    }
-  }
-
-  // Work-conserving: while a worker idles, no unstarted task waits behind a
-  // busy one. An idle worker takes tasks sent ahead to another: a thread's by
-  // winning their slots in the cancel ring, a child's by asking it to hand
-  // back what it has not started (its answer arrives as Msg.Returned).
-  #rebalance(): void {
-    const now = performance.now();
-    for (const thief of this.#workers) {
-      if (thief.state !== "running" || thief.live > 0) continue;
-      let victim: WorkerHandle | undefined;
-      let most = 0;
-      for (const w of this.#workers) {
-        const spare = w === thief ? 0 : w.spare();
-        if (spare > most) [victim, most] = [w, spare];
-      }
-      if (!victim) return;
-      const max = Math.min(most, thief.capacity(now, this.#config.maxTasksPerWorker));
-      if (max <= 0) continue;
-      if (!this.#config.sharedCancel) victim.askBack(max);
-      else {
-        const jobs = victim.takeBack(max);
-        if (jobs.length > 0) this.#send(thief, jobs, now);
-      }
-    }
-  }
-
-  #send(w: WorkerHandle, jobs: Job[], now: number): void {
-    const defs: FnDef[] = [];
-    const message: RunMessage = [Msg.Run, null];
-    let transfer: Transferable[] | undefined;
-    for (const job of jobs) {
-      if (!w.known.has(job.fnId) && !defs.some(([id]) => id === job.fnId)) {
-        defs.push([job.fnId, this.#functions.spec(job.fnId)]);
-      }
-      appendTask(message, job.id, job.fnId, job.kind, job.args);
-      if (job.call?.options.transfer) (transfer ??= []).push(...job.call.options.transfer);
-    }
-    if (defs.length) message[1] = defs;
-    const firstSlot = w.reserveSlots(jobs.length);
-    try {
-      w.transport.send(message, transfer);
-    } catch (error) {
-      // Something in the batch cannot cross: find it by sending one by one.
-      if (jobs.length > 1) {
-        return jobs.forEach((job) => this.#send(w, [job], now));
-      }
-      const detail = error instanceof Error ? error.message : String(error);
-      this.#tally.failed++;
-      return jobs[0]!.future.setException(
-        new TypeError(`Cannot send the task to a worker: ${detail}`, {
-          cause: error,
-        }),
-      );
-    }
-    for (const [id] of defs) w.known.add(id);
-    this.#disarmIdleTimer(w);
-    const probes = w.sent(jobs, firstSlot, now);
-    jobs.forEach((job, i) => {
-      if (probes) setStartProbe(job.future, probes[i]!);
-      // A child's task counts as running once sent (as in CPython's call
-      // queue); one handed back and sent again is running already.
-      else if (job.future.state === "pending") job.future.setRunningOrNotifyCancel();
-    });
-    if (this.#tally.times) this.#tally.waited(jobs, now);
-    this.#control.checkFront(w);
   }
 
   #onMessage(w: WorkerHandle, message: unknown): void {
