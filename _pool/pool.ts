@@ -4,28 +4,11 @@
 // in how a worker starts and how messages reach it (a StartWorker and the
 // Transport it returns).
 
-import { ChunkFailure } from "../_future/chunk.ts";
-import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
 import type { CheckedCall } from "../_future/call.ts";
+import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
 import { Future } from "../_future/future.ts";
 import type { DescribedTask } from "../_future/tasks.ts";
-import {
-  DONE_BUSY,
-  DONE_RESULTS,
-  FROM_TYPE,
-  isFromWorker,
-  isOurs,
-  Msg,
-  RESULT_ID,
-  RESULT_STATUS,
-  RESULT_STRIDE,
-  RESULT_VALUE,
-  Status,
-  TaskKind,
-  type Thrown,
-} from "../_wire/protocol.ts";
-import { fromThrown, isThrown } from "../_wire/thrown.ts";
-import { describe } from "../_future/validate.ts";
+import { Msg, TaskKind } from "../_wire/protocol.ts";
 import { fire, type WorkerExitReason } from "./events.ts";
 import { Functions } from "./functions.ts";
 import { type ExecutorStats, snapshot, Tally } from "./stats.ts";
@@ -33,6 +16,7 @@ import { TaskQueue } from "./queue.ts";
 import { jobCall } from "./stop.ts";
 import { CallControl } from "./control.ts";
 import { Dispatcher } from "./dispatch.ts";
+import { Heard, Results } from "./results.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
 import { type Job, type Sent, WorkerHandle } from "./worker_handle.ts";
 
@@ -72,6 +56,7 @@ export class Pool {
   readonly #tally = new Tally();
   readonly #control: CallControl;
   readonly #dispatcher: Dispatcher;
+  readonly #results: Results;
   // Made by the first listener (PoolExecutor.addEventListener).
   #events: EventTarget | undefined;
   #idle = true;
@@ -79,6 +64,13 @@ export class Pool {
   constructor(config: PoolConfig) {
     this.#config = config;
     this.#control = new CallControl(this.#workers, this.#tally, config.broken);
+    this.#results = new Results({
+      queue: this.#queue,
+      tally: this.#tally,
+      maxTasksPerWorker: config.maxTasksPerWorker,
+      control: this.#control,
+      break: (reason, cause) => this.#break(reason, cause),
+    });
     this.#dispatcher = new Dispatcher({
       queue: this.#queue,
       workers: this.#workers,
@@ -311,84 +303,9 @@ export class Pool {
 
   #onMessage(w: WorkerHandle, message: unknown): void {
     if (this.#broken) return; // its futures have failed already
-    // A thread stopped for a task may still speak (Deno cannot stop one busy
-    // in a loop): what it held is decided by its cancel ring (see CallControl.afterStop).
-    if (w.stoppedFor && w.slots) return;
-    // A task's own postMessage (a progress idiom of web workers): not ours.
-    if (!isOurs(message, w.token)) return;
-    if (!isFromWorker(message)) {
-      return this.#break(
-        `worker ${w.name} sent a message that is not the pool's protocol`,
-        new TypeError(`Received ${describe(message)}`),
-      );
-    }
-    if (message[FROM_TYPE] === Msg.InitFailed) {
-      return this.#break("a worker's initializer threw", fromThrown(message[2]));
-    }
-    if (message[FROM_TYPE] === Msg.Fatal) {
-      return this.#break(`worker ${w.name} threw outside a task`, fromThrown(message[2]));
-    }
-    if (message[FROM_TYPE] === Msg.Returned) return this.#onReturned(w, message.slice(2));
-    if (message[FROM_TYPE] === Msg.Ready) {
-      w.ready = true;
-      return this.#control.checkFront(w);
-    }
-    let settled = 0;
-    const early: Job[] = [];
-    for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
-      const status = message[at + RESULT_STATUS];
-      const value = message[at + RESULT_VALUE];
-      // Checked while the job is still in flight, so that a bad result
-      // breaks the pool with it: its future fails with the rest.
-      const sent = w.inflight.peek();
-      if (!sent || sent.job.id !== message[at + RESULT_ID]) {
-        return this.#break(`worker ${w.name} sent a result out of order`, undefined);
-      }
-      if (!isResult(status, value) || (sent.moved && status !== Status.Cancelled)) {
-        return this.#break(`worker ${w.name} sent a result it could not have made`, undefined);
-      }
-      w.inflight.shift();
-      if (sent.moved) {
-        w.stale--; // another worker runs it
-        continue;
-      }
-      if (sent.asked && status === Status.Cancelled) {
-        // A child's hand-back, reported before its answer arrived.
-        early.push(w.handedBackEarly(sent));
-        continue;
-      }
-      settled++;
-      const outcome = settle(sent.job.future, status, value);
-      if (outcome === Outcome.Completed) this.#tally.completed++;
-      else if (outcome === Outcome.Failed) this.#tally.failed++;
-    }
-    const now = performance.now();
-    this.#tally.busyMs += message[DONE_BUSY];
-    if (this.#tally.times && settled > 0) {
-      this.#tally.times.run.add(message[DONE_BUSY] / settled, settled);
-    }
-    this.#queue.putBack(early);
-    w.progressed((message.length - DONE_RESULTS) / RESULT_STRIDE, message[DONE_BUSY], now);
-    this.#control.checkFront(w);
-    // Results come one message each: dispatch only when this worker has room
-    // for more or went idle (the others are served by their own results).
-    const room = this.#queue.length > 0
-      ? w.capacity(now, this.#config.maxTasksPerWorker) > 0
-      : w.live === 0;
-    // Tasks handed back go to the idle worker that asked for them.
-    if (room || early.length > 0 || this.#shutdown) this.#dispatch();
-    this.#afterProgress(w);
-  }
-
-  // A child handed back tasks it had not started: they go first in the
-  // queue, for the idle worker that asked for them.
-  #onReturned(w: WorkerHandle, ids: number[]): void {
-    const jobs = w.handedBack(ids);
-    if (!jobs) {
-      return this.#break(`worker ${w.name} handed back a task it was not given`, undefined);
-    }
-    this.#queue.putBack(jobs);
-    this.#dispatch();
+    const heard = this.#results.receive(w, message);
+    if (heard === Heard.Nothing) return;
+    if (heard === Heard.Dispatch || this.#shutdown) this.#dispatch();
     this.#afterProgress(w);
   }
 
@@ -494,45 +411,6 @@ function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
   if (typeof timer === "number") {
     (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer);
   } else (timer as { unref?: () => void }).unref?.();
-}
-
-// False for a result no worker makes: a forged or corrupt message.
-function isResult(status: unknown, value: unknown): status is Status {
-  switch (status) {
-    case Status.Ok:
-    case Status.Void:
-    case Status.Cancelled:
-      return true;
-    case Status.Error:
-      return isThrown(value);
-    case Status.ChunkError:
-      return Array.isArray(value) && Array.isArray(value[0]) && isThrown(value[1]);
-    default:
-      return false;
-  }
-}
-
-/** What settle did, for the pool's counts. */
-const enum Outcome {
-  None,
-  Completed,
-  Failed,
-}
-
-function settle(future: Future<unknown>, status: Status, value: unknown): Outcome {
-  // Done already: cancelled before it started, or stopped (abort, timeLimit).
-  if (future.done()) return Outcome.None;
-  if (status === Status.Ok) future.setResult(value);
-  else if (status === Status.Void) future.setResult(undefined);
-  else if (status === Status.Error) {
-    future.setException(fromThrown(value as Thrown));
-    return Outcome.Failed;
-  } else if (status === Status.ChunkError) {
-    const [values, thrown] = value as [unknown[], Thrown];
-    future.setException(new ChunkFailure(values, fromThrown(thrown)));
-    return Outcome.Failed;
-  } else return Outcome.None; // Cancelled: the future was cancelled first
-  return Outcome.Completed;
 }
 
 function describeExit(name: string, { code, signal }: ExitStatus): string {
