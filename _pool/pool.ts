@@ -17,6 +17,7 @@ import { jobCall } from "./stop.ts";
 import { CallControl } from "./control.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { Heard, Results } from "./results.ts";
+import { Sizing } from "./sizing.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
 import { type Job, type Sent, WorkerHandle } from "./worker_handle.ts";
 
@@ -46,7 +47,7 @@ export class Pool {
   readonly #config: PoolConfig;
   readonly #queue = new TaskQueue();
   readonly #workers = new Set<WorkerHandle>();
-  readonly #functions = new Functions((module) => this.#retireUncovered(module));
+  readonly #functions = new Functions((module) => this.#sizing.retireUncovered(module));
   readonly #drained: (() => void)[] = [];
   #nextId = 0;
   #scheduled = false;
@@ -57,12 +58,23 @@ export class Pool {
   readonly #control: CallControl;
   readonly #dispatcher: Dispatcher;
   readonly #results: Results;
+  readonly #sizing: Sizing;
   // Made by the first listener (PoolExecutor.addEventListener).
   #events: EventTarget | undefined;
   #idle = true;
 
   constructor(config: PoolConfig) {
     this.#config = config;
+    this.#sizing = new Sizing({
+      workers: this.#workers,
+      queue: this.#queue,
+      maxWorkers: config.maxWorkers,
+      minWorkers: config.minWorkers,
+      idleTimeout: config.idleTimeout,
+      start: () => this.#startWorker(),
+      shutDown: () => this.#shutdown,
+      broken: () => this.#broken !== undefined,
+    });
     this.#control = new CallControl(this.#workers, this.#tally, config.broken);
     this.#results = new Results({
       queue: this.#queue,
@@ -79,12 +91,12 @@ export class Pool {
       maxTasksPerWorker: config.maxTasksPerWorker,
       sharedCancel: config.sharedCancel,
       sent: (w) => {
-        this.#disarmIdleTimer(w);
+        this.#sizing.clearIdle(w);
         this.#control.checkFront(w);
       },
     });
     if (config.initializer) this.#functions.add(config.initializer);
-    this.#keepMinimum();
+    this.#sizing.keepMinimum();
   }
 
   /** Queues `task(...args)` (or a chunk of calls) and returns its future. */
@@ -110,7 +122,7 @@ export class Pool {
     this.#tally.submitted++;
     this.#idle = false;
     if (job.call) this.#control.watch(job);
-    this.#adjustWorkers();
+    this.#sizing.grow();
     if (!this.#scheduled) {
       // Dispatch after the caller's synchronous burst: one message per worker.
       this.#scheduled = true;
@@ -202,64 +214,6 @@ export class Pool {
     return `${what[0]!.toUpperCase()}${what.slice(1)} is broken: ${this.#broken!.reason}`;
   }
 
-  // A worker that cannot load a module first submitted after it started
-  // takes no more tasks; one started with the module replaces it, as a
-  // worker retired by maxTasksPerWorker is replaced.
-  #retireUncovered(module: string): void {
-    for (const w of this.#workers) {
-      if (w.state !== "running" || w.transport.covers?.(module) !== false) continue;
-      w.state = "retiring";
-      if (w.live === 0) w.stop("close");
-    }
-  }
-
-  // As CPython: start a worker per submit while none is idle, up to the max.
-  #adjustWorkers(): void {
-    if (this.#workers.size >= this.#config.maxWorkers) return;
-    let idle = 0;
-    for (const w of this.#workers) {
-      if (w.state === "running" && w.live === 0) idle++;
-    }
-    if (this.#queue.length > idle) this.#startWorker();
-  }
-
-  // Starts workers up to minWorkers: at construction, and when one below it
-  // retires (maxTasksPerChild, a module it cannot load).
-  #keepMinimum(): void {
-    const min = this.#config.minWorkers ?? 0;
-    while (!this.#shutdown && !this.#broken && this.#active() < min) this.#startWorker();
-  }
-
-  // Workers that are not on their way out.
-  #active(): number {
-    let n = 0;
-    for (const w of this.#workers) if (w.state === "running" || w.state === "retiring") n++;
-    return n;
-  }
-
-  // A worker above minWorkers that idles idleTimeout ms exits (unref'd: an
-  // idle pool never keeps the program alive); the pool grows again on demand.
-  #armIdleTimer(w: WorkerHandle): void {
-    const timeout = this.#config.idleTimeout ?? Infinity;
-    if (timeout === Infinity || w.idleTimer !== undefined || this.#shutdown) return;
-    w.idleTimer = setTimeout(() => {
-      w.idleTimer = undefined;
-      if (
-        w.state === "running" && w.live === 0 && !this.#broken &&
-        this.#active() > (this.#config.minWorkers ?? 0)
-      ) {
-        w.stop("close");
-      }
-    }, timeout);
-    unrefTimer(w.idleTimer);
-  }
-
-  #disarmIdleTimer(w: WorkerHandle): void {
-    if (w.idleTimer === undefined) return;
-    clearTimeout(w.idleTimer);
-    w.idleTimer = undefined;
-  }
-
   #startWorker(): void {
     const { namePrefix, sharedCancel, initializer, initargs } = this.#config;
     const w = new WorkerHandle(
@@ -312,10 +266,7 @@ export class Pool {
   // After a worker reported: one with nothing left retires or starts its
   // idle clock, and the pool may have gone idle.
   #afterProgress(w: WorkerHandle): void {
-    if (w.live === 0) {
-      if (w.state === "retiring") w.stop("close");
-      else if (w.state === "running") this.#armIdleTimer(w);
-    }
+    this.#sizing.reported(w);
     if (this.#events) this.#checkIdle();
   }
 
@@ -326,7 +277,7 @@ export class Pool {
     w.state = "exited";
     this.#tally.exited++;
     this.#tally.exitedAliveMs += performance.now() - w.startedAt;
-    this.#disarmIdleTimer(w);
+    this.#sizing.clearIdle(w);
     if (!expected) {
       const cause = status.error ?? new Error(describeExit(w.name, status));
       const reason = `worker ${w.name} ${
@@ -336,9 +287,9 @@ export class Pool {
     }
     this.#workers.delete(w);
     if (expected && !this.#broken) {
-      this.#keepMinimum();
+      this.#sizing.keepMinimum();
       if (this.#queue.hasLive()) {
-        this.#adjustWorkers(); // replace a worker retired by maxTasksPerChild
+        this.#sizing.grow(); // replace a worker retired by maxTasksPerChild
         this.#dispatch();
       }
     }
@@ -403,14 +354,6 @@ export class Pool {
 
 function jobsOf(sent: Sent[]): Job[] {
   return sent.filter((s) => !s.moved).map((s) => s.job);
-}
-
-// Deno's timers are numbers, unref'd through Deno.unrefTimer; Bun's and
-// Node's are objects with unref().
-function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
-  if (typeof timer === "number") {
-    (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer);
-  } else (timer as { unref?: () => void }).unref?.();
 }
 
 function describeExit(name: string, { code, signal }: ExitStatus): string {
