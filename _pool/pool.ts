@@ -1,8 +1,18 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// The pool core shared by both executors: the queue, the worker handles,
-// dispatch, results, shutdown and the broken state. The executors differ only
-// in how a worker starts and how messages reach it (a StartWorker and the
-// Transport it returns).
+// The pool core shared by both executors. The Pool owns the queue, the
+// workers and the lifecycle (submit, shutdown, terminate, broken, drained);
+// each other concern is a room it builds once, handing it what it needs:
+//
+//   submit ──▶ Functions.idOf ──▶ TaskQueue.push ──▶ Sizing.grow
+//              CallControl.watch (a task with call options only)
+//   microtask ─▶ Dispatcher.sendQueued, .rebalance ─▶ Transport.send
+//   a worker's message ─▶ Results.receive: settle ─▶ Heard ─▶ dispatch
+//                         again?  Sizing.reported (retire, idle clock)
+//   a worker's exit ─▶ CallControl.afterStop (requeue) or break;
+//                      Sizing.keepMinimum
+//
+// The executors differ only in how a worker starts and how messages reach
+// it (a StartWorker and the Transport it returns).
 
 import type { CheckedCall } from "../_future/call.ts";
 import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
@@ -10,14 +20,14 @@ import { Future } from "../_future/future.ts";
 import type { DescribedTask } from "../_future/tasks.ts";
 import { Msg, TaskKind } from "../_wire/protocol.ts";
 import { fire, type WorkerExitReason } from "./events.ts";
-import { Functions } from "./functions.ts";
-import { type ExecutorStats, snapshot, Tally } from "./stats.ts";
-import { TaskQueue } from "./queue.ts";
-import { jobCall } from "./stop.ts";
 import { CallControl } from "./control.ts";
 import { Dispatcher } from "./dispatch.ts";
+import { Functions } from "./functions.ts";
+import { TaskQueue } from "./queue.ts";
 import { Heard, Results } from "./results.ts";
 import { Sizing } from "./sizing.ts";
+import { type ExecutorStats, snapshot, Tally } from "./stats.ts";
+import { jobCall } from "./stop.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
 import { type Job, type Sent, WorkerHandle } from "./worker_handle.ts";
 
