@@ -209,7 +209,7 @@ export function denoPermissionFlags(
       // child given no list, even where the parent lost some of them.
       const listed = (asked || []).map((entry) => entry.replaceAll(",", ",,"));
       flags.push(
-        ...importFlags(listed, asked !== false, (host) => query(name, host) === "granted"),
+        ...importFlags(listed, granted.import !== false, (host) => query(name, host) === "granted"),
       );
     } else if (Array.isArray(asked) && asked.length > 0) {
       // Deno splits a flag's list at commas; a doubled comma is a literal one.

@@ -148,10 +148,13 @@ test("a child's import hosts are the default hosts its parent holds, plus those 
   assert.deepEqual(denoPermissionFlags({ import: ["127.0.0.1:8000"] }, [], all), [
     `--allow-import=${[...DEFAULT_IMPORT_HOSTS, "127.0.0.1:8000"].join(",")}`,
   ]);
-  // `false`: none at all, not even the defaults.
+  // `false`: none at all, not even the defaults; only a task module's host.
   assert.deepEqual(denoPermissionFlags({ import: false }, [], all), [
     "--allow-import=jsr.io:443",
     "--deny-import=jsr.io:443",
+  ]);
+  assert.deepEqual(denoPermissionFlags({ import: false }, ["http://127.0.0.1:8000/t.ts"], all), [
+    "--allow-import=127.0.0.1:8000",
   ]);
   // A parent denied esm.sh (--deny-import=esm.sh:443): its children too.
   const noEsm = holding(DEFAULT_IMPORT_HOSTS.filter((host) => host !== "esm.sh:443"));
