@@ -136,17 +136,7 @@ export class CallControl {
     const back: Job[] = [];
     for (const job of jobs) {
       if (job.future.done()) continue;
-      let error: Error | undefined;
-      if (job === unsure) {
-        error = this.#broken(
-          `worker ${w.name} was stopped to stop another task (an abort or a timeLimit) just as it may have begun this one`,
-          {},
-        );
-      } else if (w.slots && job.call?.options.transfer?.length) {
-        error = new TypeError(
-          `Cannot run the task: the buffers it transferred went with worker ${w.name}, which was stopped to stop another task before this one began`,
-        );
-      }
+      const error = this.#cannotRequeue(w, job, job === unsure);
       if (error) {
         this.#tally.failed++;
         job.future.setException(error);
@@ -160,5 +150,21 @@ export class CallControl {
       back.push(job);
     }
     return back;
+  }
+
+  // Why a task a stopped worker held cannot run elsewhere, if it cannot.
+  #cannotRequeue(w: WorkerHandle, job: Job, unsure: boolean): Error | undefined {
+    if (unsure) {
+      return this.#broken(
+        `worker ${w.name} was stopped to stop another task (an abort or a timeLimit) just as it may have begun this one`,
+        {},
+      );
+    }
+    if (w.slots && job.call?.options.transfer?.length) {
+      return new TypeError(
+        `Cannot run the task: the buffers it transferred went with worker ${w.name}, which was stopped to stop another task before this one began`,
+      );
+    }
+    return undefined;
   }
 }
