@@ -7,6 +7,13 @@
 //   git archive <commit> | tar -x -C /tmp/base
 //   deno run -A bench/pool_core_ab.ts /tmp/base [--rounds N]
 //   bun bench/pool_core_ab.ts /tmp/base [--rounds N]
+//
+// The Pool split into rooms (issue 27) against the commit before it, here/
+// base per task, medians of 7 runs of 21–31 rounds (Deno 2.9.6 / Bun 1.4.5,
+// 2-core VM shared with other jobs): thread pool tiny 1.00 (0.97–1.03) /
+// 0.96 (0.81–1.24), latency 0.96 (0.87–1.15) / 1.02 (0.85–1.54); process
+// pool tiny 1.03 (0.81–1.12) / 1.02 (0.95–1.21), latency 1.02 (0.94–1.06)
+// / 1.08 (0.86–1.23). Within this machine's noise.
 
 import process from "node:process";
 import { resolve } from "node:path";
