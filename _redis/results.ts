@@ -33,7 +33,9 @@ export class ResultReader {
   #lastRead = "0-0";
   #untrimmed = 0;
   #running = false;
-  #waiters: { id: string; resolve: () => void }[] = [];
+  #waiters: { id: string; resolve: () => void; since: number }[] = [];
+  // Reads sent so far: a waiter knows which reads began after it came.
+  #reads = 0;
 
   /** Makes the reader; `start()` runs it. */
   constructor(dispatch: Engine, blocking: BlockingReader) {
@@ -56,7 +58,9 @@ export class ResultReader {
   /** Resolves once every result entry up to `id` has been applied. */
   until(id: string): Promise<void> {
     if (compareIds(this.#lastRead, id) >= 0) return Promise.resolve();
-    const promise = new Promise<void>((resolve) => this.#waiters.push({ id, resolve }));
+    const promise = new Promise<void>((resolve) =>
+      this.#waiters.push({ id, resolve, since: this.#reads })
+    );
     this.start();
     return promise;
   }
@@ -83,6 +87,7 @@ export class ResultReader {
     try {
       while (this.#wanted()) {
         let reply: RespValue;
+        const read = ++this.#reads;
         try {
           reply = await this.#blocking.read([
             "XREAD",
@@ -105,6 +110,7 @@ export class ResultReader {
           return;
         }
         if (reply !== null) this.#apply(reply as [string, Entry[]][]);
+        else this.#exhausted(read);
       }
     } finally {
       if (!ended) this.#running = false;
@@ -163,6 +169,19 @@ export class ResultReader {
         );
       }
     }
+  }
+
+  // A read that timed out, begun after a waiter came, found nothing after
+  // the last entry read: every entry the stream holds has been applied. A
+  // waiter for a later id (read from a server that has since failed over,
+  // or from a stream that expired) would otherwise wait for ever. (A read
+  // ended by interrupt() began before any waiter: idle() interrupts only
+  // when none waits.)
+  #exhausted(read: number): void {
+    const done = this.#waiters.filter((w) => w.since < read);
+    if (done.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => w.since >= read);
+    for (const waiter of done) waiter.resolve();
   }
 
   #trim(): void {
