@@ -10,9 +10,15 @@
 // renews it only while it still holds its own token; a node that finds
 // another token there has been replaced (its lease lapsed and a new node
 // took the name), and stops claiming.
+//
+// The lease is renewed every third of its length, and every half (with
+// jitter, so that nodes started together do not sweep in step) the node
+// sweeps for nodes whose lease lapsed (scripts.ts SWEEP).
 
+import { clearInterval, setInterval } from "node:timers";
 import type { RedisClient } from "./client.ts";
-import { Script } from "./scripts.ts";
+import { GROUP, type QueueKeys, workerKey } from "./layout.ts";
+import { Script, SWEEP } from "./scripts.ts";
 
 /**
  * Another live worker node serves the queue under this name; give each
@@ -64,39 +70,77 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `);
 
-/** A node's lease; see the module comment. */
+/** A node's lease, and its sweeps; see the module comment. */
 export class Lease {
   readonly #client: RedisClient;
+  readonly #keys: QueueKeys;
+  readonly #name: string;
+  readonly #queue: string;
   readonly #key: string;
   readonly #ms: number;
   readonly #token = crypto.randomUUID();
+  #timers: ReturnType<typeof setInterval>[] = [];
 
-  /** The lease at `key`, held `ms` milliseconds per renewal. */
-  constructor(client: RedisClient, key: string, ms: number) {
+  /** The lease of node `name` on `queue`, held `ms` milliseconds per renewal. */
+  constructor(client: RedisClient, keys: QueueKeys, name: string, queue: string, ms: number) {
     this.#client = client;
-    this.#key = key;
+    this.#keys = keys;
+    this.#name = name;
+    this.#queue = queue;
+    this.#key = workerKey(keys, name);
     this.#ms = ms;
   }
 
   /**
-   * Takes the lease if no live node holds it, after `settle` has dealt
-   * with what a dead node of the same name left pending.
+   * Takes the lease. What a dead node of this name left pending is settled
+   * first, as any sweep would once its lease lapsed: a lease held again
+   * would hide it from the sweeps.
    *
-   * @returns Whether it was free.
+   * @throws {WorkerNameError} If a live node holds it.
    */
-  async take(settle: () => Promise<unknown>): Promise<boolean> {
-    if (await this.#client.send(["EXISTS", this.#key]) === 1) return false;
-    await settle();
-    return await TAKE.run(this.#client, [this.#key], [this.#token, this.#ms, "nx"]) === 1;
+  async take(): Promise<void> {
+    const taken = new WorkerNameError(this.#name, this.#queue, "start");
+    if (await this.#client.send(["EXISTS", this.#key]) === 1) throw taken;
+    while (await this.#sweep() as number > 0) {
+      // Each pass settles up to 100 entries per dead node.
+    }
+    const args = [this.#token, this.#ms, "nx"];
+    if (await TAKE.run(this.#client, [this.#key], args) !== 1) throw taken;
   }
 
-  /** Renews the lease; false once another node holds it. */
-  async renew(): Promise<boolean> {
-    return await TAKE.run(this.#client, [this.#key], [this.#token, this.#ms, ""]) === 1;
+  /**
+   * Renews the lease and sweeps, until `stop()`. `replaced` is told once
+   * another node holds the lease.
+   */
+  start(replaced: (error: WorkerNameError) => void): void {
+    const renew = setInterval(() => {
+      // Renewed even past maxmemory (scripts run allow-oom): a live node
+      // must not look lost.
+      TAKE.run(this.#client, [this.#key], [this.#token, this.#ms, ""]).then((held) => {
+        if (held !== 1) replaced(new WorkerNameError(this.#name, this.#queue, "renew"));
+      }, () => {
+        // Offline: the next renewal tries again.
+      });
+    }, this.#ms / 3);
+    const sweep = setInterval(() => {
+      this.#sweep().catch(() => {});
+    }, this.#ms / 2 * (0.75 + Math.random() / 2));
+    renew.unref();
+    sweep.unref();
+    this.#timers.push(renew, sweep);
+  }
+
+  /** Stops renewing and sweeping. */
+  stop(): void {
+    for (const timer of this.#timers.splice(0)) clearInterval(timer);
   }
 
   /** Gives the lease up, if it is still this node's. */
   async drop(): Promise<void> {
     await DROP.run(this.#client, [this.#key], [this.#token]);
+  }
+
+  #sweep(): Promise<unknown> {
+    return SWEEP.run(this.#client, [this.#keys.tasks], [GROUP, this.#keys.prefix, 100]);
   }
 }

@@ -7,14 +7,14 @@
 //        ▲                                                          │
 //        └──── room in the window ◀── FINISH (result, XACK) ◀─┘
 //
-// Its lease key, refreshed every third of the lease, tells the others it
-// lives; every half lease it sweeps for workers whose lease has expired
-// (scripts.ts SWEEP). It takes tasks while it has room: its concurrency,
+// Its lease (lease.ts: one name, one node) tells the others it lives, and
+// it sweeps for nodes whose lease has expired. A task runs once the
+// replicas have its claim (replicas.ts). It takes tasks while it has room: its concurrency,
 // plus more for quick tasks, so a stream of tiny tasks goes in batches while
 // long ones are left to idle nodes. Stopping: no new tasks, the running ones
 // finish and are delivered, then it leaves.
 
-import { clearInterval, clearTimeout, setInterval, setTimeout } from "node:timers";
+import { clearTimeout, setTimeout } from "node:timers";
 import { hostname } from "node:os";
 import process from "node:process";
 import type { BrokenExecutor } from "../_future/errors.ts";
@@ -32,16 +32,15 @@ import {
   resultsKey,
   startedKey,
   stopsKey,
-  workerKey,
 } from "./layout.ts";
 import { LocalRunner } from "./local_run.ts";
 import { checkEvictionPolicy } from "./memory.ts";
-import { Lease, WorkerNameError } from "./lease.ts";
+import { Lease, type WorkerNameError } from "./lease.ts";
 import { NodeLog } from "./node_log.ts";
 import { Replicas } from "./replicas.ts";
 import type { WorkerConfig } from "./options.ts";
 import type { RedisArg } from "./resp_encode.ts";
-import { START, SWEEP } from "./scripts.ts";
+import { START } from "./scripts.ts";
 import { encodeError, encodeTimedOut } from "./values.ts";
 
 type Entries = [string, [string, string[] | null][]][];
@@ -80,7 +79,6 @@ export class RedisWorker {
   #fatal: Error | undefined;
   #wake: (() => void) | undefined;
   #markReady!: () => void;
-  #timers: ReturnType<typeof setInterval>[] = [];
 
   /** Makes the node; `run()` starts it. */
   constructor(config: WorkerConfig) {
@@ -104,8 +102,7 @@ export class RedisWorker {
     const replicated = () => this.#replicas.wait();
     this.#finisher = new Finisher(this.#client, this.#keys, this.name, delivered, replicated);
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
-    const leaseKey = workerKey(this.#keys, this.name);
-    this.#lease = new Lease(this.#client, leaseKey, config.lease);
+    this.#lease = new Lease(this.#client, this.#keys, this.name, config.queue, config.lease);
     this.#log = new NodeLog(this.name, config.verbose);
   }
 
@@ -132,14 +129,14 @@ export class RedisWorker {
       await this.#client.connect();
       await checkEvictionPolicy(this.#client, this.#config.allowEviction);
       await this.#ensureGroup();
-      await this.#takeLease();
-      this.#startTimers();
+      await this.#lease.take();
+      this.#lease.start((error) => this.#replaced(error));
       this.#markReady();
       await this.#readLoop();
       await this.#drain();
     } finally {
       signal?.removeEventListener("abort", onAbort);
-      for (const timer of this.#timers) clearInterval(timer);
+      this.#lease.stop();
       await this.#leave();
     }
     if (this.#fatal) throw this.#fatal;
@@ -390,56 +387,20 @@ export class RedisWorker {
     }
   }
 
-  // One name, one node (lease.ts). What a dead node of this name left
-  // pending is settled first, as any sweep would once its lease lapsed: a
-  // lease held again would hide it from the sweeps.
-  async #takeLease(): Promise<void> {
-    const settle = async () => {
-      while (await this.#sweep() as number > 0) {
-        // Each pass settles up to 100 entries per dead node.
-      }
-    };
-    if (!(await this.#lease.take(settle))) {
-      throw new WorkerNameError(this.name, this.#config.queue, "start");
-    }
-  }
-
-  // Renewed even past maxmemory (scripts run allow-oom): a live node must
-  // not look lost. Another node's token there means this one was replaced.
-  #renewLease(): void {
-    this.#lease.renew().then((held) => {
-      if (held || this.#fatal) return;
-      const error = new WorkerNameError(this.name, this.#config.queue, "renew");
-      console.error(`concurrent-futures worker ${this.name}: ${error.message}`);
-      this.#fatal = error;
-      this.stop();
-    }, () => {
-      // Offline: the next renewal tries again.
-    });
-  }
-
-  #sweep(): Promise<unknown> {
-    return SWEEP.run(this.#client, [this.#keys.tasks], [GROUP, this.#keys.prefix, 100]);
-  }
-
-  #startTimers(): void {
-    const { lease } = this.#config;
-    const beat = setInterval(() => this.#renewLease(), lease / 3);
-    // Jittered, so that nodes started together do not sweep in step.
-    const sweep = setInterval(() => {
-      this.#sweep().catch(() => {});
-    }, lease / 2 * (0.75 + Math.random() / 2));
-    beat.unref();
-    sweep.unref();
-    this.#timers.push(beat, sweep);
-  }
-
   async #leave(): Promise<void> {
     // Without its lease the node counts as gone; the next sweep removes its
     // (empty) consumer from the group.
     await this.#lease.drop().catch(() => {});
     await this.#reader.close();
     await this.#client.close();
+  }
+
+  // Another node took this one's name (lease.ts): stop claiming, and say so.
+  #replaced(error: WorkerNameError): void {
+    if (this.#fatal) return;
+    console.error(`concurrent-futures worker ${this.name}: ${error.message}`);
+    this.#fatal = error;
+    this.stop();
   }
 
   #broken(error: BrokenExecutor): void {

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
 import type { Future } from "../future.ts";
-import { ServedRedisExecutor } from "./_redis_nodes.ts";
+import { RedisExecutor } from "../redis.ts";
+import { startNode } from "./_redis_nodes.ts";
 import { RedisServer } from "./_redis_server.ts";
 
 // Above the client's 100,000 commands allowed to wait for a connection,
@@ -29,7 +30,9 @@ function burstSize(): number {
 
 test("submits made before the first connection is up all settle, however many", async () => {
   await using server = await RedisServer.start();
-  await using executor = new ServedRedisExecutor(server.url, 2);
+  // The node in a process of its own: the burst holds this one's event loop.
+  await using _node = await startNode(server.url, "jobs", { workers: 2 });
+  await using executor = new RedisExecutor({ url: server.url, queue: "jobs" });
   const count = burstSize();
   const futures: Future<number>[] = [];
   for (let i = 0; i < count; i++) futures.push(executor.submit((x: number) => x + 1, i));
@@ -45,7 +48,9 @@ test(
   },
   async () => {
     await using server = await RedisServer.start();
-    await using executor = new ServedRedisExecutor(server.url, 2);
+    // The node in a process of its own: the burst holds this one's event loop.
+    await using _node = await startNode(server.url, "jobs", { workers: 2 });
+    await using executor = new RedisExecutor({ url: server.url, queue: "jobs" });
     const count = burstSize();
     let n = 0;
     let sum = 0;
