@@ -13,7 +13,7 @@
 // its record at once, and a CANCEL script goes after its entry: deleted if
 // no worker has claimed it yet, else marked so its result is discarded.
 
-import { clearInterval, setInterval } from "node:timers";
+import { clearInterval, setInterval, setTimeout } from "node:timers";
 import { Future, onDone } from "../_future/future.ts";
 import { type DescribedTask, describeTask } from "../_future/tasks.ts";
 import { BlockingReader } from "./blocking.ts";
@@ -91,6 +91,7 @@ export class Dispatch implements Engine {
   // Whether a worker has started one of this executor's tasks, so the
   // consumer group exists; and the last result id an audit found gone.
   #groupSeen = false;
+  #kickQueued = false;
   #auditedRead = "";
 
   /**
@@ -197,12 +198,9 @@ export class Dispatch implements Engine {
     this.records.set(seq, record);
     this.#byFuture.set(future, record);
     onDone(future, () => this.#onSettled(record));
-    // Sent in the same tick as the XADD, so it reaches the server first.
-    if (performance.now() > this.#keyUntil - (orphanTimeout * 3) / 4) this.#refreshKey();
     this.#outbox.push(record);
-    this.#startSweeps();
-    this.#nodeWatch.start();
-    this.#reader.start();
+    if (this.client.status === "ready") this.#kick();
+    else this.#kickLater();
     return future;
   }
 
@@ -254,6 +252,30 @@ export class Dispatch implements Engine {
     }
     await this.#reader.close();
     await this.client.close();
+  }
+
+  // What a task sets going. The liveness key is sent in the same tick as
+  // the XADDs, so it reaches the server first.
+  #kick(): void {
+    const { orphanTimeout } = this.#config;
+    if (performance.now() > this.#keyUntil - (orphanTimeout * 3) / 4) this.#refreshKey();
+    this.#outbox.pump();
+    this.#startSweeps();
+    this.#nodeWatch.start();
+    this.#reader.start();
+  }
+
+  // Not connected yet: a burst of submits holds the event loop, and
+  // connecting (or waiting for a connection) under it would count that time
+  // against connectTimeout and offlineTimeout; so the first connection is
+  // asked for once the loop is free again.
+  #kickLater(): void {
+    if (this.#kickQueued) return;
+    this.#kickQueued = true;
+    setTimeout(() => {
+      this.#kickQueued = false;
+      this.#kick();
+    }, 0);
   }
 
   #xadd(record: TaskRecord): Promise<void> {

@@ -49,20 +49,13 @@ export class Outbox {
     return this.#waiting.length;
   }
 
-  /** Queues a record's XADD behind the others. */
+  /** Queues a record's XADD behind the others; `pump()` sends. */
   push(record: TaskRecord): void {
     this.#waiting.push(record);
-    this.#pump();
   }
 
-  /** Fails every task still waiting here with `error`. */
-  failAll(error: unknown): void {
-    for (let record = this.#waiting.shift(); record; record = this.#waiting.shift()) {
-      if (!record.future.done()) record.future.setException(error);
-    }
-  }
-
-  #pump(): void {
+  /** Sends what waits, as far as the window allows (after the policy check). */
+  pump(): void {
     if (this.#gate === "unchecked") this.#check();
     if (this.#gate !== "open") return;
     while (this.#inflight < WINDOW) {
@@ -72,8 +65,15 @@ export class Outbox {
       this.#inflight++;
       void this.#send(record).finally(() => {
         this.#inflight--;
-        this.#pump();
+        this.pump();
       });
+    }
+  }
+
+  /** Fails every task still waiting here with `error`. */
+  failAll(error: unknown): void {
+    for (let record = this.#waiting.shift(); record; record = this.#waiting.shift()) {
+      if (!record.future.done()) record.future.setException(error);
     }
   }
 
@@ -84,7 +84,7 @@ export class Outbox {
     checkEvictionPolicy(this.#client, this.#allowEviction).then(
       () => {
         this.#gate = "open";
-        this.#pump();
+        this.pump();
       },
       (error: unknown) => {
         this.#gate = "unchecked";

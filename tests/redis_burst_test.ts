@@ -67,3 +67,16 @@ test(
     assert.equal(sum, count * (count - 1));
   },
 );
+
+test("a burst that holds the event loop past connectTimeout and offlineTimeout still connects, and every task settles", async () => {
+  await using server = await RedisServer.start();
+  await using _node = await startNode(server.url, "jobs", { workers: 2 });
+  const timeouts = { connectTimeout: 100, offlineTimeout: 100 };
+  await using executor = new RedisExecutor({ url: server.url, queue: "jobs", ...timeouts });
+  const futures: Future<number>[] = [];
+  // As a long synchronous burst does: the loop is busy for 3× the timeouts.
+  const end = performance.now() + 300;
+  while (performance.now() < end) futures.push(executor.submit((x: number) => x, futures.length));
+  const values = await Promise.all(futures.map((f) => f.result()));
+  assert.deepEqual(values, futures.map((_, i) => i));
+});
