@@ -23,6 +23,7 @@ import {
 } from "./config.ts";
 import { Connection, describeError, type Pending } from "./connection.ts";
 import { RedisConnectionError } from "./errors.ts";
+import { blockingTime } from "./blocking_time.ts";
 import type { RespValue } from "./resp.ts";
 import { CommandBuffer, type RedisArg } from "./resp_encode.ts";
 
@@ -40,9 +41,9 @@ export interface SendOptions {
   /** Return bulk strings in the reply as `Uint8Array` instead of UTF-8 text. @default {false} */
   bytes?: boolean;
   /**
-   * Milliseconds the command may block before the server answers
-   * (`XREAD … BLOCK`), which the dead-connection check allows for.
-   * @default {0}
+   * Milliseconds the command may block before the server answers, which
+   * the dead-connection check allows for.
+   * @default {read from the command: `XREAD … BLOCK ms`, `BLPOP … seconds`, `WAIT n ms`}
    */
   block?: number;
 }
@@ -160,7 +161,8 @@ export class RedisClient implements AsyncDisposable {
       // A command sent while ready is written this tick; only one that has
       // to wait is timed (performance.now() is a host call in Deno).
       const queuedAt = this.#status === "ready" ? 0 : performance.now();
-      this.#waiting.push({ end, resolve, reject, asBytes, queuedAt, block: options.block });
+      const block = options.block ?? blockingTime(args);
+      this.#waiting.push({ end, resolve, reject, asBytes, queuedAt, block });
       if (this.#status === "ready") this.#queueFlush();
       else if (this.#status === "idle") this.#open();
       else this.#armOfflineTimer();

@@ -64,9 +64,11 @@ export class Connection {
   readonly #hooks: ConnectionHooks;
   #error: Error | undefined;
   #refed = true;
-  // The last sign of life: a byte received, or a command written when none
-  // was waiting. See #watch.
-  #progressAt = 0;
+  // Signs of life (bytes received, or a command written when none was
+  // waiting) counted, and watchdog ticks since the last one. See #watch.
+  #progress = 0;
+  #seen = 0;
+  #silentTicks = 0;
   #watchdog: ReturnType<typeof setInterval> | undefined;
   /** Resolves with the reason once the socket has closed and every unanswered command failed. */
   readonly closed: Promise<Error>;
@@ -83,7 +85,7 @@ export class Connection {
     // Every socket error lands here and then in `closed`; none is uncaught.
     socket.on("error", (error: Error) => (this.#error ??= error));
     socket.on("data", (chunk: Uint8Array) => {
-      this.#progressAt = performance.now();
+      this.#progress++;
       try {
         this.#parser.push(chunk);
       } catch (error) {
@@ -148,7 +150,7 @@ export class Connection {
       for (const command of commands) command.reject(error);
       return;
     }
-    if (this.#inflight.length === 0) this.#progressAt = performance.now();
+    if (this.#inflight.length === 0) this.#progress++;
     for (const command of commands) this.#inflight.push(command);
     this.#socket.write(bytes);
     this.#watch();
@@ -185,10 +187,14 @@ export class Connection {
   // packets, a frozen process) leaves the socket open: nothing fails, for
   // ever. So while a command waits, a connection silent for commandTimeout
   // past what its oldest command may block is dropped. TCP keepalive
-  // (connectSocket) covers an idle one.
+  // (connectSocket) covers an idle one. Silence is counted in ticks of the
+  // watchdog, which keeps clock reads off the path of every reply.
   #watch(): void {
     if (this.#watchdog !== undefined) return;
     const { commandTimeout } = this.#config;
+    const tick = Math.max(10, commandTimeout / 4);
+    this.#seen = this.#progress;
+    this.#silentTicks = 0;
     this.#watchdog = setInterval(() => {
       const head = this.#inflight.peek();
       if (head === undefined) {
@@ -196,11 +202,16 @@ export class Connection {
         this.#watchdog = undefined;
         return;
       }
-      const silent = performance.now() - this.#progressAt;
+      if (this.#progress !== this.#seen) {
+        this.#seen = this.#progress;
+        this.#silentTicks = 0;
+        return;
+      }
+      const silent = ++this.#silentTicks * tick;
       if (silent > commandTimeout + (head.block ?? 0)) {
         this.destroy(new Error(`no reply for ${Math.round(silent)} ms (commandTimeout)`));
       }
-    }, Math.max(10, commandTimeout / 4));
+    }, tick);
     this.#watchdog.unref();
   }
 

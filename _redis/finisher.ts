@@ -109,12 +109,13 @@ export class Finisher {
           if (!error.sent) await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
           continue;
         }
-        if (!(error instanceof RedisError && error.code === "NOGROUP")) {
-          console.error(
-            `concurrent-futures worker ${this.#worker}: cannot deliver ${batch.length} results: ${error}`,
-          );
-        }
-        break;
+        if (error instanceof RedisError && error.code === "NOGROUP") break;
+        // Any other refusal leaves the tasks claimed by this live node,
+        // where no sweep would settle them: say so, and try again.
+        console.error(
+          `concurrent-futures worker ${this.#worker}: cannot deliver ${batch.length} results: ${error}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
     }
     this.#delivered(batch.map((item) => item.entry));

@@ -29,9 +29,9 @@ export class NodeLog {
 
   /** A task ended with outcome `payload`, `ms` milliseconds after it started. */
   ended(entry: TaskEntry, payload: Uint8Array | string, ms: number): void {
-    const text = typeof payload === "string" ? payload : DECODER.decode(payload);
     // A success with a value is not decoded: the common case costs a prefix test.
-    const error = text.startsWith(OK_JSON) ? undefined : errorOf(text);
+    if (!this.#verbose && isOk(payload)) return;
+    const error = isOk(payload) ? undefined : errorOf(asText(payload));
     const fn = describeFn(entry.fn);
     if (error?.name === "TaskRefusedError") {
       this.#say(`refused task ${taskId(entry)} ${fn}: ${error.message}`);
@@ -61,6 +61,18 @@ function describeFn(text: string): string {
     // Malformed: said as such below.
   }
   return "(malformed task)";
+}
+
+function isOk(payload: Uint8Array | string): boolean {
+  if (typeof payload === "string") return payload.startsWith(OK_JSON);
+  for (let at = 0; at < OK_JSON.length; at++) {
+    if (payload[at] !== OK_JSON.charCodeAt(at)) return false;
+  }
+  return true;
+}
+
+function asText(payload: Uint8Array | string): string {
+  return typeof payload === "string" ? payload : DECODER.decode(payload);
 }
 
 function errorOf(payload: string): { name: string; message: string } | undefined {

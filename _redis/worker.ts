@@ -264,7 +264,13 @@ export class RedisWorker {
           if (!error.sent) await delay(RETRY_MS);
           continue;
         }
-        break; // NOGROUP: the server lost the tasks; their executor fails them
+        // NOGROUP: the server lost the tasks; their executor fails them.
+        if (error instanceof RedisError && error.code === "NOGROUP") break;
+        // Any other refusal (READONLY from a replica not promoted yet, say)
+        // leaves the entries claimed by this live node, where no sweep
+        // would find them: ask again.
+        console.error(`concurrent-futures worker ${this.name}: cannot start tasks: ${error}`);
+        await delay(RETRY_MS);
       }
     }
     const dropped: TaskEntry[] = [];

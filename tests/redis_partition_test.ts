@@ -41,11 +41,12 @@ test("a connection that stops answering is dropped within commandTimeout and ope
   assert.equal(proxy.accepted, 2);
 });
 
-test("a blocking read is allowed its block time before the connection counts as dead", async () => {
+test("a blocking command is allowed its block time (read from its arguments) before the connection counts as dead", async () => {
   await using server = await RedisServer.start();
   await using client = new RedisClient({ url: server.url, commandTimeout: 100 });
-  const reply = await client.send(["BLPOP", "nothing", "0.5"], { block: 500 });
-  assert.equal(reply, null);
+  assert.equal(await client.send(["BLPOP", "nothing", "0.5"]), null);
+  assert.equal(await client.send(["XREAD", "BLOCK", 500, "STREAMS", "nothing", "$"]), null);
+  assert.equal(await client.send(["WAIT", 1, 400]), 0);
 });
 
 test(`Redis unreachable for ${partitionMs()} ms mid-run, then back: every task settles once`, async () => {
