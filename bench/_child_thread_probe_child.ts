@@ -22,7 +22,7 @@ const WT_READY = `require("node:worker_threads").parentPort.postMessage("up");`;
 
 function webWorker(body: string, options: Record<string, unknown> = {}): Promise<void> {
   const url = URL.createObjectURL(new Blob([body], { type: "text/javascript" }));
-  const worker = new Worker(url, { type: "module", ...options });
+  const worker: Worker & { unref?(): void } = new Worker(url, { type: "module", ...options });
   worker.unref?.();
   return new Promise((resolve) => (worker.onmessage = () => resolve()));
 }

@@ -11,6 +11,10 @@
 // web Worker with smol), nwt / nwt-limits (node:worker_threads eval, without
 // and with small resourceLimits), v8 (Deno: the web variant with V8 flags for
 // small heaps), and ours (a ProcessPoolExecutor child after one task).
+//
+// Figures (2026-12-07, a loaded 2-core machine) and what they mean:
+// ARCHITECTURE.md, "A child's protocol thread". "start ms" of web and nwt
+// waits for the thread to be up before the child says ready; late does not.
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
