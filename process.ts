@@ -27,9 +27,8 @@ import { BrokenProcessPool } from "./_future/errors.ts";
 import { checkOptionsObject, executorSetup, POOL_OPTIONS } from "./_pool/options.ts";
 import { Pool } from "./_pool/pool.ts";
 import { checkDenoConfig } from "./_runtime/deno_config.ts";
-import { type ProcessSetup, startProcess } from "./_runtime/process_transport.ts";
-import { collectAfterHotReload } from "./_runtime/dev_reload.ts";
-import { checkCanSpawn } from "./_runtime/spawn.ts";
+import { planProcesses, startProcess } from "./_runtime/process_transport.ts";
+import { noteNewExecutor } from "./_runtime/dev_reload.ts";
 import type { Task } from "./_future/tasks.ts";
 import { PoolExecutor } from "./_pool/executor.ts";
 import { checkPositiveInteger } from "./_future/validate.ts";
@@ -173,7 +172,7 @@ export class ProcessPoolExecutor extends PoolExecutor {
     const pool = processPool(options);
     super(pool);
     this.#pool = pool;
-    collectAfterHotReload();
+    noteNewExecutor();
   }
 
   /**
@@ -212,11 +211,11 @@ function processPool(options: ProcessPoolExecutorOptions | undefined): Pool {
   );
   const setup = executorSetup(rest, action);
   const maxTasksPerWorker = checkPositiveInteger(maxTasksPerChild, "maxTasksPerChild", action);
-  const processSetup: ProcessSetup = {
+  // Decided once: what every child is started with (the runtime's plan).
+  let plan = planProcesses({
     denoPermissions,
     denoConfig: checkDenoConfig(denoConfig, action),
-  };
-  checkCanSpawn(denoPermissions);
+  });
   return new Pool({
     ...setup,
     what: "process pool",
@@ -224,6 +223,9 @@ function processPool(options: ProcessPoolExecutorOptions | undefined): Pool {
     maxTasksPerWorker,
     sharedCancel: false,
     broken: (message, init) => new BrokenProcessPool(message, init),
-    start: (name, events, modules) => startProcess(name, events, modules, processSetup),
+    start: (name, events, modules) => {
+      plan = plan.including(modules);
+      return startProcess(name, events, plan);
+    },
   });
 }

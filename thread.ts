@@ -31,7 +31,7 @@ import { checkOptionsObject, executorSetup, POOL_OPTIONS } from "./_pool/options
 import { Pool } from "./_pool/pool.ts";
 import type { Task } from "./_future/tasks.ts";
 import { PoolExecutor } from "./_pool/executor.ts";
-import { collectAfterHotReload } from "./_runtime/dev_reload.ts";
+import { noteNewExecutor } from "./_runtime/dev_reload.ts";
 import { startThread } from "./_runtime/thread_transport.ts";
 
 export { BrokenThreadPool } from "./_future/errors.ts";
@@ -226,7 +226,7 @@ export class ThreadPoolExecutor extends PoolExecutor {
    */
   constructor(options?: ThreadPoolExecutorOptions) {
     super(threadPool(options));
-    collectAfterHotReload();
+    noteNewExecutor();
   }
 }
 

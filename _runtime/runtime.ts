@@ -17,3 +17,9 @@ function detect(): Runtime {
 
 /** The runtime this module was loaded in, detected once. */
 export const runtime: Runtime = detect();
+
+/**
+ * The JavaScript engine under the runtime, whose structured-clone format
+ * (node:v8's serialize) values take: V8 (Deno, Node) or JavaScriptCore (Bun).
+ */
+export const engine: "v8" | "jsc" = runtime === "bun" ? "jsc" : "v8";

@@ -16,7 +16,7 @@ import {
   type PermissionName,
   type QueryPermission,
 } from "./deno_permissions.ts";
-import type { ChildCommand, ChildOptions } from "./child.ts";
+import type { ChildOptions } from "./adapter.ts";
 import { deno, type PermissionDescriptor } from "./deno_api.ts";
 import { denoConfigFlags } from "./deno_config.ts";
 import { dataUrl } from "./source_url.ts";
@@ -101,7 +101,9 @@ const RUN_FIRST_ARGUMENT = dataUrl("await (async () => {}).constructor(Deno.args
  *
  * @throws {TypeError} If `permissions` asks for more than this process holds.
  */
-export function denoCommand(options: ChildOptions): ChildCommand {
+export function denoCommand(
+  options: ChildOptions,
+): { file: string; args: string[]; env?: Record<string, string> } {
   const flags = denoPermissionFlags(
     checkDenoPermissions(options.denoPermissions, "start a child process"),
     options.modules.length > 0 ? [...options.modules, PACKAGE_MODULE] : [],
