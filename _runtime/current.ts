@@ -5,12 +5,14 @@
 import type { RuntimeAdapter } from "./adapter.ts";
 import { bunAdapter } from "./bun/adapter.ts";
 import { denoAdapter } from "./deno/adapter.ts";
+import { nodeAdapter } from "./node/adapter.ts";
 import { otherAdapter } from "./other_adapter.ts";
 import { type Runtime, runtime } from "./runtime.ts";
 
 const ADAPTERS: Record<Runtime, RuntimeAdapter> = {
   deno: denoAdapter,
   bun: bunAdapter,
+  node: nodeAdapter,
   other: otherAdapter,
 };
 
