@@ -22,18 +22,18 @@
  * @module
  */
 
-import type { DenoPermissions } from "./_runtime/deno_permissions.ts";
+import type { DenoPermissions } from "./_runtime/deno/permissions.ts";
 import { BrokenProcessPool } from "./_future/errors.ts";
 import { checkOptionsObject, executorSetup, POOL_OPTIONS } from "./_pool/options.ts";
 import { Pool } from "./_pool/pool.ts";
-import { checkDenoConfig } from "./_runtime/deno_config.ts";
+import { checkDenoConfig } from "./_runtime/deno/config.ts";
 import { planProcesses, startProcess } from "./_runtime/process_transport.ts";
 import { noteNewExecutor } from "./_runtime/dev_reload.ts";
 import type { Task } from "./_future/tasks.ts";
 import { PoolExecutor } from "./_pool/executor.ts";
 import { checkPositiveInteger } from "./_future/validate.ts";
 
-export type { DenoPermissions } from "./_runtime/deno_permissions.ts";
+export type { DenoPermissions } from "./_runtime/deno/permissions.ts";
 export { BrokenProcessPool } from "./_future/errors.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
 export { PoolExecutor } from "./_pool/executor.ts";

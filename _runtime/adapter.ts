@@ -12,7 +12,7 @@
 
 import type { ExitStatus, Transport } from "../_pool/transport.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
-import type { DenoPermissions } from "./deno_permissions.ts";
+import type { DenoPermissions } from "./deno/permissions.ts";
 import type { Runtime } from "./runtime.ts";
 import type { ResultPort } from "./thread_results.ts";
 

@@ -27,7 +27,7 @@ import type { ChildOptions, ChildPlan } from "./adapter.ts";
 import "./guard.ts";
 import { adapter } from "./current.ts";
 import { ownChild } from "./dev_reload.ts";
-import type { DenoPermissions } from "./deno_permissions.ts";
+import type { DenoPermissions } from "./deno/permissions.ts";
 
 export type { ChildOptions, ChildPlan } from "./adapter.ts";
 

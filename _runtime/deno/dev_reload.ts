@@ -5,7 +5,7 @@
 
 import process from "node:process";
 import { setTimeout } from "node:timers";
-import { deno } from "../deno_api.ts";
+import { deno } from "./api.ts";
 
 /** Ends the isolate's children when a development loop restarts it. */
 export function watchDenoReload(endChildren: () => void): void {
