@@ -30,18 +30,22 @@ export function planNodeChild(options: ChildOptions): ChildPlan {
   }
   checkNodePermissions(node.permission, "child processes");
   const flags = childExecArgv(process.execArgv);
+  const grants = flags.filter((flag) => PERMISSION_FLAG.test(flag));
   const env = childEnv(process.env.NODE_OPTIONS);
   const plan: ChildPlan = Object.freeze({
     executable: process.execPath,
     args: Object.freeze([
       ...flags,
+      // Node warns about --allow-child-process and --allow-worker at every
+      // start, and again in every thread: the parent has said it once.
+      ...(grants.length > 0 ? ["--disable-warning=SecurityWarning"] : []),
       "--input-type=module",
       "-e",
       options.source,
       ...(options.args ?? []),
     ]),
     env,
-    grants: Object.freeze(flags.filter((flag) => PERMISSION_FLAG.test(flag))),
+    grants: Object.freeze(grants),
     covers: () => true,
     including: () => plan,
   });
