@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { childExecArgv } from "../_runtime/node/exec_argv.ts";
+import { childNodeOptions } from "../_runtime/node/child.ts";
 import { checkNodePermissions, type NodePermission } from "../_runtime/node/permissions.ts";
 
 test("a Node child gets the parent's flags that change how code loads or runs", () => {
@@ -61,6 +62,15 @@ test("a Node child never gets a debugger port, a watcher, a test runner or the p
     ["--import", "tsx", "--stack-size=900"],
   );
   assert.deepEqual(childExecArgv([]), []);
+});
+
+test("a Node child's NODE_OPTIONS loses a debugger port and a watcher, and nothing else", () => {
+  assert.equal(childNodeOptions(undefined), undefined);
+  assert.equal(childNodeOptions("--max-old-space-size=512 --import tsx"), undefined);
+  assert.equal(
+    childNodeOptions("--inspect=9229  --import tsx --watch --enable-source-maps"),
+    "--import tsx --enable-source-maps",
+  );
 });
 
 const model = (held: string[]): NodePermission => ({ has: (scope) => held.includes(scope) });

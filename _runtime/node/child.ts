@@ -31,7 +31,8 @@ export function planNodeChild(options: ChildOptions): ChildPlan {
   checkNodePermissions(node.permission, "child processes");
   const flags = childExecArgv(process.execArgv);
   const grants = flags.filter((flag) => PERMISSION_FLAG.test(flag));
-  const env = childEnv(process.env.NODE_OPTIONS);
+  const nodeOptions = childNodeOptions(process.env.NODE_OPTIONS);
+  const env = nodeOptions === undefined ? undefined : { NODE_OPTIONS: nodeOptions };
   const plan: ChildPlan = Object.freeze({
     executable: process.execPath,
     args: Object.freeze([
@@ -59,11 +60,14 @@ function isSea(node: NodeProcess): boolean {
   return sea?.isSea?.() === true;
 }
 
-// NODE_OPTIONS reaches the child through the environment: without the
-// options a child must not repeat (a debugger's port), where it holds any.
-function childEnv(options: string | undefined): Record<string, string> | undefined {
+/**
+ * NODE_OPTIONS reaches a child through the environment: the child's value
+ * without the options it must not repeat (a debugger's port, a watcher), or
+ * undefined when it holds none of them and is passed on as it is.
+ */
+export function childNodeOptions(options: string | undefined): string | undefined {
   if (!options) return undefined;
   const words = options.split(/\s+/).filter((word) => word !== "");
   const kept = childExecArgv(words);
-  return kept.length === words.length ? undefined : { NODE_OPTIONS: kept.join(" ") };
+  return kept.length === words.length ? undefined : kept.join(" ");
 }
