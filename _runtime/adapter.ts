@@ -82,10 +82,7 @@ export interface ChildPlan {
 /** One runtime's differences, as the pools and the transports ask for them. */
 export interface RuntimeAdapter {
   readonly runtime: Runtime;
-  /**
-   * Starts a pool thread; may throw (the caller reports it as an exit).
-   * `resultsMapped` tells the ResultPort's form (see thread_results.ts).
-   */
+  /** Starts a pool thread; may throw (the caller reports it as an exit). */
   startThread(start: ThreadStart): Transport;
   /** Whether a thread posts each port message in a Map (Deno; see `ResultsSetup`). */
   readonly resultsMapped: boolean;
