@@ -1,11 +1,14 @@
-// Node's flags and permission model as a pool's children see them: pure
-// functions, so they are tested on every runtime.
+// Node's flags and permission model as a pool's children see them: the pure
+// functions on every runtime, then whole programs under Node's own flags.
 
 import assert from "node:assert/strict";
+import process from "node:process";
 import { test } from "node:test";
 import { childExecArgv } from "../_runtime/node/exec_argv.ts";
 import { childNodeOptions } from "../_runtime/node/child.ts";
 import { checkNodePermissions, type NodePermission } from "../_runtime/node/permissions.ts";
+import { runtime } from "../_runtime/runtime.ts";
+import { runCommand } from "./_run_script.ts";
 
 test("a Node child gets the parent's flags that change how code loads or runs", () => {
   const kept = [
@@ -98,4 +101,65 @@ test("under Node's permission model, a pool names each flag it lacks", () => {
     () => checkNodePermissions(model(["child"]), "child processes"),
     /run with --allow-worker beside/,
   );
+});
+
+// Each case below runs a script under the Node flags it is about.
+const nodeOnly = { skip: runtime !== "node" && "Node's flags and permission model" };
+const SCRIPT = new URL("./fixtures/node_pool_script.ts", import.meta.url).pathname;
+// The test's own flags (a loader, type stripping) stay; the rest is the case's.
+const READ_ALL = ["--permission", "--allow-fs-read=*"];
+
+async function runWith(flags: string[]) {
+  const outcome = await runCommand(process.execPath, [...process.execArgv, ...flags, SCRIPT]);
+  assert.equal(outcome.code, 0, outcome.stderr);
+  return { report: JSON.parse(outcome.stdout), stderr: outcome.stderr };
+}
+
+test("under Node's permission model, each pool names the flag it lacks", nodeOnly, async () => {
+  const { report } = await runWith(READ_ALL);
+  assert.match(report.thread, /could not start \| cause: Cannot start threads/);
+  assert.match(report.thread, /run with --allow-worker beside --permission/);
+  assert.match(report.process, /^Cannot start child processes under Node's permission model/);
+  assert.match(report.process, /run with --allow-child-process --allow-worker beside/);
+  const worker = await runWith([...READ_ALL, "--allow-worker"]);
+  assert.equal(worker.report.thread, "thread ran");
+  assert.match(worker.report.process, /run with --allow-child-process beside/);
+});
+
+test(
+  "a Node child holds what its parent holds, no more, and warns nothing of its own",
+  nodeOnly,
+  async () => {
+    const { report, stderr } = await runWith([
+      ...READ_ALL,
+      "--allow-worker",
+      "--allow-child-process",
+    ]);
+    assert.equal(report.thread, "thread ran");
+    assert.deepEqual(report.process.permissions, {
+      "fs.read": true,
+      "fs.write": false,
+      child: true,
+      worker: true,
+    });
+    // Node's SecurityWarning for --allow-* comes from the parent (and its
+    // threads, which share its pid), never from a child.
+    const warned = /\(node:(\d+)\)[^\n]*SecurityWarning/g;
+    const pids = [...stderr.matchAll(warned)].map((match) => Number(match[1]));
+    assert.ok(pids.length > 0 && pids.every((pid) => pid === report.pid), stderr);
+  },
+);
+
+test("a Node child gets the parent's loading flags, never its debugger", nodeOnly, async () => {
+  const preload = `data:text/javascript,globalThis.PRELOADED=${encodeURIComponent('"yes"')}`;
+  const { report } = await runWith([
+    "--inspect=127.0.0.1:0",
+    "--import",
+    preload,
+    "--stack-size=900",
+  ]);
+  assert.equal(report.process.preloaded, "yes");
+  const flags: string[] = report.process.execArgv;
+  assert.ok(flags.includes("--import") && flags.includes("--stack-size=900"), String(flags));
+  assert.ok(!flags.some((flag) => flag.startsWith("--inspect")), String(flags));
 });
