@@ -2,7 +2,7 @@
 
 /**
  * {@linkcode ProcessPoolExecutor}: Python's `ProcessPoolExecutor` on child
- * processes of the same runtime (`deno run` or `bun`), for work that must be
+ * processes of the same runtime (`deno run`, `bun` or `node`), for work that must be
  * isolated or may need to be killed.
  *
  * Tasks take the same forms as with threads (inline functions by source,
@@ -166,10 +166,14 @@ export class ProcessPoolExecutor<I extends unknown[] = never> extends PoolExecut
    * @param options The pool's size, initializer, child lifetime and (Deno)
    * permissions.
    * @throws {Error} If this runtime cannot start child processes; in a
-   * binary made by `deno compile`; inside a process pool's child (a worker
-   * cannot start a pool of its own); or (Deno) without permission to run
-   * `Deno.execPath()`, or holding a permission only in part (a `--deny-*`
-   * flag) that `denoPermissions` does not spell out.
+   * binary made by `deno compile` or a Node single-executable application;
+   * inside a process pool's child (a worker cannot start a pool of its own);
+   * (Deno) without permission to run `Deno.execPath()`, or holding a
+   * permission only in part (a `--deny-*` flag) that `denoPermissions` does
+   * not spell out; or (Node, under `--permission`) without
+   * `--allow-child-process` and `--allow-worker`. A Node child is started
+   * with this process's flags, permissions included: it holds what this
+   * process holds.
    * @throws {RangeError} If `maxWorkers` or `maxTasksPerChild` is not a
    * positive integer, `minWorkers` not an integer from 0 to `maxWorkers`, or
    * `idleTimeout` negative or NaN.

@@ -116,8 +116,9 @@ export interface ThreadPoolExecutorOptions<I extends unknown[] = never> {
    * out-of-memory worker without limits does. Deno 2.9 does so only when
    * the heap runs out inside a timer callback: out of heap in synchronous
    * code or a promise continuation, the thread stalls at 0% CPU and its task
-   * never settles, so pair limits with a time limit. Bun's workers ignore
-   * them: there, an out-of-memory task may still take the program down.
+   * never settles, so pair limits with a time limit. Node's workers honour
+   * them the same way, in synchronous code too. Bun's workers ignore them:
+   * there, an out-of-memory task may still take the program down.
    *
    * @default {undefined} (the runtime's own limits)
    */
