@@ -1,6 +1,7 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Validation of the options both pool executors share.
 
+import { checkMaxQueue, QUEUE_PER_WORKER } from "../_future/backlog.ts";
 import { type DescribedTask, describeTask } from "../_future/tasks.ts";
 import {
   checkMilliseconds,
@@ -33,6 +34,7 @@ export interface ExecutorSetup {
   maxWorkers: number;
   minWorkers: number;
   idleTimeout: number;
+  maxQueue: number;
   initializer: DescribedTask | undefined;
   initargs: unknown[];
 }
@@ -42,19 +44,21 @@ export const POOL_OPTIONS = [
   "maxWorkers",
   "minWorkers",
   "idleTimeout",
+  "maxQueue",
   "initializer",
   "initargs",
 ] as const;
 
 /**
- * Validates `maxWorkers`, `minWorkers`, `idleTimeout`, `initializer` and
- * `initargs`.
+ * Validates `maxWorkers`, `minWorkers`, `idleTimeout`, `maxQueue`,
+ * `initializer` and `initargs`.
  */
 export function executorSetup(
   options: {
     maxWorkers?: unknown;
     minWorkers?: unknown;
     idleTimeout?: unknown;
+    maxQueue?: unknown;
     initializer?: unknown;
     initargs?: unknown;
   },
@@ -64,6 +68,7 @@ export function executorSetup(
     Math.max(1, navigator.hardwareConcurrency || 1);
   const minWorkers = checkMinWorkers(options.minWorkers, maxWorkers, action);
   const idleTimeout = checkIdleTimeout(options.idleTimeout, action);
+  const maxQueue = checkMaxQueue(options.maxQueue, QUEUE_PER_WORKER * maxWorkers, action);
   const initializer = options.initializer === undefined
     ? undefined
     : describeTask(options.initializer, action);
@@ -73,7 +78,7 @@ export function executorSetup(
       `Cannot ${action}: initargs must be an array, received ${describe(initargs)}`,
     );
   }
-  return { maxWorkers, minWorkers, idleTimeout, initializer, initargs };
+  return { maxWorkers, minWorkers, idleTimeout, maxQueue, initializer, initargs };
 }
 
 function checkMinWorkers(value: unknown, maxWorkers: number, action: string): number {

@@ -9,7 +9,7 @@ import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
 import type { CheckedCall, Transferable } from "../_future/call.ts";
 import { Future, onDone, setPendingAgain, setStartProbe } from "../_future/future.ts";
 import { type DescribedTask, describeTask, sourceKey } from "../_future/tasks.ts";
-import { Deque } from "../_util/deque.ts";
+import type { Backlog } from "../_future/backlog.ts";
 import {
   appendTask,
   DONE_BUSY,
@@ -32,6 +32,7 @@ import {
 import { fromThrown, isThrown } from "../_wire/thrown.ts";
 import { describe } from "../_future/validate.ts";
 import { fire, type WorkerExitReason } from "./events.ts";
+import { JobQueue } from "./job_queue.ts";
 import { type ExecutorStats, Samples } from "./stats.ts";
 import { jobCall, timeLimitError } from "./stop.ts";
 import type { ExitStatus, StartWorker } from "./transport.ts";
@@ -54,6 +55,8 @@ export interface PoolConfig {
   initializer: DescribedTask | undefined;
   initargs: unknown[];
   maxTasksPerWorker: number | undefined;
+  /** The most tasks waiting for a worker (default Infinity); see job_queue.ts. */
+  maxQueue?: number;
   /** Threads share memory, so tasks sent ahead stay cancellable. */
   sharedCancel: boolean;
   broken: (message: string, options: ErrorOptions) => BrokenExecutor;
@@ -64,7 +67,7 @@ export interface PoolConfig {
 /** Runs tasks on up to `maxWorkers` workers. */
 export class Pool {
   readonly #config: PoolConfig;
-  readonly #queue = new Deque<Job>();
+  readonly #queue: JobQueue;
   readonly #workers = new Set<WorkerHandle>();
   readonly #fnIds = new Map<string, number>();
   readonly #fnSpecs: TaskSpec[] = [];
@@ -91,6 +94,7 @@ export class Pool {
 
   constructor(config: PoolConfig) {
     this.#config = config;
+    this.#queue = new JobQueue(config.maxQueue ?? Infinity, config.what);
     if (config.initializer) this.#fnId(config.initializer);
     this.#keepMinimum();
   }
@@ -103,6 +107,7 @@ export class Pool {
     options?: CheckedCall,
   ): Future<unknown> {
     this.#checkOpen();
+    this.#queue.backlog.admit(); // maxQueue: refuse before anything is made
     const fnId = this.#fnIdOf(task);
     const future = new Future<unknown>();
     const job: Job = {
@@ -168,7 +173,16 @@ export class Pool {
 
   /** The pool's event target, made when the first listener comes. */
   get events(): EventTarget {
-    return this.#events ??= new EventTarget();
+    if (this.#events) return this.#events;
+    const events = this.#events = new EventTarget();
+    this.#queue.backlog.onCrossing = (full, queued) =>
+      fire(events, full ? "backpressure" : "ready", { queued });
+    return events;
+  }
+
+  /** The waiting tasks' count, bound and water marks (maxQueue). */
+  get backlog(): Backlog {
+    return this.#queue.backlog;
   }
 
   /** A snapshot for `executor.stats()`; from the first call on, tasks are timed. */
@@ -189,7 +203,7 @@ export class Pool {
         else queued++;
       }
     }
-    for (const { future } of this.#queue) if (!future.done()) queued++;
+    queued += this.#queue.backlog.size; // kept as tasks move: no walk
     const submitted = this.#submitted, completed = this.#completed, failed = this.#failed;
     return {
       workers: { alive, idle, busy, started: this.#started, exited: this.#exited },
