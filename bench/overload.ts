@@ -56,6 +56,8 @@ interface Outcome {
   rssEnd: number;
   queuedMax: number;
   queuedEnd: number;
+  /** Each second: RSS (bytes), queued, completed so far. */
+  samples: { rss: number; queued: number; completed: number }[];
 }
 
 function make(maxQueue: number | undefined): PoolExecutor {
@@ -80,6 +82,7 @@ async function run(maxQueue: number | undefined): Promise<Outcome> {
     rssEnd: 0,
     queuedMax: 0,
     queuedEnd: 0,
+    samples: [],
   };
   const start = performance.now();
   const end = start + SECONDS * 1000;
@@ -116,7 +119,12 @@ async function run(maxQueue: number | undefined): Promise<Outcome> {
       await sleep(HEALTH_EVERY_MS);
     }
   };
+  const sample = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    out.samples.push({ rss, queued: executor.stats().tasks.queued, completed: out.completed });
+  }, 1000);
   await Promise.all([produce(), poll()]);
+  clearInterval(sample);
   out.throughput = out.completed / SECONDS;
   const completedInTime = out.completed;
   out.rssEnd = process.memoryUsage().rss;
@@ -129,7 +137,12 @@ async function run(maxQueue: number | undefined): Promise<Outcome> {
 }
 
 function report(name: string, o: Outcome): void {
-  const bound = o.maxQueue / o.throughput * 1000;
+  // The throughput once the queue is full: over the second half of the run.
+  const half = o.samples[Math.floor(o.samples.length / 2) - 1]!;
+  const last = o.samples.at(-1)!;
+  const steady = (last.completed - half.completed) /
+    (o.samples.length - o.samples.indexOf(half) - 1);
+  const bound = o.maxQueue / steady * 1000;
   console.log(`\n${name}`);
   console.log(
     `  tasks: ${o.accepted} accepted, ${o.refused} refused (503), ${o.completed} completed, ` +
@@ -142,8 +155,12 @@ function report(name: string, o: Outcome): void {
   console.log(
     `  latency of completed tasks ms: p50 ${percentile(o.latency, 0.5).toFixed(0)}, ` +
       `p99 ${percentile(o.latency, 0.99).toFixed(0)}, max ${Math.max(...o.latency).toFixed(0)}` +
-      (o.maxQueue ? ` (bound maxQueue / throughput: ${bound.toFixed(0)})` : ""),
+      (o.maxQueue ? ` (maxQueue / throughput of the second half: ${bound.toFixed(0)})` : ""),
   );
+  const every = Math.max(1, Math.round(o.samples.length / 6));
+  const series = o.samples.filter((_, i) => (i + 1) % every === 0)
+    .map((x, i) => `${(i + 1) * every}s ${mb(x.rss)} MB/${x.queued}`);
+  console.log(`  RSS/queued over time: ${series.join(", ")}`);
   console.log(
     `  /health ms: p50 ${percentile(o.health, 0.5).toFixed(1)}, p99 ${
       percentile(o.health, 0.99).toFixed(1)
