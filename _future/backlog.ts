@@ -24,9 +24,6 @@ export interface Gate {
   onReady(listener: () => void): () => void;
 }
 
-/** The default `maxQueue` per worker (see the pools' `maxQueue` option). */
-export const QUEUE_PER_WORKER = 1024;
-
 /**
  * Counts an executor's waiting tasks against `limit` (the high-water mark).
  * `full` turns on when the count reaches the limit and off only when it is
@@ -52,12 +49,13 @@ export class Backlog implements Gate {
   /**
    * @param limit The most tasks that may wait (a positive integer or Infinity).
    * @param what Names the executor in the refusal, as "thread pool".
+   * @param waiting What the tasks wait for, in the refusal.
    */
-  constructor(limit: number, what: string) {
+  constructor(limit: number, what: string, waiting = "waiting for a worker") {
     this.limit = limit;
     this.low = Math.ceil(limit / 2);
     this.#refusal =
-      `Cannot submit task: the ${what}'s queue is full (maxQueue is ${limit} tasks waiting for a worker)`;
+      `Cannot submit task: the ${what}'s queue is full (maxQueue is ${limit} tasks ${waiting})`;
   }
 
   /** How many tasks wait now. */

@@ -1,7 +1,7 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Validation of the options both pool executors share.
 
-import { checkMaxQueue, QUEUE_PER_WORKER } from "../_future/backlog.ts";
+import { checkMaxQueue } from "../_future/backlog.ts";
 import { type DescribedTask, describeTask } from "../_future/tasks.ts";
 import {
   checkMilliseconds,
@@ -28,6 +28,11 @@ export function checkOptionsObject<T extends object>(
   }
   return checked;
 }
+
+// The default maxQueue per worker: it bounds memory (about 250 bytes and the
+// arguments per waiting task) and the wait (1024 tasks ahead per worker),
+// while a script that submits a few thousand tasks in a loop still works.
+const QUEUE_PER_WORKER = 1024;
 
 /** The validated options common to both pools. */
 export interface ExecutorSetup {
