@@ -3,7 +3,7 @@
 // executor that has a local queue: a count kept as tasks come and go (so
 // reading it costs nothing whatever the backlog), the refusal beyond the
 // limit, and the two water marks a producer waits on. Pool-free: the pools
-// keep their count in _pool/job_queue.ts, and any executor with a backlog of
+// keep their count in _pool/queue.ts, and any executor with a backlog of
 // its own (unacknowledged submits, say) can keep one the same way.
 
 import { QueueFullError } from "./errors.ts";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { QueueFullError } from "../_future/errors.ts";
 import { Future } from "../_future/future.ts";
-import { JobQueue } from "../_pool/job_queue.ts";
+import { TaskQueue } from "../_pool/queue.ts";
 import type { Pool } from "../_pool/pool.ts";
 import type { Job } from "../_pool/worker_handle.ts";
 import { TaskKind } from "../_wire/protocol.ts";
@@ -182,7 +182,7 @@ function job(id: number): Job {
 }
 
 test("the pool's queue drops cancelled entries once they outnumber the waiting ones", () => {
-  const queue = new JobQueue(Infinity, "test pool");
+  const queue = new TaskQueue(Infinity, "test pool");
   const jobs = Array.from({ length: 3000 }, (_, i) => job(i));
   for (const j of jobs) queue.push(j);
   for (const j of jobs.slice(0, 2500)) j.future.cancel();

@@ -1,11 +1,15 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// The pool's queue of tasks waiting for a worker, with its Backlog: the count
-// of those not done is kept as tasks come and go, so stats() and maxQueue
-// never walk the queue. A queued task cancelled by its caller (future.cancel(),
-// an abort) leaves the count at once: the queue's entry is the future's start
-// probe until the task leaves the queue, and a probe hears every cancel().
-// The entry itself stays until dispatch passes it, or until the dead
-// outnumber the living and the queue is compacted.
+// The pool's queue: tasks submitted and not yet sent to a worker, oldest
+// first. Tasks a worker gave back (a hand-back, a stopped worker's) go back
+// to its front. The Pool owns the one queue; dispatch takes from its front.
+//
+// Its Backlog (maxQueue) counts the tasks waiting here that are not done, as
+// they come and go, so stats() and submit never walk the queue. A queued
+// task cancelled by its caller (future.cancel(), an abort) leaves the count
+// at once: the queue's entry is the future's start probe until the task
+// leaves the queue, and a probe hears every cancel(). The entry itself stays
+// until dispatch passes it, or until the dead outnumber the living and the
+// queue is compacted.
 
 import { Backlog } from "../_future/backlog.ts";
 import { setStartProbe, type StartProbe } from "../_future/future.ts";
@@ -19,7 +23,7 @@ const COMPACT_AT = 1024;
 /** One queued job; counted in the backlog while it is queued and not done. */
 class Entry implements StartProbe {
   counted = true;
-  constructor(readonly job: Job, readonly queue: JobQueue) {}
+  constructor(readonly job: Job, readonly queue: TaskQueue) {}
 
   started(): boolean {
     return false; // queued: no worker has it
@@ -34,14 +38,22 @@ class Entry implements StartProbe {
   }
 }
 
-/** A FIFO of jobs whose `backlog` counts those waiting. */
-export class JobQueue {
-  /** The count of waiting jobs, its limit and its water marks. */
+/**
+ * The queue of tasks waiting for a worker: a ring-buffer deque (O(1) at
+ * both ends), so a long queue never pays for `Array.shift`, and a `backlog`
+ * that counts the tasks waiting against `maxQueue`.
+ */
+export class TaskQueue {
+  /** The count of waiting tasks, its limit and its water marks. */
   readonly backlog: Backlog;
   readonly #entries = new Deque<Entry>();
   #dead = 0;
 
-  constructor(maxQueue: number, what: string) {
+  /**
+   * @param maxQueue The most tasks that may wait (`Backlog.admit` refuses more).
+   * @param what Names the pool in the refusal, as "thread pool".
+   */
+  constructor(maxQueue = Infinity, what = "pool") {
     this.backlog = new Backlog(maxQueue, what);
   }
 
@@ -56,9 +68,9 @@ export class JobQueue {
     this.#entries.push(this.#enter(job));
   }
 
-  /** Queues a job at the front (a task given back by a worker). */
-  unshift(job: Job): void {
-    this.#entries.unshift(this.#enter(job));
+  /** Puts `jobs` back at the front, in their order: they go out next. */
+  putBack(jobs: readonly Job[]): void {
+    for (let i = jobs.length - 1; i >= 0; i--) this.#entries.unshift(this.#enter(jobs[i]!));
   }
 
   /** Takes the front job out of the queue. */
@@ -78,6 +90,20 @@ export class JobQueue {
     const entries = this.#entries.drain();
     for (const entry of entries) this.#leave(entry);
     return entries.map((entry) => entry.job);
+  }
+
+  /**
+   * Whether a task that may still run waits here. A cancelled task stays
+   * queued until dispatch passes it; those at the front are dropped here.
+   */
+  hasLive(): boolean {
+    while (this.peek()?.future.cancelled()) this.shift();
+    return this.length > 0;
+  }
+
+  /** The jobs queued, front first, cancelled ones included (for tests). */
+  *[Symbol.iterator](): IterableIterator<Job> {
+    for (const entry of this.#entries) yield entry.job;
   }
 
   /** Called by an entry whose future was cancelled while queued. */
