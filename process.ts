@@ -97,16 +97,16 @@ export interface ProcessPoolExecutorOptions<I extends unknown[] = never> {
    * past the limit (they were accepted already), and a cancelled task
    * stops counting at once.
    *
-   * The default bounds both memory (about 250 bytes and the arguments per
-   * waiting task) and the wait (1024 tasks ahead per worker: about 1 s for
-   * 1 ms tasks) while a script that submits a few thousand tasks in a loop,
-   * as Python code does, still works. piscina's `workers²` would refuse
-   * such a loop at 4 tasks on 2 workers. Set it from your latency budget:
-   * a task waits about `maxQueue / throughput`. The queue is `full` from
-   * `maxQueue` until it falls below half of it (see `whenReady()` and the
-   * `backpressure` and `ready` events).
+   * The default (2^20 tasks) is a bound on memory (about 250 bytes and the
+   * arguments per waiting task), not on a batch: Python's queue is
+   * unbounded, and a script that submits 100,000 tasks in a loop before it
+   * awaits any still works. A server sets its own from its latency budget:
+   * a task waits about `maxQueue / throughput` (1024 per worker is about
+   * 1 s for 1 ms tasks). The queue is `full` from `maxQueue` until it falls
+   * below half of it (see `whenReady()` and the `backpressure` and `ready`
+   * events).
    *
-   * @default {1024 * maxWorkers}
+   * @default {1048576}
    */
   maxQueue?: number | undefined;
   /**

@@ -29,10 +29,12 @@ export function checkOptionsObject<T extends object>(
   return checked;
 }
 
-// The default maxQueue per worker: it bounds memory (about 250 bytes and the
-// arguments per waiting task) and the wait (1024 tasks ahead per worker),
-// while a script that submits a few thousand tasks in a loop still works.
-const QUEUE_PER_WORKER = 1024;
+// The default maxQueue: a bound on memory (about 250 bytes and the arguments
+// per waiting task: some 250 MB at most), never on a batch. Python's queue
+// is unbounded, and scripts and benchmarks submit 10^4–10^5 tasks in a loop
+// before they await any: a default of a few thousand would refuse them. A
+// server sets its own from its latency budget (README, "Servers").
+const DEFAULT_MAX_QUEUE = 2 ** 20;
 
 /** The validated options common to both pools. */
 export interface ExecutorSetup {
@@ -73,7 +75,7 @@ export function executorSetup(
     Math.max(1, navigator.hardwareConcurrency || 1);
   const minWorkers = checkMinWorkers(options.minWorkers, maxWorkers, action);
   const idleTimeout = checkIdleTimeout(options.idleTimeout, action);
-  const maxQueue = checkMaxQueue(options.maxQueue, QUEUE_PER_WORKER * maxWorkers, action);
+  const maxQueue = checkMaxQueue(options.maxQueue, DEFAULT_MAX_QUEUE, action);
   const initializer = options.initializer === undefined
     ? undefined
     : describeTask(options.initializer, action);

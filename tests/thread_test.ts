@@ -365,8 +365,7 @@ async function assertMixed(futures: Future<unknown>[], from = 0): Promise<void> 
 }
 
 test("ThreadPoolExecutor returns results of every kind in order, more than its result ring holds", async () => {
-  // All submitted at once, past the default maxQueue (2048 here): unbounded.
-  await using executor = new ThreadPoolExecutor({ maxWorkers: 2, maxQueue: Infinity });
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 2 });
   const n = 12_000; // about three times round each worker's ring
   await assertMixed(Array.from({ length: n }, (_, i) => executor.submit(mixed, i)));
   const plain = Array.from({ length: n }, (_, i) => executor.submit((x: number) => x * 2, i));
@@ -445,8 +444,7 @@ test("ThreadPoolExecutor fails a missing module or export clearly and stays usab
 
 test("ThreadPoolExecutor cancels tasks sent ahead to a busy worker that have not started", async () => {
   await using gate = await openGate();
-  // 2000 submitted at once, past the default maxQueue (1024 here): unbounded.
-  await using executor = new ThreadPoolExecutor({ maxWorkers: 1, maxQueue: Infinity });
+  await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
   // Many tiny tasks teach the pool to send work ahead of the busy worker.
   await Promise.all(
     Array.from(
