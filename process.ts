@@ -44,6 +44,10 @@ export type { ExecutorStats, Percentiles } from "./_pool/stats.ts";
 /**
  * Options of {@linkcode ProcessPoolExecutor}.
  *
+ * @typeParam I The initializer's parameter types, which `initargs` must
+ * match; inferred by the constructor. Without it (`never`), any initializer
+ * and any `initargs` type-check.
+ *
  * @example
  * ```ts
  * import { ProcessPoolExecutor, type ProcessPoolExecutorOptions } from "@concurrent/futures/process";
@@ -57,7 +61,7 @@ export type { ExecutorStats, Percentiles } from "./_pool/stats.ts";
  * assert.notEqual(pids[1], pids[2]);
  * ```
  */
-export interface ProcessPoolExecutorOptions {
+export interface ProcessPoolExecutorOptions<I extends unknown[] = never> {
   /**
    * The most child processes to run at once. Children start lazily, one per
    * `submit` while none is idle.
@@ -87,13 +91,14 @@ export interface ProcessPoolExecutorOptions {
    *
    * @default {undefined}
    */
-  initializer?: Task<never, unknown> | undefined;
+  initializer?: Task<I, unknown> | undefined;
   /**
-   * The arguments of `initializer`.
+   * The arguments of `initializer`, checked against its parameters (any
+   * array when there is no initializer).
    *
    * @default {[]}
    */
-  initargs?: unknown[] | undefined;
+  initargs?: ([I] extends [never] ? unknown[] : NoInfer<I>) | undefined;
   /**
    * Replaces a child with a fresh one after it has run this many tasks (a
    * chunk of `map` counts as one), to bound leaks in long-running pools.
@@ -137,6 +142,9 @@ export interface ProcessPoolExecutorOptions {
  * Children exit by themselves when this process dies, even by `SIGKILL`.
  * An idle pool never keeps the program alive; pending work does.
  *
+ * @typeParam I The initializer's parameter types, inferred from the
+ * options, so that `initargs` is checked against them.
+ *
  * @example Stop every child at once
  * ```ts
  * import { ProcessPoolExecutor } from "@concurrent/futures/process";
@@ -148,7 +156,7 @@ export interface ProcessPoolExecutorOptions {
  * assert.throws(() => executor.submit(() => 1), Error);
  * ```
  */
-export class ProcessPoolExecutor extends PoolExecutor {
+export class ProcessPoolExecutor<I extends unknown[] = never> extends PoolExecutor {
   // Also held by the base class; kept here for terminateWorkers/killWorkers.
   readonly #pool: Pool;
 
@@ -169,7 +177,7 @@ export class ProcessPoolExecutor extends PoolExecutor {
    * @throws {TypeError} For an option of the wrong type, an unknown option,
    * or an `initializer` that cannot be sent to a child.
    */
-  constructor(options?: ProcessPoolExecutorOptions) {
+  constructor(options?: ProcessPoolExecutorOptions<I>) {
     const pool = processPool(options);
     super(pool);
     this.#pool = pool;
