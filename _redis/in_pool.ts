@@ -62,9 +62,9 @@ function importFailure(module: string, error: unknown): Error {
     (Array.isArray(errors) && errors.some((e) => read(e, "name") === "BuildMessage"));
   const missing = named === "ResolveMessage" || /not found|cannot find|ENOENT/i.test(message);
   const kind = parse
-    ? "it does not parse as a module"
+    ? "it (or a module it imports) does not parse"
     : missing
-    ? "it was not found"
+    ? "it (or a module it imports) was not found"
     : `loading it threw ${named}`;
   const Class = parse ? SyntaxError : error instanceof TypeError || missing ? TypeError : Error;
   const failure = new Class(`Cannot import task module ${module}: ${kind}`);

@@ -172,7 +172,10 @@ test("a module that fails to parse fails its task without quoting the file", asy
   const secret = `${s.root}ok/secret.ts`;
   const error = await executor.submit(task(secret), 1).exception() as Error;
   assert.ok(error instanceof SyntaxError, `got ${error}`);
-  assert.equal(error.message, `Cannot import task module ${secret}: it does not parse as a module`);
+  assert.equal(
+    error.message,
+    `Cannot import task module ${secret}: it (or a module it imports) does not parse`,
+  );
   for (const text of [String(error), String(error.stack), JSON.stringify(error)]) {
     assert.doesNotMatch(text, /root:x|daemon|\/bin\/(ba)?sh/);
   }
