@@ -11,8 +11,8 @@
 
 import { dirname, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe } from "../_future/validate.ts";
-import { DEFAULT_IMPORT_HOSTS, entryFault, hostFault, importFlags } from "./deno_entries.ts";
+import { describe } from "../../_future/validate.ts";
+import { DEFAULT_IMPORT_HOSTS, entryFault, hostFault, importFlags } from "./entries.ts";
 
 /**
  * The permissions of each child process of a `ProcessPoolExecutor` in Deno

@@ -9,7 +9,7 @@
 // Deno grants some import hosts by default, which a child would get back even
 // where its parent lost them (`--allow-import=<list>`, `--deny-import=…`).
 
-import type { HeldState, PermissionName } from "./deno_permissions.ts";
+import type { HeldState, PermissionName } from "./permissions.ts";
 
 /**
  * The hosts Deno allows imports from without `--allow-import` (its
