@@ -86,9 +86,11 @@ async function main(): Promise<void> {
     ? new ProcessPoolExecutor({ maxWorkers: workers })
     : new ThreadPoolExecutor({ maxWorkers: workers });
   const stop = new AbortController();
-  let config;
+  let worker;
   try {
-    config = checkWorkerOptions({
+    // The Redis URL is read here too (RedisWorker's client): a bad one is
+    // a usage error, with a message that never repeats its credentials.
+    worker = new RedisWorker(checkWorkerOptions({
       url: values.url ?? envUrl(),
       queue: values.queue,
       executor,
@@ -100,11 +102,10 @@ async function main(): Promise<void> {
       signal: stop.signal,
       dangerouslyAllowEviction: values["dangerously-allow-eviction"] ?? false,
       verbose: values.verbose ?? false,
-    });
+    }));
   } catch (error) {
     fail((error as Error).message);
   }
-  const worker = new RedisWorker(config);
   const onSignal = (signal: string) => {
     if (stop.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
     console.error(`worker ${worker.name}: ${signal}, finishing the running tasks`);

@@ -31,6 +31,7 @@ import {
   stopsKey,
   TaskField as F,
 } from "./layout.ts";
+import { failUnheld } from "./held.ts";
 import { CANCEL, SWEEP } from "./scripts.ts";
 import type { RedisArg } from "./resp_encode.ts";
 import { Recovery } from "./recovery.ts";
@@ -385,6 +386,7 @@ export class Dispatch implements Engine {
       });
     }
     this.#audit();
+    void this.track(failUnheld(this, this.#reader));
   }
 
   // Whether a key this executor relies on has disappeared (audit.ts).

@@ -22,6 +22,8 @@ export interface TaskRecord {
   after: string | undefined;
   /** Failed locally while running (an aborted signal): discard its result. */
   stopped: boolean;
+  /** The worker whose "started" notice came last, until the entry moves. */
+  startedBy?: string | undefined;
 }
 
 /** The engine as its reader and recovery see it. */

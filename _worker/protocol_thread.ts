@@ -19,24 +19,55 @@
 // task id and sequence number; from the child, the worker's token, then the
 // ids handed back.
 //
-// The thread is a web Worker from a blob: URL, so it needs no file of ours
-// and no permission. A signal to our own pid ends the process and needs no
+// The thread is a web Worker from a blob: URL (Deno, Bun), or in Node, which
+// has no web Worker, a node:worker_threads worker from its text (`eval`), so
+// it needs no file of ours and no permission. A signal to our own pid ends the process and needs no
 // Deno permission (process.exit() in a worker ends only the worker). It
 // reads with Bun.file() in Bun (a net.Socket on a bare fd never reads there)
-// and a net.Socket in Deno (whose node:fs cannot use inherited fds off the
-// main thread).
+// and a net.Socket in Deno and Node (Deno's node:fs cannot use inherited fds
+// off the main thread).
 
 import { FRAME_CHECK, HEADER_BYTES } from "../_wire/frames.ts";
+import process from "node:process";
 import { reclaimSlot } from "./child_ring.ts";
+import { runtime } from "../_runtime/runtime.ts";
 
-interface UnrefWorker extends Worker {
+interface ThreadHandle {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
   unref?(): void;
 }
+
+type NodeWorkerClass = new (code: string, options: { eval: true; name: string }) => ThreadHandle;
+
+// A node:worker_threads worker has no `onmessage` of its own: this makes
+// one. Its text may run as a script or, under the parent's inherited
+// `--input-type=module`, as a module: it uses neither `require` nor `import`.
+const NODE_PRELUDE = 'process.getBuiltinModule("node:worker_threads").parentPort' +
+  '.on("message", (data) => globalThis.onmessage?.({ data }));\n';
 
 /** The child's side of its protocol thread. */
 export interface ProtocolThread {
   /** Tells the thread the token that starts the worker's messages. */
   setToken(token: number): void;
+  /**
+   * Fault injection, for tests: "kill" terminates the thread, "freeze"
+   * blocks it for good and returns once it is blocked (or after 5 s).
+   */
+  fault(fault: "kill" | "freeze"): void;
+}
+
+/**
+ * The key of the global through which a task in a child can inject a fault
+ * into its protocol thread (tests/process_faults_test.ts): the promises the
+ * child keeps must not depend on that thread being alive or responsive.
+ */
+export const FAULT_HOOK: unique symbol = Symbol.for("@concurrent/futures.protocolThreadFault");
+
+/** Installs `thread.fault` as the global fault hook. */
+export function exposeFaults(thread: ProtocolThread): void {
+  (globalThis as Record<symbol, unknown>)[FAULT_HOOK] = (fault: "kill" | "freeze") =>
+    thread.fault(fault);
 }
 
 /**
@@ -45,11 +76,31 @@ export interface ProtocolThread {
  */
 export function startProtocolThread(fd: number, ring: Int32Array): ProtocolThread {
   const source = `${reclaimSlot}\n(${protocolThread})(${fd}, ${HEADER_BYTES}, ${FRAME_CHECK});`;
-  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-  const worker: UnrefWorker = new Worker(url, { type: "module", name: "protocol" });
+  const worker = startThread(source);
   worker.unref?.();
   worker.postMessage({ ring });
-  return { setToken: (token) => worker.postMessage({ token }) };
+  let frozen: Int32Array | undefined;
+  return {
+    setToken: (token) => worker.postMessage({ token }),
+    fault(fault) {
+      if (fault === "kill") return void worker.terminate();
+      if (frozen) return;
+      frozen = new Int32Array(new SharedArrayBuffer(4));
+      worker.postMessage({ freeze: frozen });
+      Atomics.wait(frozen, 0, 0, 5000);
+    },
+  };
+}
+
+function startThread(source: string): ThreadHandle {
+  if (runtime === "node") {
+    // Synchronous, and without loading node:worker_threads in the other runtimes.
+    const { getBuiltinModule } = process as unknown as { getBuiltinModule(id: string): unknown };
+    const { Worker } = getBuiltinModule("node:worker_threads") as { Worker: NodeWorkerClass };
+    return new Worker(NODE_PRELUDE + source, { eval: true, name: "protocol" });
+  }
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  return new Worker(url, { type: "module", name: "protocol" });
 }
 
 // The thread's code, run from its source text: it may use no outside name
@@ -91,7 +142,14 @@ async function protocolThread(fd: number, header: number, check: number): Promis
     }
     buffered = joined.slice(at);
   };
-  g.onmessage = (event: { data: { ring?: Int32Array; token?: number } }) => {
+  g.onmessage = (event: { data: { ring?: Int32Array; token?: number; freeze?: Int32Array } }) => {
+    const { freeze } = event.data;
+    if (freeze) {
+      // A fault injected by a test: say so, then block for good.
+      Atomics.store(freeze, 0, 1);
+      Atomics.notify(freeze, 0);
+      for (;;) Atomics.wait(freeze, 0, 1);
+    }
     if (event.data.ring) ring = event.data.ring;
     if (event.data.token !== undefined) token = event.data.token;
     receive(new Uint8Array(0));

@@ -13,8 +13,8 @@ import {
   type DenoPermissions,
   PERMISSION_NAMES,
   type QueryPermission,
-} from "../_runtime/deno_permissions.ts";
-import { DEFAULT_IMPORT_HOSTS } from "../_runtime/deno_entries.ts";
+} from "../_runtime/deno/permissions.ts";
+import { DEFAULT_IMPORT_HOSTS } from "../_runtime/deno/entries.ts";
 import { runtime } from "../_runtime/runtime.ts";
 import { ProcessPoolExecutor } from "../process.ts";
 import { runScript } from "./_run_script.ts";

@@ -10,7 +10,7 @@ import {
   denoPermissionFlags,
   type DenoPermissions,
   type QueryPermission,
-} from "../_runtime/deno_permissions.ts";
+} from "../_runtime/deno/permissions.ts";
 import { runtime } from "../_runtime/runtime.ts";
 import type { ExitStatus } from "../_pool/transport.ts";
 import { checkCanSpawn, spawnChild } from "../_runtime/spawn.ts";
