@@ -39,6 +39,7 @@ import { ResultReader } from "./results.ts";
 import { encodeValue } from "./values.ts";
 import { outOfMemory, renew } from "./memory.ts";
 import { Outbox } from "./outbox.ts";
+import type { Gate } from "../_future/backlog.ts";
 import { NodeWatch } from "./node_watch.ts";
 import type { Engine, TaskRecord } from "./engine.ts";
 
@@ -51,6 +52,7 @@ export interface DispatchConfig {
   readonly sweepInterval: number;
   readonly allowEviction: boolean;
   readonly noNodesTimeout: number;
+  readonly maxQueue: number;
   readonly warnNoNodes: boolean;
 }
 
@@ -126,7 +128,12 @@ export class Dispatch implements Engine {
     const blocking = new BlockingReader(this.client, { name: `cf-results-${this.id}` });
     this.#reader = new ResultReader(this, blocking);
     this.#recovery = new Recovery(this, this.#reader);
-    this.#outbox = new Outbox(this.client, config.allowEviction, (record) => this.#xadd(record));
+    this.#outbox = new Outbox(
+      this.client,
+      config.allowEviction,
+      (record) => this.#xadd(record),
+      config.maxQueue,
+    );
     this.#nodeWatch = new NodeWatch(this.client, this.keys, {
       queue: config.queue,
       after: config.noNodesTimeout,
@@ -134,6 +141,16 @@ export class Dispatch implements Engine {
       queued: () => this.records.size,
       emit: onNoNodes,
     });
+  }
+
+  /** What map waits on before it reads more input. */
+  get gate(): Gate {
+    return this.#outbox.gate;
+  }
+
+  /** Resolves when fewer than half of maxQueue tasks wait for Redis. */
+  whenReady(): Promise<void> {
+    return this.#outbox.whenReady();
   }
 
   /** The settings this engine runs with. */
@@ -150,6 +167,7 @@ export class Dispatch implements Engine {
    * Queues `fn(...args)` (or, with `argc`, a chunk of calls laid out flat).
    *
    * @throws {TypeError} If `fn` cannot be sent.
+   * @throws {QueueFullError} If maxQueue tasks wait for Redis already.
    */
   submit(
     fn: unknown,
@@ -158,6 +176,7 @@ export class Dispatch implements Engine {
     argc?: number,
   ): Future<unknown> {
     const described = describeTask(fn, "submit task");
+    this.#outbox.admit();
     const future = new Future<unknown>();
     if (options.signal?.aborted) {
       future.cancel();
@@ -198,6 +217,7 @@ export class Dispatch implements Engine {
     };
     this.records.set(seq, record);
     this.#byFuture.set(future, record);
+    this.#outbox.count(record);
     onDone(future, () => this.#onSettled(record));
     this.#outbox.push(record);
     if (this.client.status === "ready") this.#kick();
@@ -300,6 +320,7 @@ export class Dispatch implements Engine {
   }
 
   #confirmed(record: TaskRecord, entryId: string): void {
+    this.#outbox.acknowledged(record);
     record.entryId = entryId;
     record.fields = undefined;
     this.#lastConfirmed = entryId;
@@ -317,6 +338,7 @@ export class Dispatch implements Engine {
   }
 
   #onSettled(record: TaskRecord): void {
+    this.#outbox.acknowledged(record);
     if (this.records.get(record.seq) === record) this.records.delete(record.seq);
     const { future } = record;
     if ((future.cancelled() || record.stopped) && record.entryId !== undefined) {

@@ -22,6 +22,8 @@ export interface TaskRecord {
   after: string | undefined;
   /** Failed locally while running (an aborted signal): discard its result. */
   stopped: boolean;
+  /** Counted in the outbox's backlog until Redis has its entry (or it settles). */
+  unacked?: boolean | undefined;
   /** The worker whose "started" notice came last, until the entry moves. */
   startedBy?: string | undefined;
 }

@@ -17,6 +17,7 @@ import type { Task } from "../_future/tasks.ts";
 import { checkBoolean, checkOptions } from "../_future/validate.ts";
 import { Dispatch, type TaskOptions } from "./dispatch.ts";
 import { checkQueueName } from "./layout.ts";
+import { checkMaxQueue } from "../_future/backlog.ts";
 import type { RedisExecutorEventMap } from "./node_watch.ts";
 import { checkCount, checkMs, connectionOf, type RedisConnectionOptions } from "./options.ts";
 
@@ -78,6 +79,17 @@ export interface RedisExecutorOptions extends RedisConnectionOptions {
    * @default {true}
    */
   warnNoNodes?: boolean | undefined;
+  /**
+   * The most tasks that may wait for Redis to acknowledge them (queued in
+   * this executor before the first connection or during a reconnect, or
+   * sent and unanswered); one more makes `submit` throw `QueueFullError`.
+   * Infinity by default: a burst before the connection is up must not fail,
+   * and Redis, not this process, is where a queue is meant to grow. `map`
+   * stops reading its input at 20,000 (or `maxQueue`, if lower) until half
+   * have been acknowledged, whatever this says.
+   * @default {Infinity}
+   */
+  maxQueue?: number | undefined;
 }
 
 const ACTION = "create RedisExecutor";
@@ -146,12 +158,35 @@ export class RedisExecutor extends Executor {
         false,
       noNodesTimeout: checkMs(o.noNodesTimeout, "noNodesTimeout", ACTION, 10, 10_000),
       warnNoNodes: checkBoolean(o.warnNoNodes, "warnNoNodes", ACTION) ?? true,
+      maxQueue: checkMaxQueue(o.maxQueue, Infinity, ACTION),
     }, onNoNodes);
   }
 
   /** The queue's name. */
   get queue(): string {
     return this.#dispatch.config.queue;
+  }
+
+  /**
+   * Resolves once fewer than half of `maxQueue` tasks wait for Redis to
+   * acknowledge them (at once when below): a producer that awaits it
+   * before each `submit` never meets `QueueFullError`.
+   *
+   * @returns A promise that resolves when there is room.
+   *
+   * @example
+   * ```ts ignore
+   * import { RedisExecutor } from "@concurrent/futures/redis";
+   *
+   * await using executor = new RedisExecutor({ queue: "jobs", maxQueue: 1000 });
+   * for (let i = 0; i < 100_000; i++) {
+   *   await executor.whenReady();
+   *   executor.submit((x: number) => x * 2, i);
+   * }
+   * ```
+   */
+  whenReady(): Promise<void> {
+    return this.#dispatch.whenReady();
   }
 
   /**
@@ -203,6 +238,7 @@ export class RedisExecutor extends Executor {
    * @param args The arguments.
    * @returns The task's future.
    * @throws {ShutdownError} If the executor is shut down.
+   * @throws {QueueFullError} If `maxQueue` tasks wait for Redis already.
    * @throws {TypeError} If `fn` is a native, bound or class function, or not a task.
    */
   submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>> {
@@ -319,6 +355,7 @@ export class RedisExecutor extends Executor {
       fn,
       args,
       call.signal,
+      this.#dispatch.gate,
     );
   }
 

@@ -10,6 +10,12 @@
 // first ones also wait for the server's eviction policy to be checked
 // (memory.ts), so a task is never queued on a server that may evict it.
 //
+// The tasks Redis has not acknowledged yet (waiting here or sent) are
+// counted against `maxQueue` (_future/backlog.ts: beyond it, submit throws
+// QueueFullError; default Infinity, as a burst must not fail), and `map`
+// stops reading its input at a high-water mark of PACE until they drain,
+// so an endless input does not fill memory.
+//
 // A task already done (cancelled while it waited) is skipped. When the
 // connection is gone for good (a command failed unsent: the first
 // connection refused, or no connection for offlineTimeout), every task
@@ -17,6 +23,7 @@
 // again behind it.
 
 import { Deque } from "../_util/deque.ts";
+import { Backlog, type Gate } from "../_future/backlog.ts";
 import type { RedisClient } from "./client.ts";
 import type { TaskRecord } from "./engine.ts";
 import { checkEvictionPolicy } from "./memory.ts";
@@ -24,6 +31,8 @@ import { checkEvictionPolicy } from "./memory.ts";
 // XADDs written and not yet answered. Enough to keep a pipeline full (a
 // reply per microsecond for 10 ms), far below the client's own bound.
 const WINDOW = 10_000;
+// Unacknowledged tasks at which map stops reading its input.
+const PACE = 20_000;
 
 /** Sends a record's XADD; resolves once it is answered or failed. */
 export type SendRecord = (record: TaskRecord) => Promise<void>;
@@ -34,14 +43,55 @@ export class Outbox {
   readonly #allowEviction: boolean;
   readonly #send: SendRecord;
   readonly #waiting = new Deque<TaskRecord>();
+  readonly #admission: Backlog;
+  readonly #pace: Backlog;
   #inflight = 0;
   #gate: "unchecked" | "checking" | "open" = "unchecked";
 
-  /** Makes the outbox of an executor whose XADDs `send` makes. */
-  constructor(client: RedisClient, allowEviction: boolean, send: SendRecord) {
+  /**
+   * Makes the outbox of an executor whose XADDs `send` makes, with at most
+   * `maxQueue` tasks not yet acknowledged.
+   */
+  constructor(client: RedisClient, allowEviction: boolean, send: SendRecord, maxQueue: number) {
     this.#client = client;
     this.#allowEviction = allowEviction;
     this.#send = send;
+    const what = ["RedisExecutor", "not yet acknowledged by Redis"] as const;
+    this.#admission = new Backlog(maxQueue, ...what);
+    this.#pace = maxQueue <= PACE ? this.#admission : new Backlog(PACE, ...what);
+  }
+
+  /** What map waits on: full from PACE (or maxQueue) unacknowledged tasks until half drained. */
+  get gate(): Gate {
+    return this.#pace;
+  }
+
+  /** Resolves when the backlog is below its low-water mark. */
+  whenReady(): Promise<void> {
+    return this.#admission.whenReady();
+  }
+
+  /**
+   * Throws {@linkcode QueueFullError} when one more task would exceed
+   * `maxQueue`.
+   */
+  admit(): void {
+    this.#admission.admit();
+  }
+
+  /** Counts a new task until `acknowledged(record)`. */
+  count(record: TaskRecord): void {
+    record.unacked = true;
+    this.#admission.add();
+    if (this.#pace !== this.#admission) this.#pace.add();
+  }
+
+  /** Redis has the task's entry, or the task settled first: it no longer counts. */
+  acknowledged(record: TaskRecord): void {
+    if (!record.unacked) return;
+    record.unacked = false;
+    this.#admission.remove();
+    if (this.#pace !== this.#admission) this.#pace.remove();
   }
 
   /** Tasks waiting to be sent. */

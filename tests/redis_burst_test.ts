@@ -9,6 +9,7 @@ import process from "node:process";
 import { test } from "node:test";
 import type { Future } from "../future.ts";
 import { RedisExecutor } from "../redis.ts";
+import { QueueFullError } from "../future.ts";
 import { startNode } from "./_redis_nodes.ts";
 import { RedisServer } from "./_redis_server.ts";
 
@@ -79,4 +80,30 @@ test("a burst that holds the event loop past connectTimeout and offlineTimeout s
   while (performance.now() < end) futures.push(executor.submit((x: number) => x, futures.length));
   const values = await Promise.all(futures.map((f) => f.result()));
   assert.deepEqual(values, futures.map((_, i) => i));
+});
+
+test("maxQueue bounds the tasks waiting for Redis: one more throws QueueFullError, whenReady() waits for room", async () => {
+  await using server = await RedisServer.start();
+  await using _node = await startNode(server.url, "jobs", { workers: 2 });
+  await using executor = new RedisExecutor({ url: server.url, queue: "jobs", maxQueue: 4 });
+  const futures = [1, 2, 3, 4].map((i) => executor.submit((x: number) => x, i));
+  assert.throws(() => executor.submit((x: number) => x, 5), QueueFullError);
+  await executor.whenReady();
+  futures.push(executor.submit((x: number) => x, 5));
+  assert.deepEqual(await Promise.all(futures.map((f) => f.result())), [1, 2, 3, 4, 5]);
+});
+
+test("map over an endless input reads it only as fast as Redis acknowledges, and yields results", async () => {
+  await using server = await RedisServer.start();
+  await using _node = await startNode(server.url, "jobs", { workers: 2 });
+  await using executor = new RedisExecutor({ url: server.url, queue: "jobs" });
+  function* naturals() {
+    for (let n = 0;; n++) yield n;
+  }
+  const firsts: number[] = [];
+  for await (const value of executor.map((x: number) => x * 2, naturals())) {
+    firsts.push(value);
+    if (firsts.length === 5) break;
+  }
+  assert.deepEqual(firsts, [0, 2, 4, 6, 8]);
 });
