@@ -1,5 +1,10 @@
-// Installs the pinned Deno and Bun from the npm registry into .tools/node_modules
-// unless they are already there at the pinned versions. Node only, no deps.
+// Installs the pinned Deno, Bun and Node from the npm registry into
+// .tools/node_modules unless they are already there at the pinned versions.
+// Runs on any Node >= 18 (the system's), no deps. The `node` package puts the
+// pinned Node binary in .tools/node_modules/.bin, which .ci/run and test.sh put
+// first on PATH: from then on `node` is the pinned one (the suite's third
+// runtime, running the TypeScript sources with type stripping), whatever Node
+// the machine has.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -8,6 +13,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const pins = JSON.parse(readFileSync(join(here, "package.json"), "utf8")).devDependencies;
 const bin = (name) => join(here, "node_modules", ".bin", name);
+const list = (names) => names.join(", ").replace(/, ([^,]*)$/, " and $1");
 
 function version(name) {
   try {
@@ -20,11 +26,11 @@ function version(name) {
 
 const stale = Object.keys(pins).filter((name) => version(name) !== pins[name]);
 if (stale.length) {
-  console.error(`Installing ${stale.map((n) => `${n}@${pins[n]}`).join(" and ")} from npm into .tools ...`);
+  console.error(`Installing ${list(stale.map((n) => `${n}@${pins[n]}`))} from npm into .tools ...`);
   execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: here, stdio: ["ignore", "inherit", "inherit"] });
   const still = Object.keys(pins).filter((name) => version(name) !== pins[name]);
   if (still.length) {
-    console.error(`Could not install ${still.join(" and ")} at the pinned versions`);
+    console.error(`Could not install ${list(still)} at the pinned versions`);
     process.exit(1);
   }
 }

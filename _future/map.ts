@@ -125,16 +125,28 @@ class MapRun {
   #wake: (() => void) | undefined; // the consumer waits for the pump
   #space: (() => void) | undefined; // the pump waits for room in the buffer
   readonly #async: boolean;
+  readonly sources: Source[];
+  readonly deadline: number;
+  readonly buffersize: number | undefined;
+  readonly submitChunk: (flatArgs: unknown[], calls: number) => Entry[];
+  readonly chunksize: number;
+  // From Executor.with(): once aborted, the map throws its reason.
+  readonly signal: AbortSignal | undefined;
 
   constructor(
-    readonly sources: Source[],
-    readonly deadline: number,
-    readonly buffersize: number | undefined,
-    readonly submitChunk: (flatArgs: unknown[], calls: number) => Entry[],
-    readonly chunksize: number,
-    // From Executor.with(): once aborted, the map throws its reason.
-    readonly signal: AbortSignal | undefined,
+    sources: Source[],
+    deadline: number,
+    buffersize: number | undefined,
+    submitChunk: (flatArgs: unknown[], calls: number) => Entry[],
+    chunksize: number,
+    signal: AbortSignal | undefined,
   ) {
+    this.sources = sources;
+    this.deadline = deadline;
+    this.buffersize = buffersize;
+    this.submitChunk = submitChunk;
+    this.chunksize = chunksize;
+    this.signal = signal;
     this.#async = sources.some((s) => !s.sync);
   }
 

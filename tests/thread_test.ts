@@ -222,8 +222,10 @@ test("ThreadPoolExecutor passes errors with class, name, message, own properties
   await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
   const error = await executor.submit(function thrower() {
     class QuotaError extends RangeError {
-      constructor(readonly limit: number) {
+      readonly limit: number;
+      constructor(limit: number) {
         super(`over ${limit}`);
+        this.limit = limit;
         this.name = "QuotaError";
       }
     }
