@@ -22,19 +22,18 @@
  * @module
  */
 
-import type { DenoPermissions } from "./_runtime/deno_permissions.ts";
+import type { DenoPermissions } from "./_runtime/deno/permissions.ts";
 import { BrokenProcessPool } from "./_future/errors.ts";
 import { checkOptionsObject, executorSetup, POOL_OPTIONS } from "./_pool/options.ts";
 import { Pool } from "./_pool/pool.ts";
-import { checkDenoConfig } from "./_runtime/deno_config.ts";
-import { type ProcessSetup, startProcess } from "./_runtime/process_transport.ts";
-import { collectAfterHotReload } from "./_runtime/dev_reload.ts";
-import { checkCanSpawn } from "./_runtime/spawn.ts";
+import { checkDenoConfig } from "./_runtime/deno/config.ts";
+import { planProcesses, startProcess } from "./_runtime/process_transport.ts";
+import { noteNewExecutor } from "./_runtime/dev_reload.ts";
 import type { Task } from "./_future/tasks.ts";
 import { PoolExecutor } from "./_pool/executor.ts";
 import { checkPositiveInteger } from "./_future/validate.ts";
 
-export type { DenoPermissions } from "./_runtime/deno_permissions.ts";
+export type { DenoPermissions } from "./_runtime/deno/permissions.ts";
 export { BrokenProcessPool } from "./_future/errors.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
 export { PoolExecutor } from "./_pool/executor.ts";
@@ -43,6 +42,10 @@ export type { ExecutorStats, Percentiles } from "./_pool/stats.ts";
 
 /**
  * Options of {@linkcode ProcessPoolExecutor}.
+ *
+ * @typeParam I The initializer's parameter types, which `initargs` must
+ * match; inferred by the constructor. Without it (`never`), any initializer
+ * and any `initargs` type-check.
  *
  * @example
  * ```ts
@@ -57,7 +60,7 @@ export type { ExecutorStats, Percentiles } from "./_pool/stats.ts";
  * assert.notEqual(pids[1], pids[2]);
  * ```
  */
-export interface ProcessPoolExecutorOptions {
+export interface ProcessPoolExecutorOptions<I extends unknown[] = never> {
   /**
    * The most child processes to run at once. Children start lazily, one per
    * `submit` while none is idle.
@@ -87,13 +90,14 @@ export interface ProcessPoolExecutorOptions {
    *
    * @default {undefined}
    */
-  initializer?: Task<never, unknown> | undefined;
+  initializer?: Task<I, unknown> | undefined;
   /**
-   * The arguments of `initializer`.
+   * The arguments of `initializer`, checked against its parameters (any
+   * array when there is no initializer).
    *
    * @default {[]}
    */
-  initargs?: unknown[] | undefined;
+  initargs?: ([I] extends [never] ? unknown[] : NoInfer<I>) | undefined;
   /**
    * Replaces a child with a fresh one after it has run this many tasks (a
    * chunk of `map` counts as one), to bound leaks in long-running pools.
@@ -137,6 +141,9 @@ export interface ProcessPoolExecutorOptions {
  * Children exit by themselves when this process dies, even by `SIGKILL`.
  * An idle pool never keeps the program alive; pending work does.
  *
+ * @typeParam I The initializer's parameter types, inferred from the
+ * options, so that `initargs` is checked against them.
+ *
  * @example Stop every child at once
  * ```ts
  * import { ProcessPoolExecutor } from "@concurrent/futures/process";
@@ -148,7 +155,7 @@ export interface ProcessPoolExecutorOptions {
  * assert.throws(() => executor.submit(() => 1), Error);
  * ```
  */
-export class ProcessPoolExecutor extends PoolExecutor {
+export class ProcessPoolExecutor<I extends unknown[] = never> extends PoolExecutor {
   // Also held by the base class; kept here for terminateWorkers/killWorkers.
   readonly #pool: Pool;
 
@@ -169,11 +176,11 @@ export class ProcessPoolExecutor extends PoolExecutor {
    * @throws {TypeError} For an option of the wrong type, an unknown option,
    * or an `initializer` that cannot be sent to a child.
    */
-  constructor(options?: ProcessPoolExecutorOptions) {
+  constructor(options?: ProcessPoolExecutorOptions<I>) {
     const pool = processPool(options);
     super(pool);
     this.#pool = pool;
-    collectAfterHotReload();
+    noteNewExecutor();
   }
 
   /**
@@ -212,11 +219,11 @@ function processPool(options: ProcessPoolExecutorOptions | undefined): Pool {
   );
   const setup = executorSetup(rest, action);
   const maxTasksPerWorker = checkPositiveInteger(maxTasksPerChild, "maxTasksPerChild", action);
-  const processSetup: ProcessSetup = {
+  // Decided once: what every child is started with (the runtime's plan).
+  let plan = planProcesses({
     denoPermissions,
     denoConfig: checkDenoConfig(denoConfig, action),
-  };
-  checkCanSpawn(denoPermissions);
+  });
   return new Pool({
     ...setup,
     what: "process pool",
@@ -224,6 +231,9 @@ function processPool(options: ProcessPoolExecutorOptions | undefined): Pool {
     maxTasksPerWorker,
     sharedCancel: false,
     broken: (message, init) => new BrokenProcessPool(message, init),
-    start: (name, events, modules) => startProcess(name, events, modules, processSetup),
+    start: (name, events, modules) => {
+      plan = plan.including(modules);
+      return startProcess(name, events, plan);
+    },
   });
 }

@@ -31,7 +31,7 @@ import { checkOptionsObject, executorSetup, POOL_OPTIONS } from "./_pool/options
 import { Pool } from "./_pool/pool.ts";
 import type { Task } from "./_future/tasks.ts";
 import { PoolExecutor } from "./_pool/executor.ts";
-import { collectAfterHotReload } from "./_runtime/dev_reload.ts";
+import { noteNewExecutor } from "./_runtime/dev_reload.ts";
 import { startThread } from "./_runtime/thread_transport.ts";
 
 export { BrokenThreadPool } from "./_future/errors.ts";
@@ -43,12 +43,16 @@ export type { ExecutorStats, Percentiles } from "./_pool/stats.ts";
 /**
  * Options of {@linkcode ThreadPoolExecutor}.
  *
+ * @typeParam I The initializer's parameter types, which `initargs` must
+ * match; inferred by the constructor. Without it (`never`), any initializer
+ * and any `initargs` type-check.
+ *
  * @example
  * ```ts
  * import { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from "@concurrent/futures/thread";
  * import assert from "node:assert/strict";
  *
- * const options: ThreadPoolExecutorOptions = {
+ * const options: ThreadPoolExecutorOptions<[salt: string]> = {
  *   maxWorkers: 2,
  *   threadNamePrefix: "Hasher",
  *   initializer: (salt: string) => void ((globalThis as { salt?: string }).salt = salt),
@@ -59,7 +63,7 @@ export type { ExecutorStats, Percentiles } from "./_pool/stats.ts";
  * assert.equal(await executor.submit(salt).result(), "pepper");
  * ```
  */
-export interface ThreadPoolExecutorOptions {
+export interface ThreadPoolExecutorOptions<I extends unknown[] = never> {
   /**
    * The most worker threads to run at once. Workers start lazily, one per
    * `submit` while none is idle.
@@ -96,13 +100,14 @@ export interface ThreadPoolExecutorOptions {
    *
    * @default {undefined}
    */
-  initializer?: Task<never, unknown> | undefined;
+  initializer?: Task<I, unknown> | undefined;
   /**
-   * The arguments of `initializer`.
+   * The arguments of `initializer`, checked against its parameters (any
+   * array when there is no initializer).
    *
    * @default {[]}
    */
-  initargs?: unknown[] | undefined;
+  initargs?: ([I] extends [never] ? unknown[] : NoInfer<I>) | undefined;
   /**
    * Heap and stack limits of each worker thread, in MiB, as
    * `node:worker_threads` takes them. On Deno a worker that runs out of its
@@ -199,6 +204,9 @@ let executors = 0;
  * In Deno, a running task cannot be stopped (a busy thread ignores
  * `terminate()`); use a `ProcessPoolExecutor` for work you may need to kill.
  *
+ * @typeParam I The initializer's parameter types, inferred from the
+ * options, so that `initargs` is checked against them.
+ *
  * @example Map with chunks, then shut down with `await using`
  * ```ts
  * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
@@ -212,7 +220,7 @@ let executors = 0;
  * assert.deepEqual(doubled, [2, 4, 6, 8]);
  * ```
  */
-export class ThreadPoolExecutor extends PoolExecutor {
+export class ThreadPoolExecutor<I extends unknown[] = never> extends PoolExecutor {
   /**
    * Makes a thread pool. No thread starts until the first `submit`, but
    * `minWorkers` threads, which start at once.
@@ -224,9 +232,9 @@ export class ThreadPoolExecutor extends PoolExecutor {
    * @throws {TypeError} For an option of the wrong type, an unknown option,
    * or an `initializer` that cannot be sent to a worker.
    */
-  constructor(options?: ThreadPoolExecutorOptions) {
+  constructor(options?: ThreadPoolExecutorOptions<I>) {
     super(threadPool(options));
-    collectAfterHotReload();
+    noteNewExecutor();
   }
 }
 

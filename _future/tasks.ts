@@ -8,32 +8,39 @@ import { describe } from "./validate.ts";
 
 /**
  * A reference to a function exported by a module, made by
- * {@linkcode fromModule}. It carries the function's signature for type
- * checking; at run time it is only the module URL and the export name.
+ * {@linkcode fromModule}. Its type is the function's own signature, so that
+ * `submit` and `map` check the arguments and infer the result from it as
+ * from an inline function (generic functions included). At run time it is
+ * only the module URL and the export name: calling it here throws a
+ * `TypeError`, since the function runs only in a worker.
  *
  * @typeParam A The function's parameter types.
  * @typeParam R The function's return type.
  *
  * @example
  * ```ts
- * import { fromModule, type ModuleTask } from "@concurrent/futures";
+ * import type { ModuleTask } from "@concurrent/futures";
  *
- * const tasks = fromModule<{ fib(n: number): number }>("file:///srv/tasks.ts");
- * const fib: ModuleTask<[n: number], number> = tasks.fib;
+ * // What a fromModule() reference holds besides its signature.
+ * function where(task: ModuleTask<[n: number], number>): string {
+ *   return `${task.module}#${task.name}`;
+ * }
  * ```
  */
 export interface ModuleTask<A extends unknown[], R> {
+  /** Type-level only: a reference runs in a worker; calling it here throws. */
+  (...args: A): R;
   /** The module's absolute URL. */
   readonly module: string;
   /** The name of the exported function. */
   readonly name: string;
-  /** Type-level only, never set: the function's signature. */
-  readonly signature?: (...args: A) => R;
 }
 
 /**
  * What an executor runs: a self-contained function (sent by its source text)
- * or a {@linkcode ModuleTask} from {@linkcode fromModule}.
+ * or a reference from {@linkcode fromModule} (typed as the function it
+ * refers to). One function type, not a union, so that a generic function
+ * keeps its type parameters through `submit` and `map`.
  *
  * @typeParam A The parameter types.
  * @typeParam R The return type.
@@ -45,13 +52,15 @@ export interface ModuleTask<A extends unknown[], R> {
  * const square: Task<[number], number> = (x: number) => x * x;
  * ```
  */
-export type Task<A extends unknown[], R> =
-  | ((...args: A) => R)
-  | ModuleTask<A, R>;
+export type Task<A extends unknown[], R> = (...args: A) => R;
 
 /**
- * The functions a module exports, as {@linkcode ModuleTask}s: what
- * {@linkcode fromModule} returns for `typeof import("../tasks.ts")`.
+ * The functions a module exports, as references for an executor: what
+ * {@linkcode fromModule} returns for `typeof import("../tasks.ts")`. Each
+ * keeps the export's own type, generics included (a conditional `infer`
+ * would erase them), so `submit(tasks.first, [1, 2])` is a
+ * `Future<number>` for `first<T>(xs: T[]): T`. The values are references,
+ * not the functions: see {@linkcode ModuleTask}.
  *
  * @typeParam M The module's type.
  *
@@ -65,10 +74,7 @@ export type Task<A extends unknown[], R> =
  * ```
  */
 export type ModuleTasks<M> = {
-  readonly [
-    K in keyof M & string as M[K] extends (...args: never[]) => unknown ? K
-      : never
-  ]: M[K] extends (...args: infer A) => infer R ? ModuleTask<A, R> : never;
+  readonly [K in keyof M & string as M[K] extends (...args: never[]) => unknown ? K : never]: M[K];
 };
 
 /**
@@ -94,7 +100,7 @@ export type ModuleTasks<M> = {
  *
  * const tasks = fromModule<{ fib(n: number): number }>("file:///srv/tasks.ts");
  * assert.equal(tasks.fib.name, "fib");
- * assert.equal(tasks.fib.module, "file:///srv/tasks.ts");
+ * assert.throws(() => tasks.fib(30), TypeError); // it runs only in a worker
  * ```
  */
 export function fromModule<M>(url: string | URL): ModuleTasks<M> {
@@ -106,13 +112,27 @@ export function fromModule<M>(url: string | URL): ModuleTasks<M> {
       if (typeof key !== "string" || key === "then") return undefined;
       let task = cache.get(key);
       if (!task) {
-        task = Object.freeze({ module, name: key });
+        task = moduleTask(module, key);
         moduleTasks.add(task);
         cache.set(key, task);
       }
       return task;
     },
   });
+}
+
+// A function, so that its type can be the export's own signature (a generic
+// one is instantiated at a call only from a callable type); calling it here
+// is a mistake, said at once.
+function moduleTask(module: string, name: string): ModuleTask<unknown[], unknown> {
+  const task = function () {
+    throw new TypeError(
+      `Cannot call ${name} from fromModule(): it runs only in a worker; submit it instead, such as executor.submit(tasks.${name}, ...args)`,
+    );
+  };
+  Object.defineProperty(task, "name", { value: name });
+  Object.defineProperty(task, "module", { value: module, enumerable: true });
+  return Object.freeze(task) as unknown as ModuleTask<unknown[], unknown>;
 }
 
 function absoluteUrl(url: string | URL): string {
@@ -206,7 +226,8 @@ function bindableName(fn: { name: unknown }): string | undefined {
 export function isModuleTask(
   task: unknown,
 ): task is ModuleTask<unknown[], unknown> {
-  return typeof task === "object" && task !== null && moduleTasks.has(task);
+  return (typeof task === "function" || typeof task === "object") && task !== null &&
+    moduleTasks.has(task);
 }
 
 function checkSource(

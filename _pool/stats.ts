@@ -4,6 +4,9 @@
 // times are sampled only once someone has asked for stats, so a pool nobody
 // watches reads no clock per task.
 
+import type { TaskQueue } from "./queue.ts";
+import type { WorkerHandle } from "./worker_handle.ts";
+
 /**
  * Percentiles of a duration, in milliseconds, over the last tasks sampled
  * (up to 1024).
@@ -111,4 +114,80 @@ export class Samples {
     const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))]!;
     return { samples: n, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[n - 1]! };
   }
+}
+
+/**
+ * The pool's counts, kept by whichever room sees the event: integer adds
+ * (per submit, per result message, per exit), never a clock read, until
+ * `times` is made by the first `stats()` call.
+ */
+export class Tally {
+  /** Tasks accepted by `submit`. */
+  submitted = 0;
+  /** Tasks settled with a result. */
+  completed = 0;
+  /** Tasks settled with an error (a stopped task counts here too). */
+  failed = 0;
+  /** Workers started; also the number in the next worker's name. */
+  started = 0;
+  /** Workers exited. */
+  exited = 0;
+  /** Time the workers reported busy, in milliseconds. */
+  busyMs = 0;
+  /** The lifetimes of exited workers, in milliseconds. */
+  exitedAliveMs = 0;
+  /** Run and wait times, sampled from the first `stats()` call on. */
+  times: { run: Samples; wait: Samples } | undefined;
+
+  /** Records how long `jobs` waited in the queue, as they are sent at `now`. */
+  waited(jobs: readonly { queuedAt: number }[], now: number): void {
+    for (const job of jobs) {
+      if (job.queuedAt > 0) this.times!.wait.add(now - job.queuedAt);
+    }
+  }
+}
+
+/**
+ * The snapshot `executor.stats()` returns: the tally's counts, and the
+ * queued and running tasks counted where they are (the queue, and what each
+ * worker holds). From the first call on, tasks are timed.
+ */
+export function snapshot(
+  tally: Tally,
+  workers: Iterable<WorkerHandle>,
+  queue: TaskQueue,
+): ExecutorStats {
+  const times = tally.times ??= { run: new Samples(), wait: new Samples() };
+  const now = performance.now();
+  let alive = 0, idle = 0, busy = 0, queued = 0, running = 0;
+  let aliveMs = tally.exitedAliveMs;
+  for (const w of workers) {
+    alive++;
+    aliveMs += now - w.startedAt;
+    if (w.live > 0) busy++;
+    else if (w.state === "running") idle++;
+    for (const { job: { future }, moved } of w.inflight) {
+      if (moved || future.done()) continue; // a moved one is counted where it went
+      // Sent ahead to a thread and not begun: still waiting.
+      if (future.running()) running++;
+      else queued++;
+    }
+  }
+  for (const { future } of queue) if (!future.done()) queued++;
+  const { submitted, completed, failed, started, exited } = tally;
+  return {
+    workers: { alive, idle, busy, started, exited },
+    tasks: {
+      submitted,
+      queued,
+      running,
+      completed,
+      failed,
+      // Every other future is done and was not settled here: cancelled.
+      cancelled: submitted - completed - failed - queued - running,
+    },
+    utilization: aliveMs > 0 ? Math.min(1, tally.busyMs / aliveMs) : 0,
+    runTime: times.run.percentiles(),
+    waitTime: times.wait.percentiles(),
+  };
 }

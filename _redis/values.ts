@@ -16,11 +16,11 @@ import { Buffer } from "node:buffer";
 import { decodeMessage, encodeMessage, TAG_CLONE, TAG_JSON } from "../_wire/codec.ts";
 import { HEADER_BYTES } from "../_wire/frames.ts";
 import { bareThrown, fromThrown, isThrown, type Thrown, toThrown } from "../_wire/thrown.ts";
-import { runtime } from "../_runtime/runtime.ts";
+import { engine, runtime } from "../_runtime/runtime.ts";
 
 /** The first byte of a payload cloned by Bun (JavaScriptCore); V8's keeps TAG_CLONE. */
 const TAG_JSC = 3;
-const OWN_CLONE_TAG = runtime === "bun" ? TAG_JSC : TAG_CLONE;
+const OWN_CLONE_TAG = engine === "jsc" ? TAG_JSC : TAG_CLONE;
 const FORMAT_NAMES: Record<number, string> = {
   [TAG_CLONE]: "Deno's (V8)",
   [TAG_JSC]: "Bun's (JavaScriptCore)",

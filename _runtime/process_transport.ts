@@ -4,38 +4,39 @@
 // child runs `_worker/process_entry.ts`, bundled into PROCESS_SOURCE.
 
 import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
-import type { DenoPermissions } from "./deno_permissions.ts";
 import { encodeFrame, FrameDecoder } from "../_wire/frames.ts";
 import { Msg } from "../_wire/protocol.ts";
 import type { Transport, TransportEvents } from "../_pool/transport.ts";
-import type { ChildOptions } from "./child.ts";
-import { shipEmbeddedModules } from "./embedded_modules.ts";
+import type { ChildOptions, ChildPlan } from "./adapter.ts";
+import { adapter } from "./current.ts";
 import { PROCESS_SOURCE } from "./process_source.generated.ts";
-import { runtime } from "./runtime.ts";
-import { childCovers, spawnChild } from "./spawn.ts";
+import { planChild, spawnPlanned } from "./spawn.ts";
 
 /** How every child of one pool starts, beyond the modules it must load. */
-export interface ProcessSetup {
-  denoPermissions: DenoPermissions | undefined;
-  denoConfig: string | false | undefined;
+export type ProcessSetup = Pick<ChildOptions, "denoPermissions" | "denoConfig">;
+
+const ship = adapter.shipToChild ?? (<T>(message: T) => message);
+
+/**
+ * Plans the children of one pool, once, at its construction: the plan is
+ * read at every start, and a new one is made only for a new task module.
+ *
+ * @throws {Error} If this process may not start them (see `planChild`).
+ * @throws {TypeError} If the setup asks for more than this process holds.
+ */
+export function planProcesses(setup: ProcessSetup): ChildPlan {
+  return planChild({ source: PROCESS_SOURCE, modules: [], ...setup });
 }
 
-// Only Bun compiles task modules into a binary whose children cannot read them.
-const ship = runtime === "bun" ? shipEmbeddedModules : <T>(message: T) => message;
-
-/** Starts one child process running the process worker code. */
+/** Starts one child process running the process worker code, as `plan` says. */
 export function startProcess(
   _name: string,
   events: TransportEvents,
-  modules: readonly string[],
-  setup: ProcessSetup,
+  plan: ChildPlan,
 ): Transport {
   const decoder = new FrameDecoder();
   const controlDecoder = new FrameDecoder();
-  const options: ChildOptions = { source: PROCESS_SOURCE, modules: [...modules] };
-  if (setup.denoPermissions) options.denoPermissions = setup.denoPermissions;
-  if (setup.denoConfig !== undefined) options.denoConfig = setup.denoConfig;
-  const child = spawnChild(options, {
+  const child = spawnPlanned(plan, {
     // A frame that does not decode throws here; the child is then killed
     // and the pool breaks with that error as the cause.
     data(chunk) {
@@ -61,7 +62,7 @@ export function startProcess(
     ref: () => child.ref(),
     unref: () => child.unref(),
     stop: (how) => how === "close" ? child.end() : child.kill(how),
-    covers: (module) => childCovers(options, module),
+    covers: (module) => plan.covers(module),
   };
 }
 

@@ -30,12 +30,3 @@ export function dataUrl(source: string): string {
 export function blobUrl(source: string): string {
   return URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
 }
-
-/**
- * Deno: a data: module that runs the worker code handed to a
- * node:worker_threads worker as its `workerData`.
- */
-export const RUN_WORKER_DATA: string = dataUrl(
-  'import { workerData } from "node:worker_threads";\n' +
-    "await (async () => {}).constructor(workerData)();\n",
-);

@@ -1,11 +1,12 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// Child processes for the process pool: a byte channel over two extra pipes
-// (fd 3 to the child, fd 4 from it) while stdout and stderr are inherited,
-// so what a task prints reaches the parent's own output in order and never
-// touches the channel. This file is the one place that picks the runtime's
-// command line (spawn_deno.ts, spawn_bun.ts).
+// Child processes for the process pool, the same in every runtime: a byte
+// channel over two extra pipes (fd 3 to the child, fd 4 from it) while
+// stdout and stderr are inherited, so what a task prints reaches the
+// parent's own output in order and never touches the channel. What differs
+// (the command line, permissions, compiled binaries) is the adapter's
+// ChildPlan (adapter.ts), decided before anything starts.
 //
-// Both runtimes start children with node:child_process. Deno.Command has no
+// Every runtime starts children with node:child_process. Deno.Command has no
 // fd beyond stdio. In Bun, Bun.spawn can open fds 3 and 4 too, but hands back
 // raw non-blocking fds: node:fs streams on them fail with EAGAIN, and the
 // Bun.file(fd) stream and writer that do work are slower where it counts.
@@ -22,15 +23,13 @@ import type { Duplex, Readable, Writable } from "node:stream";
 import { clearTimeout, setTimeout } from "node:timers";
 import type { ExitStatus } from "../_pool/transport.ts";
 import { isProcessWorker, WORKER_ARG } from "../_wire/worker_mark.ts";
-import type { ChildOptions } from "./child.ts";
+import type { ChildOptions, ChildPlan } from "./adapter.ts";
 import "./guard.ts";
-import { runtime } from "./runtime.ts";
+import { adapter } from "./current.ts";
 import { ownChild } from "./dev_reload.ts";
-import { bunCommand } from "./spawn_bun.ts";
-import { checkDenoCanSpawn, denoChildCovers, denoCommand } from "./spawn_deno.ts";
-import type { DenoPermissions } from "./deno_permissions.ts";
+import type { DenoPermissions } from "./deno/permissions.ts";
 
-export type { ChildOptions } from "./child.ts";
+export type { ChildOptions, ChildPlan } from "./adapter.ts";
 
 /** What a child reports. */
 export interface ChildEvents {
@@ -68,14 +67,14 @@ export interface Child {
 }
 
 /**
- * Throws unless this runtime can start child processes (and, in Deno, is
- * allowed to: an interactive user is asked). With `denoPermissions`, also
- * checks that this process holds what they ask for.
+ * Plans a child of this runtime (the adapter's `planChild`), after checking
+ * that this process may start one at all.
  *
- * @throws {Error} Naming the runtime, or the Deno flags that are missing.
- * @throws {TypeError} If `denoPermissions` asks for more than is held.
+ * @throws {Error} Inside a pool's child, or naming what this runtime lacks
+ * (the runtime, the Deno or Node flags that are missing).
+ * @throws {TypeError} If `options.denoPermissions` asks for more than is held.
  */
-export function checkCanSpawn(denoPermissions?: DenoPermissions): void {
+export function planChild(options: ChildOptions): ChildPlan {
   if (isProcessWorker()) {
     // As in Python, whose pool workers are daemonic: a pool inside a pool's
     // child could never be an accident that multiplies itself.
@@ -83,52 +82,67 @@ export function checkCanSpawn(denoPermissions?: DenoPermissions): void {
       "Cannot start child processes: this process is a ProcessPoolExecutor worker, and a worker cannot start a process pool of its own; use a ThreadPoolExecutor inside the task, or submit the work from the parent",
     );
   }
-  if (runtime === "deno") return checkDenoCanSpawn(denoPermissions);
-  if (runtime !== "bun") {
-    throw new Error(
-      "Cannot start child processes: this runtime is neither Deno nor Bun, and ProcessPoolExecutor needs one of them",
-    );
-  }
+  return adapter.planChild(options);
 }
 
 /**
- * Tells whether a child started with `options` can load `module` as well as
- * a new child could (only Deno children differ: see `childCovers`).
+ * Throws unless this runtime can start child processes (and, in Deno, is
+ * allowed to: an interactive user is asked). With `denoPermissions`, also
+ * checks that this process holds what they ask for.
+ *
+ * @throws {Error} Naming the runtime, or the flags that are missing.
+ * @throws {TypeError} If `denoPermissions` asks for more than is held.
  */
-export function childCovers(options: ChildOptions, module: string): boolean {
-  return runtime !== "deno" || denoChildCovers(options, module);
+export function checkCanSpawn(denoPermissions?: DenoPermissions): void {
+  planChild({ source: "", modules: [], denoPermissions });
 }
 
 /**
- * Starts a child process of this runtime running `options.source`. A
+ * Starts a child process running `options.source`, planned for it alone. A
  * failure to start is reported as `exit({ error })`, never thrown.
  */
 export function spawnChild(options: ChildOptions, events: ChildEvents): Child {
+  let plan: ChildPlan;
+  try {
+    plan = planChild(options);
+  } catch (error) {
+    return failedChild(error, events);
+  }
+  return spawnPlanned(plan, events);
+}
+
+/**
+ * Starts a child process as `plan` says. A failure to start is reported as
+ * `exit({ error })`, never thrown.
+ */
+export function spawnPlanned(plan: ChildPlan, events: ChildEvents): Child {
   let child: ChildProcess;
   try {
-    checkCanSpawn(options.denoPermissions);
-    const { file, args, env } = runtime === "deno" ? denoCommand(options) : bunCommand(options);
     // The mark goes last, after the program's own arguments (guard.ts).
-    child = spawn(file, [...args, WORKER_ARG], {
+    child = spawn(plan.executable, [...plan.args, WORKER_ARG], {
       // fd 3 to the child, fd 4 from it, fd 5 a socket to its protocol
       // thread: held open here, it ends when this process dies, and the
       // thread then ends the child, busy or not.
       stdio: ["ignore", "inherit", "inherit", "pipe", "pipe", "pipe"],
-      ...(env ? { env: { ...process.env, ...env } } : {}),
+      ...(plan.env ? { env: { ...process.env, ...plan.env } } : {}),
     });
   } catch (error) {
-    queueMicrotask(() => events.exit({ code: null, signal: null, error }));
-    return {
-      pid: undefined,
-      write() {},
-      control() {},
-      end() {},
-      ref() {},
-      unref() {},
-      kill() {},
-    };
+    return failedChild(error, events);
   }
   return new ProcessChild(child, events);
+}
+
+function failedChild(error: unknown, events: ChildEvents): Child {
+  queueMicrotask(() => events.exit({ code: null, signal: null, error }));
+  return {
+    pid: undefined,
+    write() {},
+    control() {},
+    end() {},
+    ref() {},
+    unref() {},
+    kill() {},
+  };
 }
 
 // How long to wait for the child's fd 4 to close after the child has exited,

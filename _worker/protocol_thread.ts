@@ -19,19 +19,31 @@
 // task id and sequence number; from the child, the worker's token, then the
 // ids handed back.
 //
-// The thread is a web Worker from a blob: URL, so it needs no file of ours
-// and no permission. A signal to our own pid ends the process and needs no
+// The thread is a web Worker from a blob: URL (Deno, Bun), or in Node, which
+// has no web Worker, a node:worker_threads worker from its text (`eval`), so
+// it needs no file of ours and no permission. A signal to our own pid ends the process and needs no
 // Deno permission (process.exit() in a worker ends only the worker). It
 // reads with Bun.file() in Bun (a net.Socket on a bare fd never reads there)
-// and a net.Socket in Deno (whose node:fs cannot use inherited fds off the
-// main thread).
+// and a net.Socket in Deno and Node (Deno's node:fs cannot use inherited fds
+// off the main thread).
 
 import { FRAME_CHECK, HEADER_BYTES } from "../_wire/frames.ts";
+import process from "node:process";
 import { reclaimSlot } from "./child_ring.ts";
+import { runtime } from "../_runtime/runtime.ts";
 
-interface UnrefWorker extends Worker {
+interface ThreadHandle {
+  postMessage(message: unknown): void;
   unref?(): void;
 }
+
+type NodeWorkerClass = new (code: string, options: { eval: true; name: string }) => ThreadHandle;
+
+// A node:worker_threads worker has no `onmessage` of its own: this makes
+// one. Its text may run as a script or, under the parent's inherited
+// `--input-type=module`, as a module: it uses neither `require` nor `import`.
+const NODE_PRELUDE = 'process.getBuiltinModule("node:worker_threads").parentPort' +
+  '.on("message", (data) => globalThis.onmessage?.({ data }));\n';
 
 /** The child's side of its protocol thread. */
 export interface ProtocolThread {
@@ -45,11 +57,21 @@ export interface ProtocolThread {
  */
 export function startProtocolThread(fd: number, ring: Int32Array): ProtocolThread {
   const source = `${reclaimSlot}\n(${protocolThread})(${fd}, ${HEADER_BYTES}, ${FRAME_CHECK});`;
-  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-  const worker: UnrefWorker = new Worker(url, { type: "module", name: "protocol" });
+  const worker = startThread(source);
   worker.unref?.();
   worker.postMessage({ ring });
   return { setToken: (token) => worker.postMessage({ token }) };
+}
+
+function startThread(source: string): ThreadHandle {
+  if (runtime === "node") {
+    // Synchronous, and without loading node:worker_threads in the other runtimes.
+    const { getBuiltinModule } = process as unknown as { getBuiltinModule(id: string): unknown };
+    const { Worker } = getBuiltinModule("node:worker_threads") as { Worker: NodeWorkerClass };
+    return new Worker(NODE_PRELUDE + source, { eval: true, name: "protocol" });
+  }
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  return new Worker(url, { type: "module", name: "protocol" });
 }
 
 // The thread's code, run from its source text: it may use no outside name

@@ -43,12 +43,13 @@ if (scope.self === undefined) {
   (globalThis as { self?: unknown }).self = globalThis;
 } else {
   const self = scope.self!;
-  // Bun's workers lack the standard self.close(); give tasks the same
-  // meaning as in Deno: the worker ends (and the pool breaks).
-  (self as { close?: () => void }).close ??= () => process.exit(0);
   postOwn = (message) => self.postMessage(message);
   listen = (receive) => (self.onmessage = (event) => receive(event.data));
 }
+
+// Bun's and Node's workers lack the standard self.close(); give tasks the
+// same meaning as in Deno: the worker ends (and the pool breaks).
+(globalThis as { close?: () => void }).close ??= () => process.exit(0);
 
 // Messages to the pool go by the result ring and port (thread_outbox.ts);
 // until the setup arrives (only an error that early), by the own channel.

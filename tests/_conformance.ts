@@ -51,6 +51,9 @@ export function executorConformance(
     await using executor = create({ maxWorkers: 1 });
     assert.equal(await executor.submit(tasks.fib, 20).result(), 6765);
     assert.equal(await executor.submit(tasks.later, "async").result(), "async");
+    // A generic export keeps its type parameter: a string, not unknown.
+    const head: string = await executor.submit(tasks.first, ["a", "b"]).result();
+    assert.equal(head, "a");
     const first = await executor.submit(tasks.countCalls).result();
     assert.equal(await executor.submit(tasks.countCalls).result(), first + 1);
   });

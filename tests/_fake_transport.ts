@@ -7,9 +7,18 @@
 // runner and, here standing for the protocol thread, `reclaim`.
 
 import { BrokenExecutor } from "../_future/errors.ts";
+import type { Future } from "../_future/future.ts";
 import { Pool, type PoolConfig } from "../_pool/pool.ts";
 import type { ExitStatus, StartWorker, Transport, TransportEvents } from "../_pool/transport.ts";
-import { type FromWorker, type InitMessage, Msg, SLOTS, type ToWorker } from "../_wire/protocol.ts";
+import { type Job, WorkerHandle } from "../_pool/worker_handle.ts";
+import {
+  type FromWorker,
+  type InitMessage,
+  Msg,
+  SLOTS,
+  TaskKind,
+  type ToWorker,
+} from "../_wire/protocol.ts";
 import { reclaimSlot } from "../_worker/child_ring.ts";
 import { TaskRunner } from "../_worker/runner.ts";
 
@@ -156,4 +165,38 @@ export async function until(check: () => boolean): Promise<void> {
     if (turns > 10_000) throw new Error("condition never held");
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/**
+ * A worker handle over one fake worker, started as the Pool starts one (its
+ * Init message sent first), for testing a room of the pool at its seam
+ * without a Pool. What the worker sends goes to `hear` (by default, kept
+ * in `heard`); its exit is kept in `exits`.
+ */
+export function fakeHandle(
+  name: string,
+  sharedCancel: boolean,
+  hear?: (w: WorkerHandle, message: unknown) => void,
+): { handle: WorkerHandle; worker: FakeWorker; heard: unknown[]; exits: ExitStatus[] } {
+  const heard: unknown[] = [];
+  const exits: ExitStatus[] = [];
+  const handle = new WorkerHandle(name, sharedCancel);
+  const worker = new FakeWorker(name, {
+    message: (message) => hear ? hear(handle, message) : heard.push(message),
+    exit: (status) => exits.push(status),
+  });
+  handle.transport = worker.transport();
+  handle.transport.send([Msg.Init, name, null, [], handle.slots, handle.token]);
+  return { handle, worker, heard, exits };
+}
+
+/** A job as the Pool makes one in submit, for a room's seam tests. */
+export function fakeJob(
+  id: number,
+  future: Future<unknown>,
+  fnId: number,
+  args: unknown[],
+  call?: Job["call"],
+): Job {
+  return { id, future, fnId, kind: TaskKind.Call, args, call, queuedAt: 0 };
 }

@@ -17,7 +17,7 @@ export interface SchedulingOptions {
   minWorkers?: number;
   idleTimeout?: number;
   initializer?: (url: string) => unknown;
-  initargs?: unknown[];
+  initargs?: [url: string];
 }
 
 /** Rejects if `promise` has not settled within `ms`: a hang detector, not a timing check. */

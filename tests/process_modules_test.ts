@@ -9,7 +9,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { checkDenoConfig, discover } from "../_runtime/deno_config.ts";
+import { checkDenoConfig, discover } from "../_runtime/deno/config.ts";
 import { runtime } from "../_runtime/runtime.ts";
 import { ProcessPoolExecutor } from "../process.ts";
 import { REPO, run, tempDir } from "./_install.ts";

@@ -366,7 +366,7 @@ test(
           args: [JSON.stringify(spelled), url],
         })).stdout.trim();
       const state = JSON.parse(
-        await run({ read: true, env: true, net: ["127.0.0.2", `localhost:${port}`] }),
+        await run({ read: true, env: true, net: ["127.0.0.2:80", `127.0.0.2:${port}`] }),
       );
       assert.deepEqual(state, {
         read: "granted",

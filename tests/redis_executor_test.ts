@@ -73,7 +73,8 @@ test("cancel() before any worker claims the task wins: it never runs", async () 
   await using admin = new RedisClient(server.url);
   // The CANCEL script deletes the entry: no worker will ever see it.
   await until(async () => await admin.send(["XLEN", "cf:{jobs}:tasks"]) === 0, "the entry is gone");
-  await using _node = node(server.url, "jobs", { allow: [tasks.mark.module] });
+  const taskModule = new URL("./fixtures/redis_tasks.ts", import.meta.url).href;
+  await using _node = node(server.url, "jobs", { allow: [taskModule] });
   assert.equal(await executor.submit(tasks.mark, log.dir, 2).result(), 4);
   await assert.rejects(cancelled.result(), CancelledError);
   assert.deepEqual([...log.marks()], [[2, 1]]);

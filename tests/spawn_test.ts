@@ -10,7 +10,7 @@ import {
   denoPermissionFlags,
   type DenoPermissions,
   type QueryPermission,
-} from "../_runtime/deno_permissions.ts";
+} from "../_runtime/deno/permissions.ts";
 import { runtime } from "../_runtime/runtime.ts";
 import type { ExitStatus } from "../_pool/transport.ts";
 import { checkCanSpawn, spawnChild } from "../_runtime/spawn.ts";
@@ -19,6 +19,8 @@ import { isRunning, runScript, waitFor } from "./_run_script.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 const denoOnly = { skip: runtime !== "deno" && "Deno permissions" };
+// The import flags of a child that may import from no host at all.
+const NO_IMPORT = ["--allow-import=jsr.io:443", "--deny-import=jsr.io:443"];
 
 // Ends a test's child whatever happened, and checks it reported one exit.
 async function dispose(echo: EchoChild): Promise<void> {
@@ -250,10 +252,12 @@ test("Deno permission flags copy whole grants and add the modules the parent may
       ["/m/a.ts"],
       query,
     ),
-    ["--allow-read=/data,/m/a.ts", "--allow-net"],
+    // No default import host is held here: none for the child either.
+    ["--allow-read=/data,/m/a.ts", "--allow-net", ...NO_IMPORT],
   );
   assert.deepEqual(denoPermissionFlags({ run: ["/bin/deno"] }, [], query), [
     "--allow-run=/bin/deno",
+    ...NO_IMPORT,
   ]);
   assert.throws(
     () => denoPermissionFlags({ read: ["/data", "/etc"] }, [], query),
@@ -268,14 +272,19 @@ test("Deno permission flags copy whole grants and add the modules the parent may
 test("a child meant to hold nothing is never started without a permission flag (Deno would add -A)", () => {
   const query: QueryPermission = () => "granted";
   assert.deepEqual(denoPermissionFlags({}, [], query), ["--deny-ffi"]);
+  assert.deepEqual(denoPermissionFlags({ import: ["cdn.test:443"] }, [], query), [
+    "--allow-import=jsr.io:443,deno.land:443,esm.sh:443,cdn.jsdelivr.net:443,raw.githubusercontent.com:443,gist.githubusercontent.com:443,cdn.test:443",
+  ]);
   const none: QueryPermission = () => "prompt";
-  assert.deepEqual(denoPermissionFlags(undefined, [], none), ["--deny-ffi"]);
+  assert.deepEqual(denoPermissionFlags(undefined, [], none), NO_IMPORT);
 });
 
 test("a permission held only in part is never passed on whole", () => {
   // As Deno reports `-A --deny-net=10.0.0.1 --deny-read=/etc`.
   const query: QueryPermission = (name, entry) => {
-    if (name === "net") return entry === "10.0.0.1" ? "denied" : entry ? "granted" : "partial";
+    if (name === "net") {
+      return entry?.startsWith("10.0.0.1:") ? "denied" : entry ? "granted" : "partial";
+    }
     if (name === "read") {
       if (entry === undefined || entry === "/") return "partial";
       return entry?.startsWith("/etc") ? "denied" : "granted";
@@ -299,7 +308,7 @@ test("a permission held only in part is never passed on whole", () => {
     const [asked, flag] of [
       [{ net: true }, "--allow-net: this process holds it only in part"],
       [{ read: ["/"] }, "--allow-read=/: this process is denied part of it"],
-      [{ net: ["10.0.0.1"] }, "--allow-net=10.0.0.1: this process does not hold"],
+      [{ net: ["10.0.0.1:80"] }, "--allow-net=10.0.0.1:80: this process does not hold"],
     ] as const
   ) {
     assert.throws(
@@ -310,13 +319,13 @@ test("a permission held only in part is never passed on whole", () => {
     );
   }
   assert.deepEqual(
-    denoPermissionFlags({ net: ["example.com"], read: ["/data"], env: true }, [
+    denoPermissionFlags({ net: ["203.0.113.7:443"], read: ["/data"], env: true }, [
       "/app/tasks.ts",
       "/etc/tasks.ts",
     ], query),
     // A module's folder, as far up as nothing in it is denied; a module the
     // parent is denied is not made readable for the child.
-    ["--allow-read=/data,/app", "--allow-net=example.com", "--allow-env"],
+    ["--allow-read=/data,/app", "--allow-net=203.0.113.7:443", "--allow-env"],
   );
 });
 
@@ -413,7 +422,8 @@ test(
 test("a Deno child covers a later module only if it may load it as a new child could", () => {
   // As `--allow-read=/app --allow-import=cdn.test`: /app's folders, not /app's parent.
   const query: QueryPermission = (name, entry) =>
-    (name === "read" && entry?.startsWith("/app")) || (name === "import" && entry === "cdn.test")
+    (name === "read" && entry?.startsWith("/app")) ||
+      (name === "import" && entry === "cdn.test:443")
       ? "granted"
       : "prompt";
   const started = ["file:///app/src/tasks.ts"];

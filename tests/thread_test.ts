@@ -158,6 +158,15 @@ test("ThreadPoolExecutor accepts a module function as initializer", async () => 
   assert.equal(await executor.submit(tasks.add, 2, 3).result(), 5);
 });
 
+test("a fromModule() reference called directly throws a TypeError that says to submit it", () => {
+  assert.equal(typeof tasks.fib, "function");
+  assert.equal(tasks.fib.name, "fib");
+  assert.throws(() => tasks.fib(3), {
+    name: "TypeError",
+    message: /^Cannot call fib from fromModule\(\): it runs only in a worker; submit it/,
+  });
+});
+
 test("ThreadPoolExecutor breaks when the initializer throws", async () => {
   const executor = new ThreadPoolExecutor({
     maxWorkers: 2,

@@ -11,7 +11,8 @@
 
 import { dirname, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe } from "../_future/validate.ts";
+import { describe } from "../../_future/validate.ts";
+import { DEFAULT_IMPORT_HOSTS, entryFault, hostFault, importFlags } from "./entries.ts";
 
 /**
  * The permissions of each child process of a `ProcessPoolExecutor` in Deno
@@ -55,6 +56,11 @@ export interface DenoPermissions {
   write?: boolean | readonly string[] | undefined;
   /**
    * Network access: hosts, with ports as needed (`--allow-net=<hosts>`).
+   * Where this process holds net only in part (`--allow-net=<hosts>`, or a
+   * `--deny-net` flag), each entry must be a host and a port, and under a
+   * `--deny-net` flag an IP address and a port (`"203.0.113.7:443"`):
+   * Deno cannot tell this process what a host alone, a range or a host name
+   * would cover.
    *
    * @default {false}
    */
@@ -84,10 +90,13 @@ export interface DenoPermissions {
    */
   sys?: boolean | readonly string[] | undefined;
   /**
-   * Importing remote modules beyond Deno's default hosts: hosts
-   * (`--allow-import=<hosts>`).
+   * Importing remote modules: hosts with ports (`--allow-import=<hosts>`),
+   * beyond those of Deno's default hosts (jsr.io, deno.land, esm.sh,
+   * cdn.jsdelivr.net, raw.githubusercontent.com and
+   * gist.githubusercontent.com, port 443) that this process may import from,
+   * which a child gets unless this is `false`.
    *
-   * @default {false}
+   * @default {the default hosts this process may import from}
    */
   import?: boolean | readonly string[] | undefined;
 }
@@ -157,6 +166,13 @@ export function checkDenoPermissions(
         }`,
       );
     }
+    for (const entry of Array.isArray(field) ? field as string[] : []) {
+      const fault = entryFault(entry);
+      if (fault === undefined) continue;
+      throw new TypeError(
+        `Cannot ${action}: denoPermissions.${key} holds ${JSON.stringify(entry)}, but ${fault}`,
+      );
+    }
   }
   return value as DenoPermissions;
 }
@@ -188,7 +204,14 @@ export function denoPermissionFlags(
       if (needed.length > 0) asked = [...new Set([...(asked || []), ...needed])];
     }
     if (asked === true) flags.push(`--allow-${name}`);
-    else if (Array.isArray(asked) && asked.length > 0) {
+    else if (name === "import") {
+      // Exactly the parent's import hosts: Deno's defaults come back in a
+      // child given no list, even where the parent lost some of them.
+      const listed = (asked || []).map((entry) => entry.replaceAll(",", ",,"));
+      flags.push(
+        ...importFlags(listed, granted.import !== false, (host) => query(name, host) === "granted"),
+      );
+    } else if (Array.isArray(asked) && asked.length > 0) {
       // Deno splits a flag's list at commas; a doubled comma is a literal one.
       const list = asked.map((entry) => entry.replaceAll(",", ",,"));
       flags.push(`--allow-${name}=${list.join(",")}`);
@@ -214,7 +237,10 @@ export function moduleNeed(module: string): [name: "read" | "import", entry: str
   if (!URL.canParse(module) || /^[a-z]:[\\/]/i.test(module)) return ["read", module];
   const url = new URL(module);
   if (url.protocol === "file:") return ["read", fileURLToPath(url)];
-  if (url.protocol === "http:" || url.protocol === "https:") return ["import", url.host];
+  if (url.protocol === "http:" || url.protocol === "https:") {
+    // With its port: Deno answers for a host alone as if for every port.
+    return ["import", `${url.hostname}:${url.port || (url.protocol === "https:" ? 443 : 80)}`];
+  }
   return undefined;
 }
 
@@ -268,6 +294,9 @@ export function childCovers(
   const held = permissions === undefined ? query(name) === "granted" : permissions[name];
   if (held === true) return true;
   const entries = [...(held || []), ...moduleEntries(modules, name, query)];
+  // Unless told otherwise, a child holds the default import hosts this
+  // process holds (importFlags), and this one holds `entry`.
+  if (name === "import" && permissions?.import !== false) entries.push(...DEFAULT_IMPORT_HOSTS);
   return entries.some((e) => e === entry || (name === "read" && isInside(entry, e)));
 }
 
@@ -328,8 +357,13 @@ function checkHeld(
       }`,
     );
   }
+  const whole = asked && asked.length > 0 ? query(name) : "granted";
   for (const entry of asked || []) {
-    const state = query(name, entry);
+    const fault = hostFault(name, entry, whole);
+    if (fault !== undefined) {
+      throw new TypeError(`Cannot give a child process --allow-${name}=${entry}: ${fault}`);
+    }
+    const state = queryEntry(name, entry, query);
     if (state === "granted") continue;
     throw new TypeError(
       `Cannot give a child process --allow-${name}=${entry}: this process ${
@@ -337,6 +371,20 @@ function checkHeld(
           ? `is denied part of it (--deny-${name}); list narrower entries`
           : "does not hold that permission"
       }`,
+    );
+  }
+}
+
+// Deno throws a URIError for an entry it cannot parse (a host with a space).
+function queryEntry(name: PermissionName, entry: string, query: QueryPermission): HeldState {
+  try {
+    return query(name, entry);
+  } catch (cause) {
+    throw new TypeError(
+      `Cannot give a child process --allow-${name}=${entry}: Deno cannot read it (${
+        (cause as Error).message
+      })`,
+      { cause },
     );
   }
 }

@@ -1,36 +1,24 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// A pool thread in Deno: a node:worker_threads Worker (see thread_transport.ts
-// for why not Deno's web Worker).
+// A pool thread on node:worker_threads: Deno's and Node's (see their
+// adapters for why Deno takes it over its web Worker).
 
 import { Worker as NodeWorker } from "node:worker_threads";
 import type { Transferable } from "../_future/call.ts";
-import type { ExitStatus, Transport } from "../_pool/transport.ts";
+import type { Transport } from "../_pool/transport.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
-import type { ResultPort } from "./thread_results.ts";
-import { RUN_WORKER_DATA } from "./source_url.ts";
-
-/** Per-worker heap and stack limits in MiB, as node:worker_threads takes them. */
-export interface ResourceLimits {
-  maxOldGenerationSizeMb?: number | undefined;
-  maxYoungGenerationSizeMb?: number | undefined;
-  codeRangeSizeMb?: number | undefined;
-  stackSizeMb?: number | undefined;
-}
+import type { ThreadStart } from "./adapter.ts";
 
 /**
- * Starts the worker code `source` in a node:worker_threads worker named
- * `name` (see source_url.ts for how), with heap and stack `limits`.
+ * Starts the worker code in a node:worker_threads worker from `entry`, a
+ * URL that runs the code given as `workerData` (see source_url.ts), with
+ * heap and stack limits.
  */
-export function startNodeWorker(
-  source: string,
-  name: string,
-  results: ResultPort,
-  exit: (status: ExitStatus) => void,
-  limits?: ResourceLimits,
-): Transport {
-  const worker = new NodeWorker(new URL(RUN_WORKER_DATA), {
+export function startNodeWorker(entry: URL | string, start: ThreadStart): Transport {
+  const { source, name, results, exit, limits } = start;
+  const worker = new NodeWorker(entry, {
     name,
     workerData: source,
+    ...(typeof entry === "string" ? { eval: true } : {}),
     ...(limits ? { resourceLimits: limits } : {}),
   });
   worker.unref();

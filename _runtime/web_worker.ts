@@ -1,33 +1,29 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
-// A pool thread in Bun: the web Worker, which in Bun has ref()/unref() and a
-// `close` event (see thread_transport.ts).
+// A pool thread on the web Worker, which in Bun has ref()/unref() and a
+// `close` event (see bun/adapter.ts).
 
 import type { Transferable } from "../_future/call.ts";
-import type { ExitStatus, Transport } from "../_pool/transport.ts";
+import type { Transport } from "../_pool/transport.ts";
 import type { ToWorker } from "../_wire/protocol.ts";
-import type { ResultPort } from "./thread_results.ts";
+import type { ThreadStart } from "./adapter.ts";
 import { blobUrl } from "./source_url.ts";
 
-interface BunWorker extends Worker {
-  ref(): void;
-  unref(): void;
+interface UnrefWorker extends Worker {
+  ref?(): void;
+  unref?(): void;
 }
 
 let entry: string | undefined;
 
 /**
- * Starts the worker code `source` as a module in a web Worker named `name`,
- * from a blob: URL made once.
+ * Starts the worker code as a module in a web Worker, from a blob: URL made
+ * once. Limits are ignored (Bun's workers take none).
  */
-export function startWebWorker(
-  source: string,
-  name: string,
-  results: ResultPort,
-  exit: (status: ExitStatus) => void,
-): Transport {
+export function startWebWorker(start: ThreadStart): Transport {
+  const { source, name, results, exit } = start;
   entry ??= blobUrl(source);
-  const worker = new Worker(entry, { type: "module", name }) as BunWorker;
-  worker.unref();
+  const worker = new Worker(entry, { type: "module", name }) as UnrefWorker;
+  worker.unref?.();
   let error: unknown;
   worker.onmessage = (event) => results.onMessage(event.data);
   worker.postMessage(results.setup, [results.setup[0]]);
@@ -41,8 +37,8 @@ export function startWebWorker(
   return {
     send: (message: ToWorker, transfer?: Transferable[]) =>
       transfer ? worker.postMessage(message, transfer as never) : worker.postMessage(message),
-    ref: () => worker.ref(),
-    unref: () => worker.unref(),
+    ref: () => worker.ref?.(),
+    unref: () => worker.unref?.(),
     stop: () => {
       worker.terminate();
       // terminate() fires no close event: report the exit ourselves.

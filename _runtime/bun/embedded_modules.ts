@@ -9,8 +9,8 @@
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type FnDef, Msg, type TaskSpec, type ToWorker } from "../_wire/protocol.ts";
-import { dataUrl } from "./source_url.ts";
+import { type FnDef, Msg, type TaskSpec, type ToWorker } from "../../_wire/protocol.ts";
+import { dataUrl } from "../source_url.ts";
 
 const EMBEDDED = /^file:\/\/\/(\$bunfs\/|[A-Za-z]:\/~BUN\/)/;
 const shipped = new Map<string, string>();

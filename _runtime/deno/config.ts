@@ -18,8 +18,8 @@
 
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe } from "../_future/validate.ts";
-import { deno } from "./deno_api.ts";
+import { describe } from "../../_future/validate.ts";
+import { deno } from "./api.ts";
 
 /**
  * The `denoConfig` option: a deno.json (path or file URL) the children use,

@@ -1,0 +1,32 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// Node. Threads run on node:worker_threads (Node has no web Worker), from
+// the worker code given as `workerData` to a small script run with `eval`.
+// Children run `node -e` with the parent's flags (child.ts).
+
+import process from "node:process";
+import type { RuntimeAdapter } from "../adapter.ts";
+import { startNodeWorker } from "../node_worker.ts";
+import { planNodeChild } from "./child.ts";
+import { checkNodePermissions, type NodePermission } from "./permissions.ts";
+
+// Runs the worker code, `workerData`, as an async function (see
+// source_url.ts); a failure to start is the worker's uncaught error. The
+// text may run as a script or, under an inherited `--input-type=module`, as
+// a module: it uses neither `require` nor `import`.
+const RUN_WORKER_DATA =
+  'const { workerData } = process.getBuiltinModule("node:worker_threads");\n' +
+  "(async () => {}).constructor(workerData)();\n";
+
+/** Node's adapter. */
+export const nodeAdapter: RuntimeAdapter = {
+  runtime: "node",
+  startThread(start) {
+    checkNodePermissions(
+      (process as unknown as { permission?: NodePermission }).permission,
+      "threads",
+    );
+    return startNodeWorker(RUN_WORKER_DATA, start);
+  },
+  resultsMapped: false,
+  planChild: planNodeChild,
+};
