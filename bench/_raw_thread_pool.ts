@@ -4,10 +4,10 @@
 // per call.
 
 import { Worker as NodeWorker } from "node:worker_threads";
+import { runtime } from "../_runtime/runtime.ts";
 
 const WORKER = new URL("./_raw_thread_worker.ts", import.meta.url);
 const NODE_WORKER = new URL("./_raw_node_thread_worker.ts", import.meta.url);
-const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 
 /** What the pool needs of either kind of worker. */
 interface RawWorker {
@@ -27,7 +27,7 @@ export class RawThreadPool {
       this.#pending.delete(id);
     };
     this.#workers = Array.from({ length: size }, () => {
-      if (isNode) return new NodeWorker(NODE_WORKER).on("message", settle);
+      if (runtime === "node") return new NodeWorker(NODE_WORKER).on("message", settle);
       const worker = new Worker(WORKER, { type: "module" });
       worker.onmessage = ({ data }) => settle(data);
       return worker;

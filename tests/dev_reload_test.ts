@@ -11,7 +11,6 @@ import { isRunning, waitFor } from "./_run_script.ts";
 const MOD = new URL("../mod.ts", import.meta.url).href;
 const EDITS = 5;
 const linux = process.platform === "linux" || "counts processes through /proc";
-const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 
 type Kind = "ProcessPoolExecutor" | "ThreadPoolExecutor";
 
@@ -99,7 +98,7 @@ test(
 
 test(
   `node --watch: ${EDITS} edits of a node:http server leave at most maxWorkers pool children`,
-  { skip: !isNode ? "runs Node's loop (the Node run)" : !linux ? linux : false },
+  { skip: runtime !== "node" ? "runs Node's loop (the Node run)" : !linux ? linux : false },
   // Each edit restarts the program in a new process: the old one's children
   // must end with it.
   () =>
@@ -111,7 +110,7 @@ test(
 
 test(
   `node --watch: ${EDITS} edits of a node:http server with a thread pool leave at most maxWorkers pool threads`,
-  { skip: !isNode ? "runs Node's loop (the Node run)" : !linux ? linux : false },
+  { skip: runtime !== "node" ? "runs Node's loop (the Node run)" : !linux ? linux : false },
   () =>
     editFiveTimes(["--watch"], "ThreadPoolExecutor", async (loop, gen) => {
       const settled = await waitFor(() => loop.poolThreads() <= 1, 10_000);

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
+import { runtime } from "../_runtime/runtime.ts";
 import {
   EXPECTED_REPORT,
   installNpmLayout,
@@ -22,8 +23,7 @@ import {
 } from "./_install.ts";
 
 // Deno and Bun run their own installs (install_test.ts); these spawn Node.
-const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
-const nodeOnly = { skip: !isNode && "a Node install (the Node run)" };
+const nodeOnly = { skip: runtime !== "node" && "a Node install (the Node run)" };
 const both = { process: EXPECTED_REPORT, thread: EXPECTED_REPORT };
 
 /** Each Node line and its binary, as .tools/ensure.mjs installs them. */
