@@ -50,6 +50,7 @@ export {
   BrokenExecutor,
   CancelledError,
   InvalidStateError,
+  QueueFullError,
   ShutdownError,
   TimeoutError,
 } from "./_future/errors.ts";

@@ -2,7 +2,7 @@
 
 /**
  * {@linkcode ProcessPoolExecutor}: Python's `ProcessPoolExecutor` on child
- * processes of the same runtime (`deno run` or `bun`), for work that must be
+ * processes of the same runtime (`deno run`, `bun` or `node`), for work that must be
  * isolated or may need to be killed.
  *
  * Tasks take the same forms as with threads (inline functions by source,
@@ -36,6 +36,7 @@ import { checkPositiveInteger } from "./_future/validate.ts";
 export type { DenoPermissions } from "./_runtime/deno/permissions.ts";
 export { BrokenProcessPool } from "./_future/errors.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
+export { QueueFullError } from "./_future/errors.ts";
 export { PoolExecutor } from "./_pool/executor.ts";
 export type { ListenerOptions, PoolEventMap, WorkerExitReason } from "./_pool/events.ts";
 export type { ExecutorStats, Percentiles } from "./_pool/stats.ts";
@@ -83,6 +84,30 @@ export interface ProcessPoolExecutorOptions<I extends unknown[] = never> {
    * @default {Infinity}
    */
   idleTimeout?: number | undefined;
+  /**
+   * The most tasks that may wait for a worker; beyond it `submit` throws
+   * {@linkcode QueueFullError} at once (a server answers 503), and `map`
+   * waits instead. `Infinity` never refuses, as Python does.
+   *
+   * Waiting means in the pool's queue, not yet sent to a child. Tasks a
+   * worker holds ahead of the one it runs (a few milliseconds of work, so
+   * it never idles between tiny tasks) have left the queue and do not
+   * count; tasks given back by a stopped worker return to the front even
+   * past the limit (they were accepted already), and a cancelled task
+   * stops counting at once.
+   *
+   * The default (2^20 tasks) is a bound on memory (about 250 bytes and the
+   * arguments per waiting task), not on a batch: Python's queue is
+   * unbounded, and a script that submits 100,000 tasks in a loop before it
+   * awaits any still works. A server sets its own from its latency budget:
+   * a task waits about `maxQueue / throughput` (1024 per worker is about
+   * 1 s for 1 ms tasks). The queue is `full` from `maxQueue` until it falls
+   * below half of it (see `whenReady()` and the `backpressure` and `ready`
+   * events).
+   *
+   * @default {1048576}
+   */
+  maxQueue?: number | undefined;
   /**
    * Runs once in each child before its first task, with `initargs`; it may be
    * async. If it throws, the pool is broken: pending futures fail with
@@ -166,13 +191,18 @@ export class ProcessPoolExecutor<I extends unknown[] = never> extends PoolExecut
    * @param options The pool's size, initializer, child lifetime and (Deno)
    * permissions.
    * @throws {Error} If this runtime cannot start child processes; in a
-   * binary made by `deno compile`; inside a process pool's child (a worker
-   * cannot start a pool of its own); or (Deno) without permission to run
-   * `Deno.execPath()`, or holding a permission only in part (a `--deny-*`
-   * flag) that `denoPermissions` does not spell out.
+   * binary made by `deno compile` or a Node single-executable application;
+   * inside a process pool's child (a worker cannot start a pool of its own);
+   * (Deno) without permission to run `Deno.execPath()`, or holding a
+   * permission only in part (a `--deny-*` flag) that `denoPermissions` does
+   * not spell out; or (Node, under `--permission`) without
+   * `--allow-child-process` and `--allow-worker`. A Node child is started
+   * with this process's flags, permissions included: it holds what this
+   * process holds.
    * @throws {RangeError} If `maxWorkers` or `maxTasksPerChild` is not a
    * positive integer, `minWorkers` not an integer from 0 to `maxWorkers`, or
-   * `idleTimeout` negative or NaN.
+   * `idleTimeout` negative or NaN, or `maxQueue` not a positive integer or
+   * `Infinity`.
    * @throws {TypeError} For an option of the wrong type, an unknown option,
    * or an `initializer` that cannot be sent to a child.
    */

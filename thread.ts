@@ -36,6 +36,7 @@ import { startThread } from "./_runtime/thread_transport.ts";
 
 export { BrokenThreadPool } from "./_future/errors.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
+export { QueueFullError } from "./_future/errors.ts";
 export { PoolExecutor } from "./_pool/executor.ts";
 export type { ListenerOptions, PoolEventMap, WorkerExitReason } from "./_pool/events.ts";
 export type { ExecutorStats, Percentiles } from "./_pool/stats.ts";
@@ -87,6 +88,30 @@ export interface ThreadPoolExecutorOptions<I extends unknown[] = never> {
    */
   idleTimeout?: number | undefined;
   /**
+   * The most tasks that may wait for a worker; beyond it `submit` throws
+   * {@linkcode QueueFullError} at once (a server answers 503), and `map`
+   * waits instead. `Infinity` never refuses, as Python does.
+   *
+   * Waiting means in the pool's queue, not yet sent to a worker. Tasks a
+   * worker holds ahead of the one it runs (a few milliseconds of work, so
+   * it never idles between tiny tasks) have left the queue and do not
+   * count; tasks given back by a stopped worker return to the front even
+   * past the limit (they were accepted already), and a cancelled task
+   * stops counting at once.
+   *
+   * The default (2^20 tasks) is a bound on memory (about 250 bytes and the
+   * arguments per waiting task), not on a batch: Python's queue is
+   * unbounded, and a script that submits 100,000 tasks in a loop before it
+   * awaits any still works. A server sets its own from its latency budget:
+   * a task waits about `maxQueue / throughput` (1024 per worker is about
+   * 1 s for 1 ms tasks). The queue is `full` from `maxQueue` until it falls
+   * below half of it (see `whenReady()` and the `backpressure` and `ready`
+   * events).
+   *
+   * @default {1048576}
+   */
+  maxQueue?: number | undefined;
+  /**
    * Names the workers `${threadNamePrefix}_${n}`, visible as `self.name`
    * inside them.
    *
@@ -116,8 +141,9 @@ export interface ThreadPoolExecutorOptions<I extends unknown[] = never> {
    * out-of-memory worker without limits does. Deno 2.9 does so only when
    * the heap runs out inside a timer callback: out of heap in synchronous
    * code or a promise continuation, the thread stalls at 0% CPU and its task
-   * never settles, so pair limits with a time limit. Bun's workers ignore
-   * them: there, an out-of-memory task may still take the program down.
+   * never settles, so pair limits with a time limit. Node's workers honour
+   * them the same way, in synchronous code too. Bun's workers ignore them:
+   * there, an out-of-memory task may still take the program down.
    *
    * @default {undefined} (the runtime's own limits)
    */

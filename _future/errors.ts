@@ -119,6 +119,38 @@ export class ShutdownError extends Error {
 }
 
 /**
+ * Thrown by an executor's `submit` when its queue is full: `maxQueue` tasks
+ * already wait for a worker. The task was not accepted, so nothing is left
+ * to cancel; a server can answer 503 at once, and a producer that would
+ * rather wait awaits `executor.whenReady()` first (`map` waits by itself).
+ * Like {@linkcode ShutdownError}, it refuses work without breaking anything.
+ *
+ * @example Refuse work when the queue is full
+ * ```ts
+ * import { QueueFullError } from "@concurrent/futures/future";
+ * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+ * import assert from "node:assert/strict";
+ *
+ * await using executor = new ThreadPoolExecutor({ maxWorkers: 1, maxQueue: 1 });
+ * const first = executor.submit(() => 1); // waits in the queue
+ * assert.throws(() => executor.submit(() => 2), QueueFullError);
+ * assert.equal(await first.result(), 1);
+ * ```
+ */
+export class QueueFullError extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param message What was refused; the pools name the limit.
+   * @param options The standard error options.
+   */
+  constructor(message = "Executor queue is full", options?: ErrorOptions) {
+    super(message, options);
+    this.name = "QueueFullError";
+  }
+}
+
+/**
  * The executor can no longer run tasks: a worker failed to start, its
  * initializer threw, or it died outside a task. Every pending and running
  * future of a broken executor fails with this error, and `submit` throws it.

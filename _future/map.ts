@@ -4,6 +4,7 @@
 // async ones or under `buffersize`, results in input order, a deadline from
 // the call, and cancellation of what is left when the iterator ends.
 
+import type { Gate } from "./backlog.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { type Future, outcomeOf, whenDone } from "./future.ts";
 import { Deque } from "../_util/deque.ts";
@@ -45,12 +46,26 @@ export interface MapOptions {
    * The most chunks submitted but not yet yielded. With it, the input is read
    * lazily, so infinite inputs work.
    *
-   * @default {undefined} (submit everything at once)
+   * Without it, a sync input is read whole at the call and its tasks
+   * submitted as the executor's queue takes them (at once unless it is
+   * full: see `maxQueue`), so an infinite sync input never returns with
+   * `maxQueue: Infinity`, and otherwise holds every result not yet read. An
+   * async input is read at most 1024 chunks ahead of the results read.
+   *
+   * @default {undefined} (sync: everything; async: 1024 chunks ahead)
    */
   buffersize?: number | undefined;
 }
 
 type Submit = (fn: unknown, args: unknown[]) => Future<unknown>;
+
+// Without buffersize, an async input is read this many chunks ahead of the
+// results read: a producer faster than the pool never fills memory.
+const ASYNC_READ_AHEAD = 1024;
+// An async input that yields without waiting (an async generator over data
+// at hand) settles each read in a microtask: read this many, then let the
+// event loop run (timers, I/O, the workers' results) before reading on.
+const READS_PER_TURN = 64;
 type Entry = { future: Future<unknown>; chunk: boolean } | { error: unknown };
 type Source =
   // `ended` once the iterator said done or was closed: never close it again.
@@ -80,6 +95,7 @@ export function runMap(
   fn: unknown,
   args: unknown[],
   signal?: AbortSignal,
+  gate?: Gate,
 ): AsyncIterableIterator<unknown> {
   const [iterables, options] = splitMapArgs(args);
   const timeout = checkTimeout(options.timeout, ACTION);
@@ -113,6 +129,7 @@ export function runMap(
     },
     chunksize,
     signal,
+    gate,
   );
   run.start();
   return run.results();
@@ -124,6 +141,7 @@ class MapRun {
   #closed = false;
   #wake: (() => void) | undefined; // the consumer waits for the pump
   #space: (() => void) | undefined; // the pump waits for room in the buffer
+  #unwait: (() => void) | undefined; // a sync fill waits for the gate
   readonly #async: boolean;
   readonly sources: Source[];
   readonly deadline: number;
@@ -132,6 +150,8 @@ class MapRun {
   readonly chunksize: number;
   // From Executor.with(): once aborted, the map throws its reason.
   readonly signal: AbortSignal | undefined;
+  // The executor's queue bound: submit only while it is not full.
+  readonly gate: Gate | undefined;
 
   constructor(
     sources: Source[],
@@ -140,6 +160,7 @@ class MapRun {
     submitChunk: (flatArgs: unknown[], calls: number) => Entry[],
     chunksize: number,
     signal: AbortSignal | undefined,
+    gate: Gate | undefined,
   ) {
     this.sources = sources;
     this.deadline = deadline;
@@ -147,6 +168,7 @@ class MapRun {
     this.submitChunk = submitChunk;
     this.chunksize = chunksize;
     this.signal = signal;
+    this.gate = gate;
     this.#async = sources.some((s) => !s.sync);
   }
 
@@ -193,6 +215,7 @@ class MapRun {
       this.#cancelAll();
       if (early) closeInputs(this.sources);
       this.#space?.();
+      this.#unwait?.();
     };
     const step = async (): Promise<IteratorResult<unknown>> => {
       while (at >= values.length) {
@@ -277,6 +300,7 @@ class MapRun {
   #fill(limit: number): void {
     const only = this.sources.length === 1 ? this.sources[0]! : undefined;
     while (this.#entries.length < limit && !this.#exhausted) {
+      if (this.gate?.full) return this.#fillWhenReady(limit);
       if (only && "array" in only) {
         // Copied, not slice()d: a subclass's slice() runs its species
         // constructor, user code the iterator never calls.
@@ -302,17 +326,37 @@ class MapRun {
     }
   }
 
+  // The executor's queue is full: submit the rest once it has room again
+  // (the gate's low-water mark), instead of meeting QueueFullError.
+  #fillWhenReady(limit: number): void {
+    if (this.#unwait || this.#closed) return;
+    this.#unwait = this.gate!.onReady(() => {
+      this.#unwait = undefined;
+      if (this.#closed) return;
+      try {
+        this.#fill(limit);
+      } catch (error) {
+        // After the call: the error is the next result, as in the pump.
+        this.#exhausted = true;
+        closeInputs(this.sources);
+        this.#push([{ error }]);
+      }
+    });
+  }
+
   async #pump(): Promise<void> {
+    const ahead = this.buffersize ?? ASYNC_READ_AHEAD;
+    let reads = 0;
     try {
       while (!this.#closed && !this.#exhausted && !this.signal?.aborted) {
-        if (this.buffersize && this.#entries.length >= this.buffersize) {
-          await new Promise<void>((resolve) => (this.#space = resolve));
-          this.#space = undefined;
+        if (this.#entries.length >= ahead || this.gate?.full) {
+          await this.#room();
           continue;
         }
         const flat: unknown[] = [];
         let calls = 0;
         while (calls < this.chunksize) {
+          if (++reads % READS_PER_TURN === 0) await nextTurn();
           // Checked before every read: once the map is over, no item is
           // taken from the input only to be dropped.
           if (this.#closed || this.signal?.aborted) return;
@@ -333,6 +377,20 @@ class MapRun {
       this.#exhausted = true;
       this.#wake?.();
     }
+  }
+
+  // Until the consumer takes a result, the gate has room, or the map ends.
+  #room(): Promise<void> {
+    return new Promise((resolve) => {
+      let off: (() => void) | undefined;
+      const done = () => {
+        off?.();
+        this.#space = undefined;
+        resolve();
+      };
+      if (this.gate?.full) off = this.gate.onReady(done);
+      this.#space = done;
+    });
   }
 
   #push(entries: Entry[]): void {
@@ -365,6 +423,13 @@ class MapRun {
       if ("future" in entry) entry.future.cancel();
     }
   }
+}
+
+// Resolves on a later turn of the event loop. setImmediate where there is one
+// (Deno 2, Bun, Node); a nested setTimeout(0) waits 4 ms in Deno.
+function nextTurn(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => immediate ? immediate(resolve) : setTimeout(resolve, 0));
 }
 
 // Resolves true when `future` is done, false when `ms` pass or `signal`

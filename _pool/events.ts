@@ -62,6 +62,12 @@ export type WorkerExitReason =
  * - `broken`: the pool broke; `detail.error` is the error futures fail with.
  * - `drain`: nothing is queued or running any more (fired each time the pool
  *   goes from busy to idle).
+ * - `backpressure`: the queue just became full: `maxQueue` tasks wait for a
+ *   worker, and `submit` throws `QueueFullError` until one leaves.
+ * - `ready`: after `backpressure`, the queue fell below half of `maxQueue`
+ *   (the low-water mark), when `whenReady()` resolves. `detail.queued` is
+ *   the number of tasks waiting at the crossing. Both are fired in a
+ *   microtask after it, in order.
  *
  * @example Log why workers exit
  * ```ts
@@ -89,6 +95,10 @@ export interface PoolEventMap {
   broken: CustomEvent<{ readonly error: Error }>;
   /** Nothing is queued or running any more. */
   drain: CustomEvent<null>;
+  /** The queue is full (`maxQueue` tasks wait). */
+  backpressure: CustomEvent<{ readonly queued: number }>;
+  /** The queue fell below the low-water mark after being full. */
+  ready: CustomEvent<{ readonly queued: number }>;
 }
 
 /** Fires `type` with `detail` on `target`. */

@@ -66,6 +66,7 @@ export abstract class PoolExecutor extends Executor {
    * @returns The future of the result.
    * @throws {ShutdownError} If the executor is shut down.
    * @throws {BrokenExecutor} If the pool is broken (its own subclass).
+   * @throws {QueueFullError} If `maxQueue` tasks already wait for a worker.
    * @throws {TypeError} If `fn` is a native, bound or class function, or not
    * a task at all.
    */
@@ -74,6 +75,38 @@ export abstract class PoolExecutor extends Executor {
     ...args: A
   ): Future<Awaited<R>> {
     return this.#pool.submit(fn, args) as Future<Awaited<R>>;
+  }
+
+  /**
+   * Resolves when the pool takes work again: at once unless the queue is
+   * full (it reached `maxQueue`), else once it falls below half of
+   * `maxQueue` (the `ready` event). A producer awaits it instead of polling
+   * `stats()` or catching {@linkcode QueueFullError}; `map` waits the same
+   * way. It never rejects: once the pool is shut down or broken its queue
+   * empties, it resolves, and the next `submit` throws why.
+   *
+   * Named after the `ready` event it mirrors, as the pool's other waits
+   * are named after what they wait for: a future's `result()`, the
+   * `drain` event.
+   *
+   * @returns A promise that resolves when the queue has room.
+   *
+   * @example Produce as fast as the pool consumes
+   * ```ts
+   * import { ThreadPoolExecutor } from "@concurrent/futures/thread";
+   * import assert from "node:assert/strict";
+   *
+   * await using executor = new ThreadPoolExecutor({ maxWorkers: 1, maxQueue: 4 });
+   * const futures = [];
+   * for (let i = 0; i < 20; i++) {
+   *   await executor.whenReady(); // never QueueFullError below
+   *   futures.push(executor.submit((x: number) => x * 2, i));
+   * }
+   * assert.equal(await futures[19]!.result(), 38);
+   * ```
+   */
+  whenReady(): Promise<void> {
+    return this.#pool.backlog.whenReady();
   }
 
   /**
@@ -211,7 +244,8 @@ export abstract class PoolExecutor extends Executor {
 
   /**
    * Listens for the pool's events (see {@linkcode PoolEventMap}):
-   * `workerstart`, `workerexit` (with why), `broken` and `drain`. Until the
+   * `workerstart`, `workerexit` (with why), `broken`, `drain`,
+   * `backpressure` and `ready`. Until the
    * first listener is added the pool builds no event at all.
    *
    * @typeParam K The event type.
@@ -267,6 +301,7 @@ export abstract class PoolExecutor extends Executor {
       fn,
       args,
       call?.signal,
+      this.#pool.backlog,
     );
   }
 }

@@ -1,6 +1,7 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // Validation of the options both pool executors share.
 
+import { checkMaxQueue } from "../_future/backlog.ts";
 import { type DescribedTask, describeTask } from "../_future/tasks.ts";
 import {
   checkMilliseconds,
@@ -28,11 +29,19 @@ export function checkOptionsObject<T extends object>(
   return checked;
 }
 
+// The default maxQueue: a bound on memory (about 250 bytes and the arguments
+// per waiting task: some 250 MB at most), never on a batch. Python's queue
+// is unbounded, and scripts and benchmarks submit 10^4–10^5 tasks in a loop
+// before they await any: a default of a few thousand would refuse them. A
+// server sets its own from its latency budget (README, "Servers").
+const DEFAULT_MAX_QUEUE = 2 ** 20;
+
 /** The validated options common to both pools. */
 export interface ExecutorSetup {
   maxWorkers: number;
   minWorkers: number;
   idleTimeout: number;
+  maxQueue: number;
   initializer: DescribedTask | undefined;
   initargs: unknown[];
 }
@@ -42,19 +51,21 @@ export const POOL_OPTIONS = [
   "maxWorkers",
   "minWorkers",
   "idleTimeout",
+  "maxQueue",
   "initializer",
   "initargs",
 ] as const;
 
 /**
- * Validates `maxWorkers`, `minWorkers`, `idleTimeout`, `initializer` and
- * `initargs`.
+ * Validates `maxWorkers`, `minWorkers`, `idleTimeout`, `maxQueue`,
+ * `initializer` and `initargs`.
  */
 export function executorSetup(
   options: {
     maxWorkers?: unknown;
     minWorkers?: unknown;
     idleTimeout?: unknown;
+    maxQueue?: unknown;
     initializer?: unknown;
     initargs?: unknown;
   },
@@ -64,6 +75,7 @@ export function executorSetup(
     Math.max(1, navigator.hardwareConcurrency || 1);
   const minWorkers = checkMinWorkers(options.minWorkers, maxWorkers, action);
   const idleTimeout = checkIdleTimeout(options.idleTimeout, action);
+  const maxQueue = checkMaxQueue(options.maxQueue, DEFAULT_MAX_QUEUE, action);
   const initializer = options.initializer === undefined
     ? undefined
     : describeTask(options.initializer, action);
@@ -73,7 +85,7 @@ export function executorSetup(
       `Cannot ${action}: initargs must be an array, received ${describe(initargs)}`,
     );
   }
-  return { maxWorkers, minWorkers, idleTimeout, initializer, initargs };
+  return { maxWorkers, minWorkers, idleTimeout, maxQueue, initializer, initargs };
 }
 
 function checkMinWorkers(value: unknown, maxWorkers: number, action: string): number {

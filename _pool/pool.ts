@@ -14,6 +14,7 @@
 // The executors differ only in how a worker starts and how messages reach
 // it (a StartWorker and the Transport it returns).
 
+import type { Backlog } from "../_future/backlog.ts";
 import type { CheckedCall } from "../_future/call.ts";
 import { type BrokenExecutor, ShutdownError } from "../_future/errors.ts";
 import { Future } from "../_future/future.ts";
@@ -45,6 +46,8 @@ export interface PoolConfig {
   initializer: DescribedTask | undefined;
   initargs: unknown[];
   maxTasksPerWorker: number | undefined;
+  /** The most tasks waiting for a worker (default Infinity); see queue.ts. */
+  maxQueue?: number;
   /** Threads share memory, so tasks sent ahead stay cancellable. */
   sharedCancel: boolean;
   broken: (message: string, options: ErrorOptions) => BrokenExecutor;
@@ -55,7 +58,7 @@ export interface PoolConfig {
 /** Runs tasks on up to `maxWorkers` workers. */
 export class Pool {
   readonly #config: PoolConfig;
-  readonly #queue = new TaskQueue();
+  readonly #queue: TaskQueue;
   readonly #workers = new Set<WorkerHandle>();
   readonly #functions = new Functions((module) => this.#sizing.retireUncovered(module));
   readonly #drained: (() => void)[] = [];
@@ -75,6 +78,7 @@ export class Pool {
 
   constructor(config: PoolConfig) {
     this.#config = config;
+    this.#queue = new TaskQueue(config.maxQueue, config.what);
     this.#sizing = new Sizing({
       workers: this.#workers,
       queue: this.#queue,
@@ -117,6 +121,7 @@ export class Pool {
     options?: CheckedCall,
   ): Future<unknown> {
     this.#checkOpen();
+    this.#queue.backlog.admit(); // maxQueue: refuse before anything is made
     const fnId = this.#functions.idOf(task);
     const future = new Future<unknown>();
     const job: Job = {
@@ -182,7 +187,16 @@ export class Pool {
 
   /** The pool's event target, made when the first listener comes. */
   get events(): EventTarget {
-    return this.#events ??= new EventTarget();
+    if (this.#events) return this.#events;
+    const events = this.#events = new EventTarget();
+    this.#queue.backlog.onCrossing = (full, queued) =>
+      fire(events, full ? "backpressure" : "ready", { queued });
+    return events;
+  }
+
+  /** The waiting tasks' count, bound and water marks (maxQueue). */
+  get backlog(): Backlog {
+    return this.#queue.backlog;
   }
 
   /** A snapshot for `executor.stats()`; from the first call on, tasks are timed. */

@@ -148,9 +148,10 @@ export class Tally {
 }
 
 /**
- * The snapshot `executor.stats()` returns: the tally's counts, and the
- * queued and running tasks counted where they are (the queue, and what each
- * worker holds). From the first call on, tasks are timed.
+ * The snapshot `executor.stats()` returns: the tally's counts, the queue's
+ * backlog count, and the tasks each worker holds (a window of a few
+ * milliseconds of work, whatever the backlog). From the first call on,
+ * tasks are timed.
  */
 export function snapshot(
   tally: Tally,
@@ -173,7 +174,7 @@ export function snapshot(
       else queued++;
     }
   }
-  for (const { future } of queue) if (!future.done()) queued++;
+  queued += queue.backlog.size; // kept as tasks move: never a walk of the queue
   const { submitted, completed, failed, started, exited } = tally;
   return {
     workers: { alive, idle, busy, started, exited },

@@ -8,10 +8,9 @@ import type { ToWorker } from "../_wire/protocol.ts";
 import type { ThreadStart } from "./adapter.ts";
 import { blobUrl } from "./source_url.ts";
 
-interface UnrefWorker extends Worker {
-  ref?(): void;
-  unref?(): void;
-}
+// Bun's Worker has ref()/unref(); the standard type has neither (and Bun's
+// own types declare them, so this adds them without redeclaring them).
+type UnrefWorker = Worker & { ref?(): void; unref?(): void };
 
 let entry: string | undefined;
 

@@ -12,7 +12,8 @@ import { readFileSync } from "node:fs";
 import { ProcessPoolExecutor } from "../process.ts";
 
 const TASKS = 50_000;
-const executor = new ProcessPoolExecutor({ maxWorkers: 2 });
+// 50,000 tasks submitted at once: no queue bound.
+const executor = new ProcessPoolExecutor({ maxWorkers: 2, maxQueue: Infinity });
 const pids = [
   ...new Set(await Promise.all([0, 1].map(() => executor.submit(() => process.pid).result()))),
 ];

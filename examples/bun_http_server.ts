@@ -1,11 +1,13 @@
 // A Bun HTTP server that keeps answering while it counts primes: the CPU
-// work runs on a ThreadPoolExecutor, so the event loop stays free.
+// work runs on a ThreadPoolExecutor, so the event loop stays free. As the
+// README's Servers section shows: a request's task is cancelled (or stopped)
+// when its client goes away, and a full queue answers 503 at once.
 //
 //   bun examples/bun_http_server.ts
 //   curl 'localhost:8000/primes?below=5000000'   # heavy, on a worker thread
 //   curl localhost:8000/health                   # answers at once meanwhile
 
-import { fromModule } from "../future.ts";
+import { fromModule, QueueFullError } from "../future.ts";
 import { ThreadPoolExecutor } from "../thread.ts";
 
 const tasks = fromModule<typeof import("./prime_tasks.ts")>(
@@ -22,7 +24,7 @@ declare const Bun: {
 
 /** Starts the server; `stop()` closes it and shuts the pool down. */
 export function start(port = 0): { url: URL; stop(): Promise<void> } {
-  const executor = new ThreadPoolExecutor();
+  const executor = new ThreadPoolExecutor({ maxQueue: 64 });
   const server = Bun.serve({
     port,
     async fetch(request) {
@@ -33,8 +35,17 @@ export function start(port = 0): { url: URL; stop(): Promise<void> } {
         if (!Number.isSafeInteger(below) || below < 0) {
           return new Response("below must be a non-negative integer", { status: 400 });
         }
-        const count = await executor.submit(tasks.countPrimes, 0, below).result();
-        return Response.json({ below, count });
+        try {
+          const task = executor.with({ signal: request.signal })
+            .submit(tasks.countPrimes, 0, below);
+          return Response.json({ below, count: await task.result() });
+        } catch (error) {
+          if (error instanceof QueueFullError) {
+            return new Response("busy", { status: 503, headers: { "retry-after": "1" } });
+          }
+          if (request.signal.aborted) return new Response(null, { status: 499 }); // nobody reads it
+          throw error;
+        }
       }
       return new Response("not found", { status: 404 });
     },

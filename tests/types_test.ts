@@ -158,6 +158,16 @@ function control(pool: ThreadPoolExecutor): void {
   pool.addEventListener("drain", (event) => {
     expectType<typeof event, PoolEventMap["drain"]>(true);
   });
+  pool.addEventListener("backpressure", (event) => {
+    expectType<typeof event.detail.queued, number>(true);
+  });
+  pool.addEventListener("ready", (event) => {
+    expectType<typeof event, PoolEventMap["ready"]>(true);
+  });
+  expectType<ReturnType<typeof pool.whenReady>, Promise<void>>(true);
+  new ThreadPoolExecutor({ maxQueue: Infinity });
+  // @ts-expect-error: maxQueue is a number of tasks
+  new ProcessPoolExecutor({ maxQueue: "auto" });
   // @ts-expect-error: no such event
   pool.addEventListener("nope", () => {});
   // @ts-expect-error: timeLimit is a number of milliseconds
