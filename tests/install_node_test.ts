@@ -10,14 +10,17 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import { test, type TestContext } from "node:test";
 import { runtime } from "../_runtime/runtime.ts";
+import { WORKER_ARG } from "../_wire/worker_mark.ts";
 import {
   EXPECTED_REPORT,
   installNpmLayout,
   REPO,
   reports,
   run,
+  runInOwnGroup,
   tempDir,
   writeApp,
 } from "./_install.ts";
@@ -88,5 +91,69 @@ test(
     writeApp(app.path, "@concurrent/futures");
     await installNpmLayout(app.path, "dist");
     await runOnEachNode(t, app.path, "app.ts");
+  },
+);
+
+// A single-executable application's process.execPath is the program: a
+// process pool there would start the program again and again.
+const SEA_APP = `import { ProcessPoolExecutor, ThreadPoolExecutor } from "@concurrent/futures";
+
+const threads = new ThreadPoolExecutor({ maxWorkers: 2 });
+console.log("thread " + await threads.submit((x: number) => x * 2, 21).result());
+await threads.shutdown();
+try {
+  new ProcessPoolExecutor({ maxWorkers: 2 });
+  console.log("process started");
+} catch (error) {
+  console.log("process refused: " + (error as Error).message);
+}
+`;
+
+test(
+  "Node 26: a single-executable application (node --build-sea) runs a thread pool, refuses the process pool saying why, and never starts a copy of itself",
+  { skip: nodeOnly.skip || (process.platform !== "linux" && "samples /proc") },
+  async () => {
+    using app = tempDir("node-sea");
+    using cwd = tempDir("cwd");
+    writeFileSync(join(app.path, "sea.ts"), SEA_APP);
+    await installNpmLayout(app.path, "jsr");
+    // A SEA's main is one file: the program bundled with the package.
+    const bundle = await run("bun", [
+      "build",
+      "sea.ts",
+      "--target=node",
+      "--format=esm",
+      "--outfile=sea.mjs",
+    ], { cwd: app.path });
+    assert.equal(bundle.code, 0, bundle.stderr);
+    const config = {
+      main: "sea.mjs",
+      mainFormat: "module",
+      output: "sea",
+      disableExperimentalSEAWarning: true,
+    };
+    writeFileSync(join(app.path, "sea-config.json"), JSON.stringify(config));
+    const node26 = nodeBinary(...NODES[2]!);
+    const built = await run(node26, ["--build-sea", "sea-config.json"], { cwd: app.path });
+    assert.equal(built.code, 0, built.stderr);
+    const binary = join(app.path, "sea");
+    const outcome = await runInOwnGroup(binary, [], { cwd: cwd.path, limitMs: 20_000 });
+    assert.equal(outcome.signal, null, `killed: ${outcome.stdout}\n${outcome.stderr}`);
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const [thread, refused] = outcome.stdout.trim().split("\n");
+    assert.equal(thread, "thread 42");
+    assert.match(
+      refused!,
+      /^process refused: Cannot start child processes in a Node single-executable application/,
+    );
+    assert.equal(outcome.most, 1, `${outcome.most} processes in its group`);
+    assert.equal(outcome.left, 0);
+    // Started with a pool child's mark by mistake, it exits before the
+    // program's own code runs (the fork-bomb guard).
+    const copy = await runInOwnGroup(binary, [WORKER_ARG], { cwd: cwd.path, limitMs: 20_000 });
+    assert.equal(copy.signal, null, `killed: ${copy.stdout}\n${copy.stderr}`);
+    assert.notEqual(copy.code, 0);
+    assert.equal(copy.stdout, "");
+    assert.equal(copy.most, 1);
   },
 );
