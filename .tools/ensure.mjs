@@ -1,6 +1,7 @@
 // Installs the pinned toolchain from the npm registry unless it is already
-// there at the pinned versions: Deno, Bun and Node in .tools/node_modules, and
-// the other Node versions the install tests run (.tools/nodes/node_modules).
+// there at the pinned versions: Deno, Bun and Node in .tools/node_modules and,
+// with --test-nodes (test.sh), the other Node versions the install tests run
+// (.tools/nodes/node_modules).
 // Runs on any Node >= 18 (the system's), no deps. The `node` package puts the
 // pinned Node binary in .tools/node_modules/.bin, which .ci/run and test.sh put
 // first on PATH: from then on `node` is the pinned one (the suite's third
@@ -48,4 +49,4 @@ function ensure(dir) {
 }
 
 ensure(tools);
-ensure(join(tools, "nodes"));
+if (process.argv.includes("--test-nodes")) ensure(join(tools, "nodes"));

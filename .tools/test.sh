@@ -7,7 +7,7 @@
 # failure. Extra arguments (test files or folders) narrow the run.
 set -u
 cd "$(dirname "$0")/.."
-node .tools/ensure.mjs || exit 1
+node .tools/ensure.mjs --test-nodes || exit 1
 # From here `node` is the pinned Node in .tools, not the machine's.
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
 # Workers run the code bundled from _worker/: test what the sources say now

@@ -2,10 +2,11 @@
 // installs JSR's npm layer (built here by .tools/build_npm_layout.ts) and
 // Node runs the user's program with it, on each supported Node line: 22 (the
 // oldest), 24 (the pinned one, this run's) and 26 (the newest), installed by
-// .tools/ensure.mjs from npm's `node` package. Each program is the user's
-// program of install_test.ts (fixtures/install/): an ES module in
-// TypeScript, the same as CommonJS, and with a TypeScript task module. They
-// run from another folder and must report, and exit, by themselves.
+// `.tools/ensure.mjs --test-nodes` (test.sh runs it) from npm's `node`
+// package. Each program is the user's program of install_test.ts
+// (fixtures/install/): an ES module in TypeScript, the same as CommonJS, and
+// with a TypeScript task module. They run from another folder and must
+// report, and exit, by themselves. Last, a single-executable application.
 
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -37,7 +38,10 @@ const NODES: [line: string, binary: string][] = [
 ];
 
 function nodeBinary(line: string, binary: string): string {
-  assert.ok(existsSync(binary), `Node ${line} is missing: run node .tools/ensure.mjs (${binary})`);
+  assert.ok(
+    existsSync(binary),
+    `Node ${line} is missing: run node .tools/ensure.mjs --test-nodes (${binary})`,
+  );
   return binary;
 }
 
