@@ -72,12 +72,18 @@ test(
 test("a burst that holds the event loop past connectTimeout and offlineTimeout still connects, and every task settles", async () => {
   await using server = await RedisServer.start();
   await using _node = await startNode(server.url, "jobs", { workers: 2 });
-  const timeouts = { connectTimeout: 100, offlineTimeout: 100 };
+  const timeouts = { connectTimeout: 500, offlineTimeout: 500 };
   await using executor = new RedisExecutor({ url: server.url, queue: "jobs", ...timeouts });
   const futures: Future<number>[] = [];
-  // As a long synchronous burst does: the loop is busy for 3× the timeouts.
-  const end = performance.now() + 300;
-  while (performance.now() < end) futures.push(executor.submit((x: number) => x, futures.length));
+  // As a long synchronous burst does: the loop is busy for 3× the timeouts
+  // (a task a millisecond, as if each took that long to prepare).
+  const end = performance.now() + 1_500;
+  for (let next = performance.now(); next < end; next += 1) {
+    futures.push(executor.submit((x: number) => x, futures.length));
+    while (performance.now() < next + 1) {
+      // busy: the event loop does not run
+    }
+  }
   const values = await Promise.all(futures.map((f) => f.result()));
   assert.deepEqual(values, futures.map((_, i) => i));
 });
@@ -106,4 +112,6 @@ test("map over an endless input reads it only as fast as Redis acknowledges, and
     if (firsts.length === 5) break;
   }
   assert.deepEqual(firsts, [0, 2, 4, 6, 8]);
+  // The tasks submitted ahead need not run.
+  await executor.shutdown({ cancelFutures: true });
 });
