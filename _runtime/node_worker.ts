@@ -21,9 +21,11 @@ export function startNodeWorker(entry: URL | string, start: ThreadStart): Transp
     ...(typeof entry === "string" ? { eval: true } : {}),
     ...(limits ? { resourceLimits: limits } : {}),
   });
-  worker.unref();
   let error: unknown;
   worker.on("message", (message) => results.onMessage(message));
+  // After the "message" listener: adding one refs Node's worker again, so an
+  // idle worker (minWorkers) that never ran a task kept the program alive.
+  worker.unref();
   worker.postMessage(results.setup, [results.setup[0] as never]);
   worker.on("error", (e) => (error ??= e));
   worker.on("exit", (code) => {

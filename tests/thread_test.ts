@@ -478,6 +478,16 @@ test("ThreadPoolExecutor lets a script that never shuts it down exit by itself",
   assert.equal(stdout.trim(), "[10,20,30]");
 });
 
+test("ThreadPoolExecutor lets a script exit while it holds an idle pool whose minWorkers never all ran a task", async () => {
+  const { code, stdout, stderr } = await runScript(
+    new URL("./fixtures/thread_min_idle_script.ts", import.meta.url),
+    { limitMs: 15_000 }, // it exits in well under a second; before the fix, never on Node
+  );
+  assert.equal(stderr, "");
+  assert.equal(code, 0);
+  assert.equal(stdout.trim(), "40");
+});
+
 test("ThreadPoolExecutor's pending work keeps a script alive until it is done", async () => {
   const { code, stdout } = await runScript(
     new URL("./fixtures/thread_pending_script.ts", import.meta.url),
