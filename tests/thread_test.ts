@@ -167,6 +167,12 @@ test("a fromModule() reference called directly throws a TypeError that says to s
   });
 });
 
+test("a fromModule() namespace is neither thenable nor JSON-serialized through a reference", async () => {
+  // JSON.stringify calls a toJSON it finds: a reference there threw.
+  assert.equal(JSON.stringify({ tasks }), '{"tasks":{}}');
+  assert.equal(await Promise.resolve(tasks), tasks);
+});
+
 test("ThreadPoolExecutor breaks when the initializer throws", async () => {
   const executor = new ThreadPoolExecutor({
     maxWorkers: 2,
