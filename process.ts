@@ -38,7 +38,7 @@ export { BrokenProcessPool } from "./_future/errors.ts";
 export { fromModule, type ModuleTask, type ModuleTasks, type Task } from "./_future/tasks.ts";
 export { QueueFullError } from "./_future/errors.ts";
 export { PoolExecutor } from "./_pool/executor.ts";
-export type { PoolEventMap, WorkerExitReason } from "./_pool/events.ts";
+export type { ListenerOptions, PoolEventMap, WorkerExitReason } from "./_pool/events.ts";
 export type { ExecutorStats, Percentiles } from "./_pool/stats.ts";
 
 /**

@@ -81,9 +81,11 @@ async function main(): Promise<void> {
     ? new ProcessPoolExecutor({ maxWorkers: workers })
     : new ThreadPoolExecutor({ maxWorkers: workers });
   const stop = new AbortController();
-  let config;
+  let worker;
   try {
-    config = checkWorkerOptions({
+    // The Redis URL is read here too (RedisWorker's client): a bad one is
+    // a usage error, with a message that never repeats its credentials.
+    worker = new RedisWorker(checkWorkerOptions({
       url: values.url ?? envUrl(),
       queue: values.queue,
       executor,
@@ -93,11 +95,10 @@ async function main(): Promise<void> {
       lease: positive(values.lease, "lease"),
       name: values.name,
       signal: stop.signal,
-    });
+    }));
   } catch (error) {
     fail((error as Error).message);
   }
-  const worker = new RedisWorker(config);
   const onSignal = (signal: string) => {
     if (stop.signal.aborted) process.exit(signal === "SIGINT" ? 130 : 143);
     console.error(`worker ${worker.name}: ${signal}, finishing the running tasks`);

@@ -8,11 +8,13 @@ import { checkMilliseconds, checkOptions, describe } from "./validate.ts";
 /**
  * What `transfer` moves to a thread worker instead of copying: the platform's
  * `Transferable`, spelled out because a Bun project's TypeScript (bun-types)
- * has no global of that name.
+ * has no global of that name. A port is what the global `MessagePort` makes:
+ * a Node project's TypeScript (`@types/node` 20–24 without the DOM library)
+ * declares that global as a value only, with no type of that name.
  */
 export type Transferable =
   | ArrayBuffer
-  | MessagePort
+  | InstanceType<typeof MessagePort>
   | ReadableStream
   | WritableStream
   | TransformStream;

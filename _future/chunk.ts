@@ -22,6 +22,14 @@ export type ChunkSubmitter = (
  * before it, which `map` still yields, then the error.
  */
 export class ChunkFailure {
+  /** The results of the calls before the one that threw. */
+  readonly values: unknown[];
+  /** What that call threw. */
+  readonly error: unknown;
+
   /** Makes the record. */
-  constructor(readonly values: unknown[], readonly error: unknown) {}
+  constructor(values: unknown[], error: unknown) {
+    this.values = values;
+    this.error = error;
+  }
 }

@@ -150,18 +150,32 @@ class MapRun {
   #space: (() => void) | undefined; // the pump waits for room in the buffer
   #unwait: (() => void) | undefined; // a sync fill waits for the gate
   readonly #async: boolean;
+  readonly sources: Source[];
+  readonly deadline: number;
+  readonly buffersize: number | undefined;
+  readonly submitChunk: (flatArgs: unknown[], calls: number) => Entry[];
+  readonly chunksize: number;
+  // From Executor.with(): once aborted, the map throws its reason.
+  readonly signal: AbortSignal | undefined;
+  // The executor's queue bound: submit only while it is not full.
+  readonly gate: Gate | undefined;
 
   constructor(
-    readonly sources: Source[],
-    readonly deadline: number,
-    readonly buffersize: number | undefined,
-    readonly submitChunk: (flatArgs: unknown[], calls: number) => Entry[],
-    readonly chunksize: number,
-    // From Executor.with(): once aborted, the map throws its reason.
-    readonly signal: AbortSignal | undefined,
-    // The executor's queue bound: submit only while it is not full.
-    readonly gate: Gate | undefined,
+    sources: Source[],
+    deadline: number,
+    buffersize: number | undefined,
+    submitChunk: (flatArgs: unknown[], calls: number) => Entry[],
+    chunksize: number,
+    signal: AbortSignal | undefined,
+    gate: Gate | undefined,
   ) {
+    this.sources = sources;
+    this.deadline = deadline;
+    this.buffersize = buffersize;
+    this.submitChunk = submitChunk;
+    this.chunksize = chunksize;
+    this.signal = signal;
+    this.gate = gate;
     this.#async = sources.some((s) => !s.sync);
   }
 

@@ -13,7 +13,7 @@ import {
 import type { Future } from "../_future/future.ts";
 import { type MapOptions, runMap } from "../_future/map.ts";
 import type { Task } from "../_future/tasks.ts";
-import type { PoolEventMap } from "./events.ts";
+import type { ListenerOptions, PoolEventMap } from "./events.ts";
 import type { Pool } from "./pool.ts";
 import type { ExecutorStats } from "./stats.ts";
 
@@ -266,7 +266,7 @@ export abstract class PoolExecutor extends Executor {
   addEventListener<K extends keyof PoolEventMap>(
     type: K,
     listener: (event: PoolEventMap[K]) => void,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | ListenerOptions,
   ): void {
     this.#pool.events.addEventListener(type, listener as EventListener, options);
   }

@@ -62,7 +62,7 @@ export function executorSetup(
   action: string,
 ): ExecutorSetup {
   const maxWorkers = checkPositiveInteger(options.maxWorkers, "maxWorkers", action) ??
-    Math.max(1, navigator.hardwareConcurrency || 1);
+    Math.max(1, globalThis.navigator?.hardwareConcurrency || 1); // Node 20 has no navigator
   const minWorkers = checkMinWorkers(options.minWorkers, maxWorkers, action);
   const idleTimeout = checkIdleTimeout(options.idleTimeout, action);
   const maxQueue = checkMaxQueue(options.maxQueue, DEFAULT_MAX_QUEUE, action);

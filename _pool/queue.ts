@@ -23,7 +23,13 @@ const COMPACT_AT = 1024;
 /** One queued job; counted in the backlog while it is queued and not done. */
 class Entry implements StartProbe {
   counted = true;
-  constructor(readonly job: Job, readonly queue: TaskQueue) {}
+  readonly job: Job;
+  readonly queue: TaskQueue;
+
+  constructor(job: Job, queue: TaskQueue) {
+    this.job = job;
+    this.queue = queue;
+  }
 
   started(): boolean {
     return false; // queued: no worker has it

@@ -183,12 +183,9 @@ function isResult(status: unknown, value: unknown): status is Status {
   }
 }
 
-/** What settle did, for the pool's counts. */
-const enum Outcome {
-  None,
-  Completed,
-  Failed,
-}
+/** What settle did, for the pool's counts (an object, not an enum: erasable TypeScript). */
+const Outcome = { None: 0, Completed: 1, Failed: 2 } as const;
+type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 function settle(future: Future<unknown>, status: Status, value: unknown): Outcome {
   // Done already: cancelled before it started, or stopped (abort, timeLimit).

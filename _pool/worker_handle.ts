@@ -87,8 +87,10 @@ export class WorkerHandle {
   #lastProgress = 0;
   #refd = false;
   #transport: Transport | undefined;
+  readonly name: string;
 
-  constructor(readonly name: string, sharedCancel: boolean) {
+  constructor(name: string, sharedCancel: boolean) {
+    this.name = name;
     this.ready = sharedCancel;
     this.#slots = sharedCancel
       ? new Int32Array(
@@ -358,7 +360,13 @@ function slotOf(seq: number): number {
 }
 
 class SlotProbe implements StartProbe {
-  constructor(readonly slots: Int32Array, readonly slot: number) {}
+  readonly slots: Int32Array;
+  readonly slot: number;
+
+  constructor(slots: Int32Array, slot: number) {
+    this.slots = slots;
+    this.slot = slot;
+  }
   started(): boolean {
     return Atomics.load(this.slots, this.slot) === Slot.Started;
   }

@@ -104,10 +104,24 @@ type UrlFields =
     tls?: boolean;
   };
 
-// Shows a URL with its password replaced, for error messages.
+// Shows a URL without any part of its userinfo, for error messages: all
+// before the last `@` (a password may hold `/`, `:` or `@`, and the URL
+// may have no scheme or not parse) and the query (a unix socket's
+// `?username=…&password=…`; there first, as its values may hold `@`).
 function redact(url: string): string {
-  return url.replace(/^([a-z+]+:\/\/[^:@/]*:)[^@/]*@/i, "$1***@")
-    .replace(/([?&]password=)[^&#]*/i, "$1***");
+  let out = /^unix:/i.test(url) ? withoutQuery(url) : url;
+  const at = out.lastIndexOf("@");
+  if (at >= 0) {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(out)?.[0].length ?? 0;
+    const start = scheme <= at ? scheme : 0;
+    out = `${out.slice(0, start)}***${out.slice(at)}`;
+  }
+  return withoutQuery(out);
+}
+
+function withoutQuery(url: string): string {
+  const query = url.indexOf("?");
+  return query < 0 ? url : `${url.slice(0, query)}?***`;
 }
 
 function parseDb(text: string, url: string): number {
@@ -138,15 +152,29 @@ function parseRedisUrl(url: string): UrlFields {
       if (key === "db") fields.db = parseDb(value, url);
       else if (key === "username") fields.username = value;
       else if (key === "password") fields.password = value;
-      else {throw new TypeError(
-          `Cannot parse Redis URL: unknown parameter "${key}" in ${redact(url)}`,
-        );}
+      else {
+        // A key is shown only when no credential is near: `password=a&b`
+        // makes `b` a key.
+        const which = /(username|password)=/i.test(url) ? "a parameter" : `"${key}"`;
+        throw new TypeError(`Cannot parse Redis URL: unknown parameter ${which} in ${redact(url)}`);
+      }
     }
     return fields;
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    // Without `//`, what parses as a scheme can be a user name (`user:pw@host`).
+    const scheme = url.toLowerCase().startsWith(`${parsed.protocol}//`) ? parsed.protocol : "none";
     throw new TypeError(
-      `Cannot parse Redis URL: the scheme must be redis:, rediss: or unix:, received ${parsed.protocol} in ${
+      `Cannot parse Redis URL: the scheme must be redis:, rediss: or unix:, received ${scheme} in ${
+        redact(url)
+      }`,
+    );
+  }
+  // `redis://u:123/x@host` parses as host `u`, port 123: the `@` left in
+  // the path says that a password held a character it had to encode.
+  if (/@/.test(parsed.pathname + parsed.search + parsed.hash)) {
+    throw new TypeError(
+      `Cannot parse Redis URL: percent-encode "/", "?", "#" and "@" in a user name or password, in ${
         redact(url)
       }`,
     );

@@ -29,6 +29,7 @@ import {
   stopsKey,
   TaskField as F,
 } from "./layout.ts";
+import { failUnheld } from "./held.ts";
 import { CANCEL, SWEEP } from "./scripts.ts";
 import type { RedisArg } from "./resp_encode.ts";
 import { Recovery } from "./recovery.ts";
@@ -63,6 +64,8 @@ export interface TaskRecord {
   after: string | undefined;
   /** Failed locally while running (an aborted signal): discard its result. */
   stopped: boolean;
+  /** The worker whose "started" notice came last, until the entry moves. */
+  startedBy?: string | undefined;
 }
 
 const SWEEP_BATCH = 100;
@@ -323,6 +326,7 @@ export class Dispatch {
     SWEEP.run(this.client, [this.keys.tasks], args).catch(() => {
       // No group yet, or offline: the next sweep tries again.
     });
+    void this.track(failUnheld(this, this.#reader));
   }
 
   #stopTimers(): void {

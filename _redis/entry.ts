@@ -4,6 +4,7 @@
 // valid executor and task number cannot be answered and is dropped; one
 // that does but is otherwise malformed fails only its own future.
 
+import { MAX_TIMER_MS } from "../_future/validate.ts";
 import { entryTime, isExecutorId, TaskField as F } from "./layout.ts";
 
 /** A task entry, parsed; `problem` says what is wrong with it, if anything. */
@@ -41,7 +42,8 @@ export function parseEntry(id: string, fields: string[]): TaskEntry | undefined 
   if (fn === undefined) problems.push("no function");
   if (args === undefined) problems.push("no arguments");
   const argc = number(values, F.Argc, 1, problems);
-  const timeLimit = number(values, F.TimeLimit, 1, problems);
+  // Beyond the timer limit, a timer fires at once (and Node warns).
+  const timeLimit = number(values, F.TimeLimit, 1, problems, MAX_TIMER_MS);
   const orphanTimeout = number(values, F.Orphan, 1, problems) ?? 60_000;
   return {
     id,
@@ -62,12 +64,16 @@ function number(
   name: string,
   min: number,
   problems: string[],
+  max?: number,
 ): number | undefined {
   const value = values.get(name);
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) {
-    problems.push(`field ${name} is not an integer >= ${min}: ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+    const range = max === undefined ? `>= ${min}` : `from ${min} to ${max}`;
+    problems.push(
+      `field ${name} is not an integer ${range}: ${JSON.stringify(value.slice(0, 40))}`,
+    );
     return undefined;
   }
   return n;

@@ -35,12 +35,56 @@ function functionOf(spec: TaskSpec): Fn | Promise<Fn> {
   const key = `${spec.module}#${spec.name}`;
   let fn = imported.get(key);
   if (fn === undefined) {
-    fn = workerLoader().importExport(spec.module, spec.name);
+    const { module } = spec;
+    fn = workerLoader().importExport(module, spec.name).catch((error) => {
+      throw importFailure(module, error);
+    });
     // A failed import is tried again by the next task, as the pools do.
     fn.catch(() => imported.delete(key));
     imported.set(key, fn);
   }
   return fn;
+}
+
+// What a failed import tells the caller: its class, the module and the kind
+// of failure, never the runtime's message, which can quote the file (Deno's
+// parse error shows the first line of whatever the URL named; Bun's
+// BuildMessages hold the line too). The loader's own "no exported
+// function" error says only what the task named, and is kept.
+function importFailure(module: string, error: unknown): Error {
+  const name = asText(read(error, "name"));
+  const message = asText(read(error, "message"));
+  if (error instanceof TypeError && message.startsWith("Cannot run task: module ")) return error;
+  const named = /^\w{1,40}$/.test(name) ? name : "Error";
+  const errors = read(error, "errors");
+  const parse = error instanceof SyntaxError || named === "BuildMessage" ||
+    /^SyntaxError\b/.test(message) ||
+    (Array.isArray(errors) && errors.some((e) => read(e, "name") === "BuildMessage"));
+  const missing = named === "ResolveMessage" || /not found|cannot find|ENOENT/i.test(message);
+  const kind = parse
+    ? "it (or a module it imports) does not parse"
+    : missing
+    ? "it (or a module it imports) was not found"
+    : `loading it threw ${named}`;
+  const Class = parse ? SyntaxError : error instanceof TypeError || missing ? TypeError : Error;
+  const failure = new Class(`Cannot import task module ${module}: ${kind}`);
+  if (!parse && !missing && failure.name !== named) {
+    Object.defineProperty(failure, "name", { value: named, writable: true, configurable: true });
+  }
+  return failure;
+}
+
+// A property of what was thrown (user code: a getter may throw).
+function read(value: unknown, key: string): unknown {
+  try {
+    return (value as Record<string, unknown> | null | undefined)?.[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function asText(value: unknown): string {
+  return typeof value === "string" ? value : "";
 }
 
 function withHint(spec: TaskSpec, error: unknown): unknown {

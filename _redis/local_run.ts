@@ -5,17 +5,19 @@
 // in an outcome payload; nothing here throws, so a bad entry fails only its
 // own future.
 
+import { realpathSync } from "node:fs";
 import { BrokenExecutor } from "../_future/errors.ts";
 import type { Executor } from "../_future/executor.ts";
 import { fromModule } from "../_future/tasks.ts";
 import type { TaskSpec } from "../_wire/protocol.ts";
+import { type AllowRule, checkModule, parseAllowRule } from "./allow.ts";
 import type { TaskEntry } from "./entry.ts";
 import { TaskRefusedError } from "./outcomes.ts";
 import { decodeOutcome, encodeChunkError, encodeError, encodeResult, OK_PREFIX } from "./values.ts";
 
 /** What a node lets its tasks be. */
 export interface Policy {
-  /** Module URL prefixes, normalized. */
+  /** Module URL prefixes, as `parseAllowRule` (allow.ts) accepts them. */
   readonly allow: readonly string[];
   readonly allowInline: boolean;
 }
@@ -33,6 +35,9 @@ export class LocalRunner {
   readonly #concurrency: number;
   readonly #onBroken: (error: BrokenExecutor) => void;
   readonly #specs = new Map<string, TaskSpec | Error>();
+  readonly #rules: readonly AllowRule[];
+  // Refusals that may not hold later (a module not deployed yet): not cached.
+  readonly #transient = new WeakSet<Error>();
 
   /**
    * Makes the runner. `onBroken` is told when the local executor turns out
@@ -46,6 +51,7 @@ export class LocalRunner {
   ) {
     this.#executor = executor;
     this.#policy = policy;
+    this.#rules = policy.allow.map(parseAllowRule);
     this.#concurrency = concurrency;
     this.#onBroken = onBroken;
   }
@@ -81,6 +87,7 @@ export class LocalRunner {
     let spec = this.#specs.get(text);
     if (spec === undefined) {
       spec = this.#check(text);
+      if (spec instanceof Error && this.#transient.has(spec)) return spec;
       if (this.#specs.size >= SPEC_CACHE) this.#specs.clear();
       this.#specs.set(text, spec);
     }
@@ -105,19 +112,25 @@ export class LocalRunner {
       return s as TaskSpec;
     }
     if (s?.kind === "module" && typeof s.module === "string" && typeof s.name === "string") {
-      const href = URL.canParse(s.module) ? new URL(s.module).href : undefined;
+      // Checked here, in the node, before the local pool imports anything.
+      const verdict = checkModule(s.module, this.#rules, realpathSync);
+      if (verdict.ok) return { kind: "module", module: verdict.module, name: s.name };
       const { allow } = this.#policy;
-      if (href === undefined || !allow.some((prefix) => href.startsWith(prefix))) {
-        return new TaskRefusedError(
-          `Cannot run task: module ${s.module} is outside this worker's allow prefixes (${
-            allow.length === 0 ? "none" : allow.join(", ")
-          })`,
-        );
-      }
-      return { kind: "module", module: href, name: s.name };
+      const refusal = new TaskRefusedError(
+        `Cannot run task: module ${clip(s.module)} ${verdict.why} (allowed: ${
+          allow.length === 0 ? "none" : allow.join(", ")
+        })`,
+      );
+      if (verdict.again) this.#transient.add(refusal);
+      return refusal;
     }
     return malformed();
   }
+}
+
+// The module URL is the writer's text: quoted, but not at any length.
+function clip(text: string): string {
+  return JSON.stringify(text.length > 300 ? `${text.slice(0, 300)}…` : text);
 }
 
 function malformed(): TypeError {

@@ -3,6 +3,7 @@
 
 import type { Executor } from "../_future/executor.ts";
 import { checkBoolean, checkOptions, describe, MAX_TIMER_MS } from "../_future/validate.ts";
+import { type AllowRule, parseAllowRule } from "./allow.ts";
 import type { RedisClientOptions, RedisTlsOptions } from "./config.ts";
 import { checkQueueName, isName } from "./layout.ts";
 
@@ -143,10 +144,14 @@ export interface ServeWorkerOptions extends RedisConnectionOptions {
    */
   executor: Executor;
   /**
-   * Module URL prefixes this worker may import tasks from, compared with
-   * the task's absolute URL after normalization: `"https://jsr.io/@me/"`,
-   * `"jsr:@me/"`, `"npm:my-tasks@"`, `"file:///srv/app/tasks/"`. End a
-   * folder with `/`. A task from any other module is refused unimported.
+   * Module URL prefixes this worker may import tasks from:
+   * `"https://jsr.io/@me/"`, `"jsr:@me/"`, `"npm:my-tasks@1.2.3"`,
+   * `"file:///srv/app/tasks/"`. A prefix matches whole path segments
+   * (`…/tasks` does not allow `…/tasks-old/`); `file:` paths are compared
+   * once decoded and resolved through symlinks; a URL with an encoded
+   * separator, a backslash, NUL or a dot segment is refused; `npm:` and
+   * `jsr:` specifiers compare as name, version and path. A task from any
+   * other module is refused unimported, with `TaskRefusedError`.
    * @default {[]} (no module tasks)
    */
   allow?: readonly string[] | undefined;
@@ -244,7 +249,7 @@ export function checkWorkerOptions(options: ServeWorkerOptions): WorkerConfig {
     connection: connectionOf(o),
     queue: checkQueueName(o.queue, WORKER),
     executor: executor as Executor,
-    allow: allow.map(normalizePrefix),
+    allow: allow.map((prefix) => allowRule(prefix).text),
     allowInline: checkBoolean(o.allowInline, "allowInline", WORKER) ?? false,
     concurrency,
     lease: checkMs(o.lease, "lease", WORKER, 100, 10_000),
@@ -253,8 +258,12 @@ export function checkWorkerOptions(options: ServeWorkerOptions): WorkerConfig {
   };
 }
 
-// A prefix that parses as a URL is compared in its normalized form
-// (`https://JSR.io/a/../b/` → `https://jsr.io/b/`), as task URLs are.
-function normalizePrefix(prefix: string): string {
-  return URL.canParse(prefix) ? new URL(prefix).href : prefix;
+// A prefix in its normalized form (`https://JSR.io/a/../b/` →
+// `https://jsr.io/b/`); see allow.ts for what it allows.
+function allowRule(prefix: string): AllowRule {
+  try {
+    return parseAllowRule(prefix);
+  } catch (error) {
+    throw new TypeError(`Cannot ${WORKER}: ${(error as Error).message}`);
+  }
 }

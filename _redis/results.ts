@@ -137,9 +137,12 @@ export class ResultReader {
               `Cannot get task result: the workers dropped the task unrun, since this executor had been unreachable for longer than orphanTimeout (${this.#dispatch.config.orphanTimeout} ms)`,
             ),
           );
-        } else if (record.future.state === "pending") {
-          record.future.setRunningOrNotifyCancel();
-          this.#dispatch.started();
+        } else {
+          record.startedBy = worker; // checked by held.ts
+          if (record.future.state === "pending") {
+            record.future.setRunningOrNotifyCancel();
+            this.#dispatch.started();
+          }
         }
       }
       return;
@@ -149,8 +152,10 @@ export class ResultReader {
       if (record === undefined) continue;
       const value = fields[at + 1]!;
       if (kind === ResultKind.Done) settle(record, value);
-      else if (kind === ResultKind.Moved) record.entryId = value;
-      else if (kind === ResultKind.Lost) {
+      else if (kind === ResultKind.Moved) {
+        record.entryId = value;
+        record.startedBy = undefined;
+      } else if (kind === ResultKind.Lost) {
         record.future.setException(
           new WorkerLostError(
             `Cannot get task result: worker ${worker} was lost while running it (its lease expired)`,

@@ -30,12 +30,16 @@ export class ResultPort {
   #closed = false;
   /** Sent to the thread first, with the port in the transfer list. */
   readonly setup: ResultsSetup;
+  readonly deliver: (message: unknown) => void;
+  readonly mapped: boolean;
 
   /**
    * `mapped`: the thread posts each port message in a Map (Deno; see
    * `ResultsSetup`).
    */
-  constructor(readonly deliver: (message: unknown) => void, readonly mapped: boolean) {
+  constructor(deliver: (message: unknown) => void, mapped: boolean) {
+    this.deliver = deliver;
+    this.mapped = mapped;
     const { port1, port2 } = new MessageChannel();
     const shared = resultBuffer();
     this.#port = port1;

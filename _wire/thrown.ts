@@ -207,26 +207,45 @@ function decode(thrown: Thrown, made: Error[]): unknown {
   if ("ref" in thrown) return made[thrown.ref];
   const wire = thrown.error;
   let error: Error;
-  if (wire.base === "AggregateError") error = new AggregateError([], wire.message);
-  else if (wire.base === "DOMException") error = new DOMException(wire.message, wire.name);
-  else error = new (BUILTINS[wire.base] ?? Error)(wire.message);
+  const message = clip(wire.message, MAX_TEXT);
+  if (wire.base === "AggregateError") error = new AggregateError([], message);
+  else if (wire.base === "DOMException") {
+    error = new DOMException(message, clip(wire.name, MAX_NAME));
+  } else error = new (BUILTINS[wire.base] ?? Error)(message);
   // Numbered before its parts are rebuilt, so they can refer back to it.
   made.push(error);
-  if (error.name !== wire.name) error.name = wire.name;
-  if (wire.stack !== undefined) define(error, "stack", wire.stack);
+  const name = clip(wire.name, MAX_NAME);
+  // Enumerable, as the assignment in a subclass's constructor makes it.
+  if (error.name !== name) define(error, "name", name, true);
+  if (wire.stack !== undefined) define(error, "stack", clip(wire.stack, MAX_TEXT));
   if (wire.cause) define(error, "cause", decode(wire.cause, made));
   if (wire.errors) define(error, "errors", wire.errors.map((e) => decode(e, made)));
+  // Defined, never assigned: a key such as `__proto__` stays a plain property.
+  // The parts above are not props; a forged record's would replace them.
   for (const [key, value] of wire.props) {
-    (error as unknown as Record<string, unknown>)[key] = decode(value, made);
+    if (!SKIPPED.has(key)) define(error, key, decode(value, made), true);
   }
   return error;
 }
 
-function define(error: Error, key: string, value: unknown): void {
-  // As the engine does it: an own, writable, non-enumerable property.
+// What a rebuilt error keeps of a text that came over the wire: a record
+// written by anyone who can write a results stream may hold megabytes.
+const MAX_TEXT = 64 * 1024;
+const MAX_NAME = 200;
+
+function clip(text: string, max: number): string {
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max)}… [${text.length - max} more characters]`;
+}
+
+function define(error: Error, key: string, value: unknown, enumerable = false): void {
+  // As the engine does it: an own, writable property (non-enumerable but
+  // for the error's own data properties).
   Object.defineProperty(error, key, {
     value,
     writable: true,
+    enumerable,
     configurable: true,
   });
 }

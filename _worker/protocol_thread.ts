@@ -34,6 +34,7 @@ import { runtime } from "../_runtime/runtime.ts";
 
 interface ThreadHandle {
   postMessage(message: unknown): void;
+  terminate(): unknown;
   unref?(): void;
 }
 
@@ -49,6 +50,24 @@ const NODE_PRELUDE = 'process.getBuiltinModule("node:worker_threads").parentPort
 export interface ProtocolThread {
   /** Tells the thread the token that starts the worker's messages. */
   setToken(token: number): void;
+  /**
+   * Fault injection, for tests: "kill" terminates the thread, "freeze"
+   * blocks it for good and returns once it is blocked (or after 5 s).
+   */
+  fault(fault: "kill" | "freeze"): void;
+}
+
+/**
+ * The key of the global through which a task in a child can inject a fault
+ * into its protocol thread (tests/process_faults_test.ts): the promises the
+ * child keeps must not depend on that thread being alive or responsive.
+ */
+export const FAULT_HOOK: unique symbol = Symbol.for("@concurrent/futures.protocolThreadFault");
+
+/** Installs `thread.fault` as the global fault hook. */
+export function exposeFaults(thread: ProtocolThread): void {
+  (globalThis as Record<symbol, unknown>)[FAULT_HOOK] = (fault: "kill" | "freeze") =>
+    thread.fault(fault);
 }
 
 /**
@@ -60,7 +79,17 @@ export function startProtocolThread(fd: number, ring: Int32Array): ProtocolThrea
   const worker = startThread(source);
   worker.unref?.();
   worker.postMessage({ ring });
-  return { setToken: (token) => worker.postMessage({ token }) };
+  let frozen: Int32Array | undefined;
+  return {
+    setToken: (token) => worker.postMessage({ token }),
+    fault(fault) {
+      if (fault === "kill") return void worker.terminate();
+      if (frozen) return;
+      frozen = new Int32Array(new SharedArrayBuffer(4));
+      worker.postMessage({ freeze: frozen });
+      Atomics.wait(frozen, 0, 0, 5000);
+    },
+  };
 }
 
 function startThread(source: string): ThreadHandle {
@@ -113,7 +142,14 @@ async function protocolThread(fd: number, header: number, check: number): Promis
     }
     buffered = joined.slice(at);
   };
-  g.onmessage = (event: { data: { ring?: Int32Array; token?: number } }) => {
+  g.onmessage = (event: { data: { ring?: Int32Array; token?: number; freeze?: Int32Array } }) => {
+    const { freeze } = event.data;
+    if (freeze) {
+      // A fault injected by a test: say so, then block for good.
+      Atomics.store(freeze, 0, 1);
+      Atomics.notify(freeze, 0);
+      for (;;) Atomics.wait(freeze, 0, 1);
+    }
     if (event.data.ring) ring = event.data.ring;
     if (event.data.token !== undefined) token = event.data.token;
     receive(new Uint8Array(0));

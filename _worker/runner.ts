@@ -338,7 +338,12 @@ function call(fn: Fn, message: unknown[], from: number, argc: number): unknown {
 }
 
 class ChunkError {
-  constructor(readonly values: unknown[], readonly thrown: Thrown) {}
+  readonly values: unknown[];
+  readonly thrown: Thrown;
+  constructor(values: unknown[], thrown: Thrown) {
+    this.values = values;
+    this.thrown = thrown;
+  }
 }
 
 // A chunk's calls have `argc` arguments each, laid out flat in `args`.

@@ -1,22 +1,35 @@
 // The raw thread baseline: what a careful user writes by hand. Web Workers
-// (the fastest plain worker in both runtimes), id-tagged messages,
-// round-robin, one postMessage per call.
+// (the fastest plain worker in Deno and Bun), node:worker_threads on Node
+// (which has no web Worker), id-tagged messages, round-robin, one postMessage
+// per call.
+
+import { Worker as NodeWorker } from "node:worker_threads";
+import { runtime } from "../_runtime/runtime.ts";
 
 const WORKER = new URL("./_raw_thread_worker.ts", import.meta.url);
+const NODE_WORKER = new URL("./_raw_node_thread_worker.ts", import.meta.url);
 
-/** A minimal pool of web Workers. */
+/** What the pool needs of either kind of worker. */
+interface RawWorker {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+}
+
+/** A minimal pool of web Workers (node:worker_threads on Node). */
 export class RawThreadPool {
-  readonly #workers: Worker[];
+  readonly #workers: RawWorker[];
   readonly #pending = new Map<number, (value: unknown) => void>();
   #next = 0;
 
   constructor(size: number) {
+    const settle = ([id, value]: [number, unknown]) => {
+      this.#pending.get(id)!(value);
+      this.#pending.delete(id);
+    };
     this.#workers = Array.from({ length: size }, () => {
+      if (runtime === "node") return new NodeWorker(NODE_WORKER).on("message", settle);
       const worker = new Worker(WORKER, { type: "module" });
-      worker.onmessage = ({ data: [id, value] }) => {
-        this.#pending.get(id)!(value);
-        this.#pending.delete(id);
-      };
+      worker.onmessage = ({ data }) => settle(data);
       return worker;
     });
   }
@@ -31,7 +44,7 @@ export class RawThreadPool {
   }
 
   close(): Promise<void> {
-    // Deno's web Worker keeps the process alive until terminated.
+    // A worker (web or node:worker_threads) keeps the process alive until terminated.
     for (const worker of this.#workers) worker.terminate();
     return Promise.resolve();
   }

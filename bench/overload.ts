@@ -76,7 +76,7 @@ function make(maxQueue: number | undefined): PoolExecutor {
 async function run(maxQueue: number | undefined): Promise<Outcome> {
   const executor = make(maxQueue);
   await Promise.all([0, 1].map(() => executor.submit(nap, 1).result())); // warm
-  const server = serve(() => Promise.resolve(Response.json(executor.stats())));
+  const server = await serve(() => Promise.resolve(Response.json(executor.stats())));
   const out: Outcome = {
     maxQueue: maxQueue ?? 0,
     accepted: 0,

@@ -1,5 +1,6 @@
 // Test helper: runs a server under a development loop (`deno run --watch`,
-// `--watch-hmr`, `bun --hot`), edits it, and counts what the process holds.
+// `--watch-hmr`, `bun --hot`, `node --watch`), edits it, and counts what the
+// process holds.
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -7,6 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { WORKER_ARG } from "../_wire/worker_mark.ts";
 import { liveProcesses } from "./_procfs.ts";
 
 /** A server under a development loop, started by {@linkcode startDevLoop}. */
@@ -19,9 +21,16 @@ export interface DevLoop {
   /** The live processes under the dev process (zombies not counted). */
   children(): number[];
   /**
-   * The dev process's pool threads: OS threads named after the default
-   * `threadNamePrefix` (Linux keeps 15 characters of a thread's name). The
-   * runtime's own threads, which come and go under load, are not counted.
+   * The live pool children under the dev process: those whose command line
+   * ends with the worker mark. `node --watch` runs the program itself as a
+   * child of the watcher, which this leaves out.
+   */
+  poolChildren(): number[];
+  /**
+   * The pool threads of the dev process and the processes under it: OS
+   * threads named after the default `threadNamePrefix` (Linux keeps 15
+   * characters of a thread's name). The runtime's own threads, which come and
+   * go under load, are not counted.
    */
   poolThreads(): number;
   [Symbol.asyncDispose](): Promise<void>;
@@ -50,9 +59,8 @@ export async function startDevLoop(
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
   const ready = (gen: number) => waitForLine(child, () => output, `ready ${gen}`);
-  await ready(0);
   const pid = child.pid!;
-  return {
+  const loop: DevLoop = {
     pid,
     async edit(gen) {
       writeFileSync(file, source(gen, port));
@@ -63,16 +71,9 @@ export async function startDevLoop(
       return await response.text();
     },
     children: () => liveDescendants(pid),
+    poolChildren: () => liveDescendants(pid).filter(isPoolChild),
     poolThreads: () =>
-      readdirSync(`/proc/${pid}/task`).filter((task) => {
-        try {
-          return readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8").startsWith(
-            "ThreadPoolExec",
-          );
-        } catch {
-          return false; // ended meanwhile
-        }
-      }).length,
+      [pid, ...liveDescendants(pid)].reduce((sum, each) => sum + poolThreadsOf(each), 0),
     async [Symbol.asyncDispose]() {
       try {
         process.kill(-pid, "SIGKILL");
@@ -83,6 +84,15 @@ export async function startDevLoop(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  try {
+    await ready(0);
+  } catch (error) {
+    // A server that never served (a loop that waits for an edit after a
+    // crash, as node --watch does) is still ended, with its group.
+    await loop[Symbol.asyncDispose]();
+    throw error;
+  }
+  return loop;
 }
 
 function waitForLine(
@@ -127,6 +137,31 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+function poolThreadsOf(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).filter((task) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8").startsWith(
+          "ThreadPoolExec",
+        );
+      } catch {
+        return false; // ended meanwhile
+      }
+    }).length;
+  } catch {
+    return 0; // the process ended meanwhile
+  }
+}
+
+function isPoolChild(pid: number): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    return argv.at(-1) === WORKER_ARG;
+  } catch {
+    return false; // ended meanwhile
+  }
 }
 
 function liveDescendants(root: number): number[] {

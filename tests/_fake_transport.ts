@@ -37,7 +37,10 @@ export class FakeWorker {
   readonly #ring = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
   #exited = false;
 
-  constructor(readonly name: string, events: TransportEvents) {
+  readonly name: string;
+
+  constructor(name: string, events: TransportEvents) {
+    this.name = name;
     this.#events = events;
     this.#runner = new TaskRunner({
       post: (message) => {

@@ -18,21 +18,23 @@ export interface ScriptResult {
 export interface ScriptOptions {
   /** Arguments after the script. */
   args?: string[];
-  /** Deno's permission flags instead of `-A` (ignored by Bun). */
+  /** Deno's permission flags instead of `-A` (ignored by Bun and Node). */
   denoFlags?: string[];
+  /** Node's flags, before the script (ignored by Deno and Bun). */
+  nodeFlags?: string[];
   /** A script still running after this long is a hang: killed, rejected. */
   limitMs?: number;
 }
 
 /** The command line that runs `file` in this runtime. */
 export function scriptArgv(file: URL, options: ScriptOptions = {}): string[] {
-  const { args = [], denoFlags = ["-A"] } = options;
-  return runtime === "deno"
-    ? ["run", ...denoFlags, file.pathname, ...args]
-    : [file.pathname, ...args];
+  const { args = [], denoFlags = ["-A"], nodeFlags = [] } = options;
+  if (runtime === "deno") return ["run", ...denoFlags, file.pathname, ...args];
+  if (runtime === "node") return [...nodeFlags, file.pathname, ...args];
+  return [file.pathname, ...args];
 }
 
-/** Runs `file` with `deno run` or `bun` and resolves when it exits. */
+/** Runs `file` with `deno run`, `bun` or `node` and resolves when it exits. */
 export function runScript(
   file: URL,
   options: ScriptOptions = {},

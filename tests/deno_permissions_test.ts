@@ -19,7 +19,9 @@ import { runtime } from "../_runtime/runtime.ts";
 import { ProcessPoolExecutor } from "../process.ts";
 import { runScript } from "./_run_script.ts";
 
-const denoOnly = { skip: runtime !== "deno" && "Deno permissions do not exist in Bun" };
+const denoOnly = {
+  skip: runtime !== "deno" && "Deno permissions",
+};
 const script = new URL("./fixtures/deno_child_grants_script.ts", import.meta.url);
 // What a parent needs to start children, and no more: run only Deno itself.
 const BASE = ["--allow-read", "--allow-env", `--allow-run=${process.execPath}`];

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { runtime } from "../_runtime/runtime.ts";
-import { startDevLoop } from "./_dev_loop.ts";
+import { type DevLoop, startDevLoop } from "./_dev_loop.ts";
 import { isRunning, waitFor } from "./_run_script.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -16,21 +16,26 @@ type Kind = "ProcessPoolExecutor" | "ThreadPoolExecutor";
 
 // The server as the README's examples write one: the executor at top level.
 // Bun.serve under --hot swaps the handler in place, so the old run's
-// executor is unreachable after a reload (a node:http server would keep it).
+// executor is unreachable after a reload (a node:http server would keep it;
+// under node --watch the whole program restarts, in a new process).
 function server(kind: Kind) {
   return (gen: number, port: number) => `
+import { createServer } from "node:http";
 import { ${kind} } from "${MOD}";
 const GEN = ${gen};
 const executor = new ${kind}({ maxWorkers: 1 });
-const handle = async () =>
-  new Response(String(await executor.submit((g: number) => g, GEN).result()));
+const result = async () => String(await executor.submit((g: number) => g, GEN).result());
+const handle = async () => new Response(await result());
 if (typeof Bun === "object") {
   Bun.serve({ port: ${port}, hostname: "127.0.0.1", fetch: handle });
   console.log("ready " + GEN);
-} else {
+} else if (typeof Deno === "object") {
   Deno.serve({ port: ${port}, hostname: "127.0.0.1", onListen() {
     console.log("ready " + GEN);
   } }, handle);
+} else {
+  createServer(async (_request, response) => response.end(await result()))
+    .listen(${port}, "127.0.0.1", () => console.log("ready " + GEN));
 }
 `;
 }
@@ -38,10 +43,7 @@ if (typeof Bun === "object") {
 async function editFiveTimes(
   flags: string[],
   kind: Kind,
-  check: (loop: {
-    children(): number[];
-    poolThreads(): number;
-  }, gen: number) => Promise<void>,
+  check: (loop: DevLoop, gen: number) => Promise<void>,
 ) {
   await using loop = await startDevLoop(flags, server(kind));
   assert.equal(await loop.request(), "0");
@@ -92,6 +94,28 @@ test(
       assert.ok(settled, `after edit ${gen}: ${loop.poolThreads()} pool threads, want <= 1`);
     });
   },
+);
+
+test(
+  `node --watch: ${EDITS} edits of a node:http server leave at most maxWorkers pool children`,
+  { skip: runtime !== "node" ? "runs Node's loop (the Node run)" : !linux ? linux : false },
+  // Each edit restarts the program in a new process: the old one's children
+  // must end with it.
+  () =>
+    editFiveTimes(["--watch"], "ProcessPoolExecutor", async (loop, gen) => {
+      const settled = await waitFor(() => loop.poolChildren().length <= 1, 10_000);
+      assert.ok(settled, `after edit ${gen}: ${loop.poolChildren().length} pool children`);
+    }),
+);
+
+test(
+  `node --watch: ${EDITS} edits of a node:http server with a thread pool leave at most maxWorkers pool threads`,
+  { skip: runtime !== "node" ? "runs Node's loop (the Node run)" : !linux ? linux : false },
+  () =>
+    editFiveTimes(["--watch"], "ThreadPoolExecutor", async (loop, gen) => {
+      const settled = await waitFor(() => loop.poolThreads() <= 1, 10_000);
+      assert.ok(settled, `after edit ${gen}: ${loop.poolThreads()} pool threads, want <= 1`);
+    }),
 );
 
 test(

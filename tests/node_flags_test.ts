@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { childExecArgv } from "../_runtime/node/exec_argv.ts";
 import { childNodeOptions } from "../_runtime/node/child.ts";
 import { checkNodePermissions, type NodePermission } from "../_runtime/node/permissions.ts";
+import { checkNodeVersion } from "../_runtime/node/adapter.ts";
 import { runtime } from "../_runtime/runtime.ts";
 import { runCommand } from "./_run_script.ts";
 
@@ -162,4 +163,15 @@ test("a Node child gets the parent's loading flags, never its debugger", nodeOnl
   const flags: string[] = report.process.execArgv;
   assert.ok(flags.includes("--import") && flags.includes("--stack-size=900"), String(flags));
   assert.ok(!flags.some((flag) => flag.startsWith("--inspect")), String(flags));
+});
+
+test("Node before 22 is refused with the version and what to use, not a ReferenceError", () => {
+  for (const old of ["v20.20.2", "v18.0.0"]) {
+    assert.throws(() => checkNodeVersion(old, "threads"), {
+      name: "Error",
+      message:
+        `Cannot start threads: Node ${old} is not supported (past its end of life); use Node 22 or later`,
+    });
+  }
+  for (const ok of ["v22.3.0", "v24.21.0", "v26.10.0"]) checkNodeVersion(ok, "child processes");
 });

@@ -17,7 +17,7 @@ import { assertResultsNotHeldBack } from "./_held_results.ts";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 const denoOnly = {
-  skip: runtime !== "deno" && "Deno permissions do not exist in Bun",
+  skip: runtime !== "deno" && "Deno permissions",
 };
 const pid = () => process.pid;
 const tasks = fromModule<typeof import("./fixtures/tasks.ts")>(

@@ -57,15 +57,16 @@ test("bad URLs throw TypeError without repeating the password", () => {
     ["not a url", /^Cannot parse Redis URL: not a url is not a valid URL$/],
     [
       "http://u:hunter2@h",
-      /scheme must be redis:, rediss: or unix:, received http: in http:\/\/u:\*\*\*@h$/,
+      /scheme must be redis:, rediss: or unix:, received http: in http:\/\/\*\*\*@h$/,
     ],
     ["redis://u:hunter2@h/zero", /database must be a number, received "zero"/],
     ["redis://u:hunter2@h/0?tls=1", /query parameters are not supported/],
     [
       "unix:///tmp/r.sock?password=hunter2&x=1",
-      /unknown parameter "x" in unix:\/\/\/tmp\/r.sock\?password=\*\*\*&x=1/,
+      /unknown parameter a parameter in unix:\/\/\/tmp\/r.sock\?\*\*\*$/,
     ],
     ["unix://", /names no socket path/],
+    ["unix:///tmp/r.sock?x=1", /unknown parameter "x" in unix:\/\/\/tmp\/r.sock\?\*\*\*$/],
   ];
   for (const [url, message] of cases) {
     assert.throws(() => new RedisClient(url), (error: Error) => {
@@ -74,6 +75,38 @@ test("bad URLs throw TypeError without repeating the password", () => {
       assert.doesNotMatch(error.message, /hunter2/);
       return true;
     });
+  }
+});
+
+test("no part of a URL's user name or password appears in any parse error (issue 23)", () => {
+  // Each form the issue reported, and its neighbours: `/`, `@`, `?`, `#` and
+  // `:` in a password, other schemes, no scheme, a unix socket's query.
+  const urls = [
+    "redis://hunteruser:Sup3r/Secret@host/0",
+    "hunteruser:Sup3r@Secret@host",
+    "hunteruser:Sup3r/Secret@host:6379",
+    "redis2://hunteruser:Sup3rSecret@host",
+    "redis-sentinel://hunteruser:Sup3rSecret@host:26379",
+    "redis://hunteruser:123/Sup3rSecret@host/0",
+    "redis://hunteruser:Sup3r?Secret@host/0",
+    "redis://hunteruser:Sup3r#Secret@host/0",
+    "redis://hunteruser:Sup3rSecret@host/zero",
+    "redis://hunteruser:Sup3rSecret@host:99999/0",
+    "redis://hunteruser:Sup3rSecret@[::1/0",
+    "unix:///tmp/r.sock?username=hunteruser&password=Sup3r@Secret&x=1",
+    "unix:///tmp/r.sock?password=Sup3r&Secret&username=hunteruser",
+    "unix:///tmp/r.sock?db=x&password=Sup3rSecret",
+  ];
+  for (const url of urls) {
+    assert.throws(() => new RedisClient(url), (error: Error) => {
+      assert.equal(error.name, "TypeError", url);
+      assert.match(error.message, /^Cannot parse Redis URL: /, url);
+      for (const secret of ["hunter", "Sup3r", "Secret"]) {
+        assert.ok(!error.message.includes(secret), `${url}: ${error.message}`);
+        assert.ok(!String(error.stack).includes(secret), `${url}: ${error.stack}`);
+      }
+      return true;
+    }, url);
   }
 });
 

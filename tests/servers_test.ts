@@ -27,7 +27,7 @@ for (
     const submitted: Future<unknown>[] = [];
     let onSubmit = () => {};
     // The README's handler, with the futures kept for the test to watch.
-    await using server = serve(async (request) => {
+    await using server = await serve(async (request) => {
       const path = new URL(request.url).pathname;
       if (path === "/health") return Response.json(executor.stats().tasks);
       try {

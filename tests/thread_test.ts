@@ -237,8 +237,10 @@ test("ThreadPoolExecutor passes errors with class, name, message, own properties
   await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
   const error = await executor.submit(function thrower() {
     class QuotaError extends RangeError {
-      constructor(readonly limit: number) {
+      readonly limit: number;
+      constructor(limit: number) {
         super(`over ${limit}`);
+        this.limit = limit;
         this.name = "QuotaError";
       }
     }
@@ -529,8 +531,8 @@ test("ThreadPoolExecutor checks resourceLimits", () => {
 });
 
 test(
-  "ThreadPoolExecutor with resourceLimits: a worker out of memory in a timer callback breaks the pool, not the program (Deno)",
-  { skip: runtime !== "deno" && "Bun's workers ignore resourceLimits" },
+  "ThreadPoolExecutor with resourceLimits: a worker out of memory in a timer callback breaks the pool, not the program (Deno, Node)",
+  { skip: runtime === "bun" && "Bun's workers ignore resourceLimits" },
   async () => {
     await using executor = new ThreadPoolExecutor({
       maxWorkers: 1,
@@ -547,6 +549,24 @@ test(
         }, 1);
       })
     ).exception();
+    assert.ok(error instanceof BrokenThreadPool, String(error));
+    assert.match(error.message, /ran out of memory/);
+  },
+);
+
+test(
+  "ThreadPoolExecutor with resourceLimits: a worker out of memory in synchronous code breaks the pool, not the program (Node)",
+  // Deno's thread stalls there instead (see the timer case above).
+  { skip: runtime !== "node" && "Node ends a worker out of heap wherever it runs out" },
+  async () => {
+    await using executor = new ThreadPoolExecutor({
+      maxWorkers: 1,
+      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
+    });
+    const error = await executor.submit(() => {
+      const hoard: number[][] = [];
+      for (;;) hoard.push(new Array(131_072).fill(1));
+    }).exception();
     assert.ok(error instanceof BrokenThreadPool, String(error));
     assert.match(error.message, /ran out of memory/);
   },

@@ -128,3 +128,35 @@ test("bareThrown() keeps what surely crosses and notes what it dropped", () => {
   assert.ok(fn instanceof TypeError);
   assert.match(fn.message, /function secret cannot be cloned/);
 });
+
+test("a forged record cannot change a rebuilt error's prototype, nor make it huge (issue 23)", () => {
+  const record = {
+    error: {
+      name: "E".repeat(10_000),
+      base: "TypeError",
+      message: "m".repeat(1_000_000),
+      stack: "s".repeat(5_000_000),
+      props: [
+        ["__proto__", { value: { polluted: true } }],
+        ["constructor", { value: "not a function" }],
+        ["stack", { value: "x".repeat(1_000_000) }],
+        ["code", { value: "E_FORGED" }],
+      ],
+    },
+  };
+  const error = fromThrown(JSON.parse(JSON.stringify(record))) as
+    & TypeError
+    & Record<string, unknown>;
+  assert.ok(error instanceof TypeError);
+  assert.ok(error instanceof Error);
+  assert.equal(Object.getPrototypeOf(error), TypeError.prototype);
+  assert.equal(error.polluted, undefined);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(error, "__proto__")?.value, { polluted: true });
+  assert.equal(error.code, "E_FORGED");
+  assert.ok(error.message.length < 70_000, `message of ${error.message.length}`);
+  assert.match(error.message, /… \[934464 more characters\]$/);
+  assert.ok(error.stack!.length < 70_000, `stack of ${error.stack!.length}`);
+  assert.ok(error.stack!.startsWith("sss"));
+  assert.ok(error.name.length < 300);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});

@@ -18,6 +18,7 @@ for (const kind of ["thread", "process"]) {
       const { stdout, stderr } = await runScript(script, {
         args: [kind, "idle"],
         denoFlags: ["-A", "--v8-flags=--expose-gc"],
+        nodeFlags: ["--expose-gc"],
       });
       assert.deepEqual(JSON.parse(stdout.trim()).released, true, stdout + stderr);
     },
@@ -30,6 +31,7 @@ for (const kind of ["thread", "process"]) {
       const { stdout, stderr } = await runScript(script, {
         args: [kind, "pending"],
         denoFlags: ["-A", "--v8-flags=--expose-gc"],
+        nodeFlags: ["--expose-gc"],
       });
       assert.deepEqual(JSON.parse(stdout.trim()), {
         idleGone: true,

@@ -9,7 +9,28 @@
 // Deno grants some import hosts by default, which a child would get back even
 // where its parent lost them (`--allow-import=<list>`, `--deny-import=…`).
 
-import type { HeldState, PermissionName } from "./permissions.ts";
+/** The permission names a child can be given, in flag order. */
+export const PERMISSION_NAMES = [
+  "read",
+  "write",
+  "net",
+  "env",
+  "run",
+  "ffi",
+  "sys",
+  "import",
+] as const;
+
+/** One of {@linkcode PERMISSION_NAMES}. */
+export type PermissionName = (typeof PERMISSION_NAMES)[number];
+
+/**
+ * What the parent holds of a permission, or of one entry of it: all of it;
+ * only part of it (`"partial"`: a list such as `--allow-read=/data` for the
+ * whole permission, or a `--deny-*` flag taking entries out of it); none of
+ * it, but it may be asked for (`"prompt"`); or none, refused (`"denied"`).
+ */
+export type HeldState = "granted" | "partial" | "prompt" | "denied";
 
 /**
  * The hosts Deno allows imports from without `--allow-import` (its

@@ -12,7 +12,15 @@
 import { dirname, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe } from "../../_future/validate.ts";
-import { DEFAULT_IMPORT_HOSTS, entryFault, hostFault, importFlags } from "./entries.ts";
+import {
+  DEFAULT_IMPORT_HOSTS,
+  entryFault,
+  type HeldState,
+  hostFault,
+  importFlags,
+  PERMISSION_NAMES,
+  type PermissionName,
+} from "./entries.ts";
 
 /**
  * The permissions of each child process of a `ProcessPoolExecutor` in Deno
@@ -101,28 +109,8 @@ export interface DenoPermissions {
   import?: boolean | readonly string[] | undefined;
 }
 
-/** The permission names a child can be given, in flag order. */
-export const PERMISSION_NAMES = [
-  "read",
-  "write",
-  "net",
-  "env",
-  "run",
-  "ffi",
-  "sys",
-  "import",
-] as const;
-
-/** One of {@linkcode PERMISSION_NAMES}. */
-export type PermissionName = (typeof PERMISSION_NAMES)[number];
-
-/**
- * What the parent holds of a permission, or of one entry of it: all of it;
- * only part of it (`"partial"`: a list such as `--allow-read=/data` for the
- * whole permission, or a `--deny-*` flag taking entries out of it); none of
- * it, but it may be asked for (`"prompt"`); or none, refused (`"denied"`).
- */
-export type HeldState = "granted" | "partial" | "prompt" | "denied";
+// The names and states live with the entry rules, which this module builds on.
+export { type HeldState, PERMISSION_NAMES, type PermissionName };
 
 /**
  * Asks the parent's state of a permission: the whole permission when `entry`

@@ -17,10 +17,29 @@ const RUN_WORKER_DATA =
   'const { workerData } = process.getBuiltinModule("node:worker_threads");\n' +
   "(async () => {}).constructor(workerData)();\n";
 
+// Node 20 (end of life in April 2026) lacks process.getBuiltinModule, which
+// a thread's start script needs, and `navigator`: say so instead of failing
+// in the worker with a ReferenceError.
+const MIN_MAJOR = 22;
+
+/**
+ * Throws on a Node older than 22.
+ *
+ * @throws {Error} Naming the version and what to use instead.
+ */
+export function checkNodeVersion(version: string, what: string): void {
+  const major = Number(/^v?(\d+)/.exec(version)?.[1]);
+  if (major >= MIN_MAJOR) return;
+  throw new Error(
+    `Cannot start ${what}: Node ${version} is not supported (past its end of life); use Node ${MIN_MAJOR} or later`,
+  );
+}
+
 /** Node's adapter. */
 export const nodeAdapter: RuntimeAdapter = {
   runtime: "node",
   startThread(start) {
+    checkNodeVersion(process.version, "threads");
     checkNodePermissions(
       (process as unknown as { permission?: NodePermission }).permission,
       "threads",
@@ -28,5 +47,8 @@ export const nodeAdapter: RuntimeAdapter = {
     return startNodeWorker(RUN_WORKER_DATA, start);
   },
   resultsMapped: false,
-  planChild: planNodeChild,
+  planChild(options) {
+    checkNodeVersion(process.version, "child processes");
+    return planNodeChild(options);
+  },
 };
