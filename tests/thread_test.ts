@@ -496,6 +496,15 @@ test("ThreadPoolExecutor lets a script exit while it holds an idle pool whose mi
   assert.equal(stdout.trim(), "40");
 });
 
+test("ThreadPoolExecutor's shutdown loses nothing its tasks printed", async () => {
+  const { code, stdout, stderr } = await runScript(
+    new URL("./fixtures/thread_output_script.ts", import.meta.url),
+  );
+  assert.equal(code, 0, stderr);
+  const lines = stdout.split("\n").filter((line) => line.startsWith("task "));
+  assert.equal(lines.length, 20 * 200);
+});
+
 test("ThreadPoolExecutor's pending work keeps a script alive until it is done", async () => {
   const { code, stdout } = await runScript(
     new URL("./fixtures/thread_pending_script.ts", import.meta.url),
