@@ -66,7 +66,7 @@ export function checkShutdownOptions(
   options: ShutdownOptions | undefined,
 ): { wait: boolean; cancelFutures: boolean } {
   const action = "shut down executor";
-  const { wait, cancelFutures } = checkOptions(options, action);
+  const { wait, cancelFutures } = checkOptions(options, action, ["wait", "cancelFutures"]);
   return {
     wait: checkBoolean(wait, "wait", action) ?? true,
     cancelFutures: checkBoolean(cancelFutures, "cancelFutures", action) ?? false,

@@ -371,7 +371,7 @@ export class Future<T> {
     let timeout: number | undefined;
     try {
       if (options !== undefined) {
-        timeout = checkTimeout(checkOptions(options, action).timeout, action);
+        timeout = checkTimeout(checkOptions(options, action, ["timeout"]).timeout, action);
       }
     } catch (error) {
       return Promise.reject(error);

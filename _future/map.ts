@@ -10,7 +10,13 @@ import { type Future, outcomeOf, whenDone } from "./future.ts";
 import { Deque } from "../_util/deque.ts";
 import { ChunkFailure, type ChunkSubmitter } from "./chunk.ts";
 import { isModuleTask } from "./tasks.ts";
-import { checkPositiveInteger, checkTimeout, describe, startTimer } from "./validate.ts";
+import {
+  checkOptions,
+  checkPositiveInteger,
+  checkTimeout,
+  describe,
+  startTimer,
+} from "./validate.ts";
 
 /**
  * Options of an executor's `map`.
@@ -98,6 +104,7 @@ export function runMap(
   gate?: Gate,
 ): AsyncIterableIterator<unknown> {
   const [iterables, options] = splitMapArgs(args);
+  checkOptions(options, ACTION, ["timeout", "chunksize", "buffersize"]);
   const timeout = checkTimeout(options.timeout, ACTION);
   const chunksize = checkPositiveInteger(options.chunksize, "chunksize", ACTION) ?? 1;
   const buffersize = checkPositiveInteger(

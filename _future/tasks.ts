@@ -109,7 +109,8 @@ export function fromModule<M>(url: string | URL): ModuleTasks<M> {
   return new Proxy(Object.create(null), {
     get(_target, key) {
       // Not thenable, not iterable: a bag of references is not a promise.
-      if (typeof key !== "string" || key === "then") return undefined;
+      // No toJSON either, which JSON.stringify would call (and which threw).
+      if (typeof key !== "string" || key === "then" || key === "toJSON") return undefined;
       let task = cache.get(key);
       if (!task) {
         task = moduleTask(module, key);

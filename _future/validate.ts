@@ -78,15 +78,28 @@ export function checkPositiveInteger(
   return value;
 }
 
-/** Checks that an optional options argument is an object. */
+/**
+ * Checks that an optional options argument is an object and, given `known`,
+ * refuses any other key, as Python refuses an unknown keyword: a misspelt
+ * option (`chunkSize`, `cancel_futures`) would otherwise be ignored.
+ */
 export function checkOptions<T extends object>(
   value: T | undefined,
   action: string,
+  known?: readonly string[],
 ): Partial<T> {
   if (value === undefined) return {};
   if (value === null || typeof value !== "object") {
     throw new TypeError(
       `Cannot ${action}: options must be an object, received ${describe(value)}`,
+    );
+  }
+  const unknown = known && Object.keys(value).find((key) => !known.includes(key));
+  if (unknown !== undefined) {
+    throw new TypeError(
+      `Cannot ${action}: unknown option ${JSON.stringify(unknown)}, expected one of ${
+        known!.join(", ")
+      }`,
     );
   }
   return value;

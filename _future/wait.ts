@@ -218,7 +218,10 @@ export async function wait(
   options?: WaitOptions,
 ): Promise<DoneAndNotDone<unknown>> {
   const action = "wait for futures";
-  const { timeout, returnWhen = ALL_COMPLETED } = checkOptions(options, action);
+  const { timeout, returnWhen = ALL_COMPLETED } = checkOptions(options, action, [
+    "timeout",
+    "returnWhen",
+  ]);
   const ms = checkTimeout(timeout, action);
   if (!RETURN_WHEN.includes(returnWhen)) {
     throw new TypeError(
@@ -307,7 +310,7 @@ export function asCompleted<T>(
   options?: AsCompletedOptions,
 ): AsyncIterableIterator<Future<T>> {
   const action = "iterate futures as completed";
-  const ms = checkTimeout(checkOptions(options, action).timeout, action);
+  const ms = checkTimeout(checkOptions(options, action, ["timeout"]).timeout, action);
   const deadline = ms === undefined ? undefined : performance.now() + ms;
   const all = collect(futures, action);
   // A deque, not an array: Array.prototype.shift is O(n) in V8 on long

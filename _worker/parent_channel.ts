@@ -145,15 +145,20 @@ class CoalescingWriter {
         this.#writeAll(Buffer.concat(queue, total));
       } else this.#writevAll(queue);
     } catch (error) {
-      // The channel is gone: the parent died (EPIPE), or a task closed fd 4
-      // (EBADF). No result can reach the pool again, and a child that stays
-      // would keep its futures pending: exit, unless exiting already.
+      // The channel is gone: the parent ended or died (EPIPE), or a task
+      // closed fd 4 (EBADF). No result can reach the pool again, and a child
+      // that stays would keep its futures pending: exit, unless exiting
+      // already. Only a task's doing is worth a line: after EPIPE nobody waits
+      // for this child, and the line would land after the user's program
+      // ended (a program that ends while its pool's children start).
       this.#broken = true;
       if (this.exiting) return;
       const code = (error as { code?: string }).code ?? String(error);
-      process.stderr.write(
-        `@concurrent/futures: a worker lost its channel to the pool (${code}); it exits\n`,
-      );
+      if (code !== "EPIPE") {
+        process.stderr.write(
+          `@concurrent/futures: a worker lost its channel to the pool (${code}); it exits\n`,
+        );
+      }
       process.exit(CHANNEL_LOST);
     }
   }

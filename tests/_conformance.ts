@@ -252,6 +252,14 @@ export function executorConformance(
     );
   });
 
+  it("shutdown() refuses an unknown option (a misspelt cancel_futures would be ignored)", async () => {
+    await using executor = create({ maxWorkers: 1 });
+    await assert.rejects(
+      executor.shutdown({ cancel_futures: true } as unknown as { cancelFutures: boolean }),
+      /^TypeError: Cannot shut down executor: unknown option "cancel_futures", expected one of wait, cancelFutures$/,
+    );
+  });
+
   it("wait() and asCompleted() work over its futures", async () => {
     await using gate = await openGate();
     await using executor = create({ maxWorkers: 2 });

@@ -280,6 +280,19 @@ test("Future.result() rejects bad timeouts", async () => {
   );
 });
 
+test("Future.result() and exception() refuse an unknown option", async () => {
+  const future = new Future<number>();
+  future.setResult(1);
+  await assert.rejects(
+    future.result({ timeOut: 5 } as unknown as { timeout: number }),
+    /^TypeError: Cannot get result: unknown option "timeOut", expected one of timeout$/,
+  );
+  await assert.rejects(
+    future.exception({ timeOut: 5 } as unknown as { timeout: number }),
+    /^TypeError: Cannot get exception: unknown option "timeOut", expected one of timeout$/,
+  );
+});
+
 test("error classes set their name and extend the right base", () => {
   const errors: [Error, string][] = [
     [new CancelledError(), "CancelledError"],

@@ -215,6 +215,20 @@ test("map() throws bad options from the call, before submitting anything", () =>
   assert.equal(ran, false);
 });
 
+test("map() refuses an unknown option (a misspelt chunkSize would be ignored), before submitting anything", () => {
+  const executor = new InlineExecutor();
+  let ran = false;
+  const fn = (_x: number) => (ran = true);
+  assert.throws(
+    () => executor.map(fn, [1], { chunkSize: 2 } as unknown as { chunksize: number }),
+    (error: Error) =>
+      error.constructor === TypeError &&
+      error.message ===
+        'Cannot map: unknown option "chunkSize", expected one of timeout, chunksize, buffersize',
+  );
+  assert.equal(ran, false);
+});
+
 test("map() takes a trailing plain object as options, not as an input", async () => {
   await using executor = new InlineExecutor();
   const out = await collect(

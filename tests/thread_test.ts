@@ -167,6 +167,12 @@ test("a fromModule() reference called directly throws a TypeError that says to s
   });
 });
 
+test("a fromModule() namespace is neither thenable nor JSON-serialized through a reference", async () => {
+  // JSON.stringify calls a toJSON it finds: a reference there threw.
+  assert.equal(JSON.stringify({ tasks }), '{"tasks":{}}');
+  assert.equal(await Promise.resolve(tasks), tasks);
+});
+
 test("ThreadPoolExecutor breaks when the initializer throws", async () => {
   const executor = new ThreadPoolExecutor({
     maxWorkers: 2,
@@ -478,6 +484,25 @@ test("ThreadPoolExecutor lets a script that never shuts it down exit by itself",
   assert.equal(stderr, "");
   assert.equal(code, 0);
   assert.equal(stdout.trim(), "[10,20,30]");
+});
+
+test("ThreadPoolExecutor lets a script exit while it holds an idle pool whose minWorkers never all ran a task", async () => {
+  const { code, stdout, stderr } = await runScript(
+    new URL("./fixtures/thread_min_idle_script.ts", import.meta.url),
+    { limitMs: 15_000 }, // it exits in well under a second; before the fix, never on Node
+  );
+  assert.equal(stderr, "");
+  assert.equal(code, 0);
+  assert.equal(stdout.trim(), "40");
+});
+
+test("ThreadPoolExecutor's shutdown loses nothing its tasks printed", async () => {
+  const { code, stdout, stderr } = await runScript(
+    new URL("./fixtures/thread_output_script.ts", import.meta.url),
+  );
+  assert.equal(code, 0, stderr);
+  const lines = stdout.split("\n").filter((line) => line.startsWith("task "));
+  assert.equal(lines.length, 20 * 200);
 });
 
 test("ThreadPoolExecutor's pending work keeps a script alive until it is done", async () => {

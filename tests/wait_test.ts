@@ -133,6 +133,18 @@ test("wait() rejects bad options", async () => {
   await assert.rejects(wait(5 as unknown as Future<number>[]), TypeError);
 });
 
+test("wait() and asCompleted() refuse an unknown option", async () => {
+  const futures = [new Future<number>()];
+  await assert.rejects(
+    wait(futures, { return_when: ALL_COMPLETED } as unknown as { timeout: number }),
+    /^TypeError: Cannot wait for futures: unknown option "return_when", expected one of timeout, returnWhen$/,
+  );
+  assert.throws(
+    () => asCompleted(futures, { timeOut: 5 } as unknown as { timeout: number }),
+    /^TypeError: Cannot iterate futures as completed: unknown option "timeOut", expected one of timeout$/,
+  );
+});
+
 test("asCompleted() yields done futures first, then in completion order", async () => {
   const first = ok(0);
   const [a, b, c] = [

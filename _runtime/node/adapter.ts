@@ -9,13 +9,17 @@ import { startNodeWorker } from "../node_worker.ts";
 import { planNodeChild } from "./child.ts";
 import { checkNodePermissions, type NodePermission } from "./permissions.ts";
 
-// Runs the worker code, `workerData`, as an async function (see
-// source_url.ts); a failure to start is the worker's uncaught error. The
+// Runs the worker code, `workerData.source`, as an async function (see
+// source_url.ts); a failure to start is the worker's uncaught error. A
+// message on `workerData.close` ends the thread with process.exit(), which
+// hands the main thread what the worker printed (terminate() drops it). The
 // text may run as a script or, under an inherited `--input-type=module`, as
 // a module: it uses neither `require` nor `import`.
 const RUN_WORKER_DATA =
   'const { workerData } = process.getBuiltinModule("node:worker_threads");\n' +
-  "(async () => {}).constructor(workerData)();\n";
+  "workerData.close.onmessage = () => process.exit(0);\n" +
+  "workerData.close.unref();\n" +
+  "(async () => {}).constructor(workerData.source)();\n";
 
 // Node 20 (end of life in April 2026) lacks process.getBuiltinModule, which
 // a thread's start script needs, and `navigator`: say so instead of failing
@@ -44,7 +48,7 @@ export const nodeAdapter: RuntimeAdapter = {
       (process as unknown as { permission?: NodePermission }).permission,
       "threads",
     );
-    return startNodeWorker(RUN_WORKER_DATA, start);
+    return startNodeWorker(RUN_WORKER_DATA, start, true);
   },
   resultsMapped: false,
   planChild(options) {
