@@ -39,3 +39,4 @@ export { RedisConnectionError, RedisError } from "./_redis/errors.ts";
 export { EvictionPolicyError } from "./_redis/memory.ts";
 export { WorkerNameError } from "./_redis/lease.ts";
 export type { RedisExecutorEventMap } from "./_redis/node_watch.ts";
+export type { ListenerOptions } from "./_future/listener_options.ts";

@@ -17,6 +17,11 @@ rm -rf npm
 mkdir npm
 cp tsconfig.json npm/
 sed 's|"../../mod.ts"|"@concurrent/futures"|' ../bun-types/consumer.ts > npm/consumer.ts
+# Every entry point's declarations, not only those the program above imports
+# (redis-worker is a program: it exports nothing).
+for entry in future thread process redis; do
+  echo "import type * as _$entry from \"@concurrent/futures/$entry\";" >> npm/consumer.ts
+done
 # It writes npm/package.json ("type": "module", the dependency), as `jsr add`.
 deno run -A ../build_npm_layout.ts --package ../.. --app npm --layout jsr > /dev/null
 status=0

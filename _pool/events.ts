@@ -3,28 +3,7 @@
 // its EventTarget only when the first listener is added: a pool nobody
 // listens to builds no event.
 
-/**
- * Options of {@linkcode PoolExecutor.addEventListener}: the platform's
- * `AddEventListenerOptions`, spelled out because a Node project's TypeScript
- * (`@types/node` without the DOM library) has no global of that name.
- *
- * @example Listen once
- * ```ts
- * import type { ListenerOptions } from "@concurrent/futures";
- *
- * const options: ListenerOptions = { once: true };
- * ```
- */
-export interface ListenerOptions {
-  /** As for `EventTarget.addEventListener`: no pool event bubbles, so it changes nothing. */
-  capture?: boolean;
-  /** Removes the listener after its first call. */
-  once?: boolean;
-  /** As for `EventTarget.addEventListener`: pool events cannot be cancelled. */
-  passive?: boolean;
-  /** Removes the listener when aborted. */
-  signal?: AbortSignal;
-}
+export type { ListenerOptions } from "../_future/listener_options.ts";
 
 /**
  * Why a worker exited, in the `workerexit` event:

@@ -11,6 +11,7 @@ import {
   type ShutdownOptions,
 } from "../_future/executor.ts";
 import { ShutdownError } from "../_future/errors.ts";
+import type { ListenerOptions } from "../_future/listener_options.ts";
 import { type Future, onDone } from "../_future/future.ts";
 import { type MapOptions, runMap } from "../_future/map.ts";
 import type { Task } from "../_future/tasks.ts";
@@ -208,7 +209,7 @@ export class RedisExecutor extends Executor {
   addEventListener<K extends keyof RedisExecutorEventMap>(
     type: K,
     listener: (event: RedisExecutorEventMap[K]) => void,
-    options?: boolean | AddEventListenerOptions,
+    options?: boolean | ListenerOptions,
   ): void {
     this.#events.addEventListener(type, listener as EventListener, options);
   }

@@ -66,3 +66,16 @@ export async function until(
   }
   if (!(await check())) throw new Error(`Timed out waiting until ${what}`);
 }
+
+// What the code under test writes with console.error while `run` runs.
+export async function stderrOf(run: () => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  const original = console.error;
+  console.error = (...data: unknown[]) => lines.push(data.map(String).join(" "));
+  try {
+    await run();
+  } finally {
+    console.error = original;
+  }
+  return lines;
+}

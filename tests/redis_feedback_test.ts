@@ -7,23 +7,10 @@ import { test } from "node:test";
 import { fromModule } from "../future.ts";
 import { RedisExecutor, TaskRefusedError } from "../redis.ts";
 import { startNode } from "./_redis_nodes.ts";
-import { runLog, tasks, until } from "./_redis_runs.ts";
+import { runLog, stderrOf, tasks, until } from "./_redis_runs.ts";
 import { RedisServer } from "./_redis_server.ts";
 
 const allow = [new URL("./fixtures/", import.meta.url).href];
-
-// What the code under test writes with console.error while `run` runs.
-async function stderrOf(run: () => Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...data: unknown[]) => lines.push(data.map(String).join(" "));
-  try {
-    await run();
-  } finally {
-    console.error = original;
-  }
-  return lines;
-}
 
 test("tasks waiting with no worker node: one nonodes event and one warning, then a node serves them", async () => {
   await using server = await RedisServer.start();

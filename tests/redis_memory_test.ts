@@ -17,23 +17,10 @@ import { ThreadPoolExecutor } from "../thread.ts";
 import { RedisClient } from "../_redis/client.ts";
 import { openGate } from "./_gate.ts";
 import { startNode } from "./_redis_nodes.ts";
-import { runLog, tasks, until } from "./_redis_runs.ts";
+import { runLog, stderrOf, tasks, until } from "./_redis_runs.ts";
 import { RedisServer } from "./_redis_server.ts";
 
 const allow = [new URL("./fixtures/", import.meta.url).href];
-
-// What the code under test writes with console.error while `run` runs.
-async function stderrOf(run: () => Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...data: unknown[]) => lines.push(data.map(String).join(" "));
-  try {
-    await run();
-  } finally {
-    console.error = original;
-  }
-  return lines;
-}
 
 test("a server that may evict keys is refused by executors and nodes, unless dangerouslyAllowEviction (one warning)", async () => {
   await using server = await RedisServer.start();
