@@ -115,6 +115,7 @@ export class Dispatch implements Engine {
       name: `cf-executor-${this.id}`,
       onEvent: (event) => {
         if (event.type !== "connect") return;
+        if (this.#everConnected) this.#outbox.recheck();
         // A reconnect may be to a server that lost its data (a restart, or
         // a promoted replica that missed the last writes): check at once.
         if (this.#everConnected && this.records.size > 0) {

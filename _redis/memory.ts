@@ -16,6 +16,7 @@
 // look lost and stall every task it holds.
 
 import type { RedisClient } from "./client.ts";
+import { GROUP } from "./layout.ts";
 import { RedisError } from "./errors.ts";
 import { Script } from "./scripts.ts";
 
@@ -118,4 +119,21 @@ export function outOfMemory(cause: RedisError): RedisError {
     "OOM Cannot queue task: Redis is out of memory (used memory is above maxmemory), so the task was not queued; raise maxmemory, or submit less at once",
     { cause },
   );
+}
+
+// XGROUP CREATE is refused past maxmemory even when the group exists (the
+// memory check comes before the command runs), which kept a node from
+// starting on a full server. As a script flagged allow-oom it runs: a
+// group is a few bytes, and without one no task could ever finish.
+const CREATE_GROUP = new Script(`
+local made = redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
+if type(made) == 'table' and made.err and string.sub(made.err, 1, 9) ~= 'BUSYGROUP' then
+  return made
+end
+return 'OK'
+`);
+
+/** Creates the task stream and its consumer group unless they exist, even past maxmemory. */
+export async function ensureGroup(client: RedisClient, tasks: string): Promise<void> {
+  await CREATE_GROUP.run(client, [tasks], [GROUP]);
 }

@@ -26,6 +26,7 @@ import { Deque } from "../_util/deque.ts";
 import { Backlog, type Gate } from "../_future/backlog.ts";
 import type { RedisClient } from "./client.ts";
 import type { TaskRecord } from "./engine.ts";
+import { RedisConnectionError } from "./errors.ts";
 import { checkEvictionPolicy } from "./memory.ts";
 
 // XADDs written and not yet answered. Enough to keep a pipeline full (a
@@ -120,6 +121,16 @@ export class Outbox {
     }
   }
 
+  /**
+   * Reads the eviction policy again before the next send: a reconnect may
+   * be to a server restarted with another one.
+   */
+  recheck(): void {
+    if (this.#gate !== "open") return;
+    this.#gate = "unchecked";
+    this.pump();
+  }
+
   /** Fails every task still waiting here with `error`. */
   failAll(error: unknown): void {
     for (let record = this.#waiting.shift(); record; record = this.#waiting.shift()) {
@@ -138,7 +149,9 @@ export class Outbox {
       },
       (error: unknown) => {
         this.#gate = "unchecked";
-        this.failAll(error);
+        // Lost with a connection that dropped under it: ask again on the next.
+        if (error instanceof RedisConnectionError && error.sent) this.pump();
+        else this.failAll(error);
       },
     );
   }

@@ -34,7 +34,7 @@ import {
   stopsKey,
 } from "./layout.ts";
 import { LocalRunner } from "./local_run.ts";
-import { checkEvictionPolicy } from "./memory.ts";
+import { checkEvictionPolicy, ensureGroup, EvictionPolicyError } from "./memory.ts";
 import { Lease, type WorkerNameError } from "./lease.ts";
 import { NodeLog } from "./node_log.ts";
 import { Replicas } from "./replicas.ts";
@@ -85,7 +85,17 @@ export class RedisWorker {
     this.#config = config;
     this.name = config.name ?? `${hostName()}-${process.pid}-${randomSuffix()}`;
     this.#keys = queueKeys(config.queue);
-    this.#client = new RedisClient({ ...config.connection, name: `cf-worker-${this.name}` });
+    let connected = false;
+    this.#client = new RedisClient({
+      ...config.connection,
+      name: `cf-worker-${this.name}`,
+      onEvent: (event) => {
+        if (event.type !== "connect") return;
+        // A reconnect may be to a server restarted with another policy.
+        if (connected) this.#recheckPolicy();
+        connected = true;
+      },
+    });
     this.#reader = new BlockingReader(this.#client, { name: `cf-claims-${this.name}` }, true);
     const policy = { allow: config.allow, allowInline: config.allowInline };
     this.#runner = new LocalRunner(
@@ -386,11 +396,7 @@ export class RedisWorker {
   }
 
   async #ensureGroup(): Promise<void> {
-    try {
-      await this.#client.send(["XGROUP", "CREATE", this.#keys.tasks, GROUP, "0", "MKSTREAM"]);
-    } catch (error) {
-      if (!(error instanceof RedisError && error.code === "BUSYGROUP")) throw error;
-    }
+    await ensureGroup(this.#client, this.#keys.tasks);
   }
 
   async #leave(): Promise<void> {
@@ -407,6 +413,15 @@ export class RedisWorker {
     console.error(`concurrent-futures worker ${this.name}: ${error.message}`);
     this.#fatal = error;
     this.stop();
+  }
+
+  #recheckPolicy(): void {
+    checkEvictionPolicy(this.#client, this.#config.allowEviction).catch((error: unknown) => {
+      // Offline: the next reconnect reads it again. Refused: run() throws it.
+      if (!(error instanceof EvictionPolicyError) || this.#fatal) return;
+      this.#fatal = error;
+      this.stop();
+    });
   }
 
   #broken(error: BrokenExecutor): void {

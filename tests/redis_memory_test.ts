@@ -135,3 +135,46 @@ test("past maxmemory: a new task fails with OOM; a live node keeps its lease, an
   await admin.send(["CONFIG", "SET", "maxmemory", "0"]);
   assert.equal(await executor.submit(tasks.mark, log.dir, 7).result(), 14);
 });
+
+test("a node that starts while Redis is past maxmemory creates its group and serves (nothing hangs)", async () => {
+  await using server = await RedisServer.start();
+  await using admin = new RedisClient(server.url);
+  using log = runLog();
+  const executor = new RedisExecutor({ url: server.url, queue: "jobs" });
+  try {
+    const queued = [1, 2, 3].map((i) => executor.submit(tasks.mark, log.dir, i));
+    await until(async () => await admin.send(["XLEN", "cf:{jobs}:tasks"]) === 3, "queued");
+    await admin.send(["CONFIG", "SET", "maxmemory", "1"]);
+    // The stream has no group yet: the first node creates it past
+    // maxmemory (XGROUP CREATE was refused with OOM), the second finds it.
+    await using _first = await startNode(server.url, "jobs", { allow });
+    await using _second = await startNode(server.url, "jobs", { allow });
+    assert.deepEqual(await Promise.all(queued.map((f) => f.result())), [2, 4, 6]);
+  } finally {
+    await executor.shutdown({ cancelFutures: true });
+  }
+});
+
+test("the eviction policy is read again at every reconnect: a server back with allkeys-lru is refused by executors and nodes", async () => {
+  await using server = await RedisServer.start();
+  await using admin = new RedisClient(server.url);
+  using log = runLog();
+  await using node = await startNode(server.url, "jobs", { allow });
+  await using executor = new RedisExecutor({ url: server.url, queue: "jobs" });
+  assert.equal(await executor.submit(tasks.mark, log.dir, 1).result(), 2);
+  // As a server restarted with another configuration: new policy, new connections.
+  await admin.send(["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]);
+  await admin.send(["CLIENT", "KILL", "TYPE", "normal"]);
+  let exit: number | null | undefined;
+  void node.exited.then(({ code }) => (exit = code));
+  await until(() => exit !== undefined, "the node stops");
+  assert.equal(exit, 1);
+  assert.match(node.stderr, /maxmemory-policy is allkeys-lru/);
+  await until(async () => {
+    const clients = String(await admin.send(["CLIENT", "LIST"]));
+    return clients.includes(`name=cf-executor-`);
+  }, "the executor is connected again");
+  const refused = await executor.submit(tasks.mark, log.dir, 2).exception();
+  assert.ok(refused instanceof EvictionPolicyError, `got ${refused}`);
+  assert.equal(log.marks().get(2), undefined, "it was not queued");
+});
