@@ -1,9 +1,9 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // The engine behind RedisExecutor: one record per task whose outcome is
-// still to come, the XADD that queues it, the cancels, and the executor's
-// liveness key. Results are read by results.ts; what to do after a lost
-// connection or a server that lost its data is in recovery.ts; tasks wait in
-// outbox.ts until their XADD can go.
+// still to come, the XADD that queues it and the cancels. Results are read
+// by results.ts; what to do after a lost connection or a server that lost
+// its data is in recovery.ts; tasks wait in outbox.ts until their XADD can
+// go; the liveness key and the sweeps are upkeep.ts.
 //
 //   submit ─▶ record ─▶ outbox ─▶ XADD cf:{q}:tasks ──▶ (a worker claims, runs, finishes)
 //                                                                  │
@@ -13,14 +13,13 @@
 // its record at once, and a CANCEL script goes after its entry: deleted if
 // no worker has claimed it yet, else marked so its result is discarded.
 
-import { clearInterval, setInterval, setTimeout } from "node:timers";
+import { setTimeout } from "node:timers";
 import { Future, onDone } from "../_future/future.ts";
 import { type DescribedTask, describeTask } from "../_future/tasks.ts";
 import { BlockingReader } from "./blocking.ts";
 import { RedisClient } from "./client.ts";
 import type { RedisClientOptions } from "./config.ts";
 import { RedisConnectionError, RedisError } from "./errors.ts";
-import { AUDIT, Missing } from "./audit.ts";
 import {
   executorKey,
   GROUP,
@@ -31,17 +30,17 @@ import {
   stopsKey,
   TaskField as F,
 } from "./layout.ts";
-import { failUnheld } from "./held.ts";
-import { CANCEL, SWEEP } from "./scripts.ts";
+import { CANCEL } from "./scripts.ts";
 import type { RedisArg } from "./resp_encode.ts";
 import { Recovery } from "./recovery.ts";
 import { ResultReader } from "./results.ts";
 import { encodeValue } from "./values.ts";
-import { outOfMemory, renew } from "./memory.ts";
+import { outOfMemory } from "./memory.ts";
 import { Outbox } from "./outbox.ts";
 import type { Gate } from "../_future/backlog.ts";
 import { NodeWatch } from "./node_watch.ts";
 import type { Engine, TaskRecord } from "./engine.ts";
+import { Upkeep } from "./upkeep.ts";
 
 /** The checked options a Dispatch runs with. */
 export interface DispatchConfig {
@@ -62,7 +61,6 @@ export interface TaskOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-const SWEEP_BATCH = 100;
 const CANCEL_BATCH = 500;
 
 /** The executor's engine; see the module comment. */
@@ -79,23 +77,16 @@ export class Dispatch implements Engine {
   readonly #recovery: Recovery;
   readonly #outbox: Outbox;
   readonly #nodeWatch: NodeWatch;
+  readonly #upkeep: Upkeep;
   readonly #specs = new WeakMap<DescribedTask, string>();
   readonly #byFuture = new WeakMap<Future<unknown>, TaskRecord>();
   #seq = 0;
   #lastConfirmed = "0-0";
-  // When the liveness key expires, as far as this side knows.
-  #keyUntil = 0;
-  #refreshTimer: ReturnType<typeof setInterval> | undefined;
-  #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #cancels: [string, number][] = [];
   #ops = 0;
   #idle: (() => void)[] = [];
   #everConnected = false;
-  // Whether a worker has started one of this executor's tasks, so the
-  // consumer group exists; and the last result id an audit found gone.
-  #groupSeen = false;
   #kickQueued = false;
-  #auditedRead = "";
 
   /**
    * Makes the engine; nothing connects until the first task. `onNoNodes`
@@ -119,7 +110,7 @@ export class Dispatch implements Engine {
         // A reconnect may be to a server that lost its data (a restart, or
         // a promoted replica that missed the last writes): check at once.
         if (this.#everConnected && this.records.size > 0) {
-          this.#refreshKey();
+          this.#upkeep.refreshKey();
           this.#recovery.reconcile();
         }
         this.#everConnected = true;
@@ -129,6 +120,14 @@ export class Dispatch implements Engine {
     const blocking = new BlockingReader(this.client, { name: `cf-results-${this.id}` });
     this.#reader = new ResultReader(this, blocking);
     this.#recovery = new Recovery(this, this.#reader);
+    this.#upkeep = new Upkeep({
+      engine: this,
+      reader: this.#reader,
+      recovery: this.#recovery,
+      executorKey: this.#executorKey,
+      sweepInterval: config.sweepInterval,
+      lastConfirmed: () => this.#lastConfirmed,
+    });
     this.#outbox = new Outbox(
       this.client,
       config.allowEviction,
@@ -246,7 +245,7 @@ export class Dispatch implements Engine {
 
   /** Notes that a task started: the consumer group exists. */
   started(): void {
-    this.#groupSeen = true;
+    this.#upkeep.groupSeen();
   }
 
   /** Counts a remote operation the executor must not close under. */
@@ -267,7 +266,7 @@ export class Dispatch implements Engine {
   /** Stops timers, removes this executor's keys and closes its connections. */
   async close(): Promise<void> {
     this.#stopTimers();
-    if (this.#keyUntil > 0) {
+    if (this.#upkeep.everSet) {
       await Promise.allSettled([
         this.client.send(["DEL", this.#executorKey, this.resultsKey, this.#stopsKey]),
       ]);
@@ -279,10 +278,8 @@ export class Dispatch implements Engine {
   // What a task sets going. The liveness key is sent in the same tick as
   // the XADDs, so it reaches the server first.
   #kick(): void {
-    const { orphanTimeout } = this.#config;
-    if (performance.now() > this.#keyUntil - (orphanTimeout * 3) / 4) this.#refreshKey();
+    this.#upkeep.start();
     this.#outbox.pump();
-    this.#startSweeps();
     this.#nodeWatch.start();
     this.#reader.start();
   }
@@ -370,77 +367,8 @@ export class Dispatch implements Engine {
     });
   }
 
-  // `SET … GET` both refreshes the key and tells whether it was still
-  // there: when it was expected and is gone, the server lost data (or this
-  // executor was unreachable for longer than orphanTimeout).
-  #refreshKey(): void {
-    const { orphanTimeout } = this.#config;
-    const expected = performance.now() < this.#keyUntil - 1_000;
-    const sentAt = performance.now();
-    this.#keyUntil = Math.max(this.#keyUntil, sentAt + 1_000); // no second SET this tick
-    renew(this.client, this.#executorKey, "1", orphanTimeout).then(
-      (previous) => {
-        this.#keyUntil = sentAt + orphanTimeout;
-        if (previous === null && expected) this.#recovery.reconcile();
-      },
-      () => {
-        // Offline: the next refresh or reconnect tries again.
-      },
-    );
-    if (this.#refreshTimer === undefined) {
-      const timer = setInterval(() => this.#refreshKey(), orphanTimeout / 4);
-      timer.unref();
-      this.#refreshTimer = timer;
-    }
-  }
-
-  #startSweeps(): void {
-    if (this.#sweepTimer !== undefined) return;
-    const timer = setInterval(() => this.#sweep(), this.#config.sweepInterval);
-    timer.unref();
-    this.#sweepTimer = timer;
-  }
-
-  #sweep(): void {
-    const args = [GROUP, this.keys.prefix, SWEEP_BATCH];
-    if (this.#groupSeen) {
-      SWEEP.run(this.client, [this.keys.tasks], args).catch(() => {
-        // No group any more, or offline: the next sweep tries again.
-      });
-    }
-    this.#audit();
-    void this.track(failUnheld(this, this.#reader));
-  }
-
-  // Whether a key this executor relies on has disappeared (audit.ts).
-  #audit(): void {
-    const lastRead = this.#reader.lastRead;
-    const read = lastRead === "0-0" || lastRead === this.#auditedRead ? "" : lastRead;
-    const flag = (on: boolean) => (on ? 1 : 0);
-    const args = [
-      GROUP,
-      flag(performance.now() < this.#keyUntil - 1_000),
-      flag(this.#lastConfirmed !== "0-0"),
-      flag(this.#groupSeen),
-      read,
-    ];
-    const keys = [this.#executorKey, this.keys.tasks, this.resultsKey];
-    AUDIT.run(this.client, keys, args).then((missing) => {
-      if (missing === Missing.None) return;
-      if (missing === Missing.Executor) return this.#refreshKey(); // it reconciles
-      // Expected again once a worker makes the group, or a result comes.
-      if (missing === Missing.Tasks) this.#groupSeen = false;
-      else this.#auditedRead = read;
-      this.#recovery.reconcile();
-    }, () => {
-      // Offline: the next sweep asks again.
-    });
-  }
-
   #stopTimers(): void {
-    clearInterval(this.#refreshTimer);
-    clearInterval(this.#sweepTimer);
-    this.#refreshTimer = this.#sweepTimer = undefined;
+    this.#upkeep.stop();
     this.#nodeWatch.stop();
   }
 
