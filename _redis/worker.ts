@@ -9,10 +9,10 @@
 //
 // Its lease (lease.ts: one name, one node) tells the others it lives, and
 // it sweeps for nodes whose lease has expired. A task runs once the
-// replicas have its claim (replicas.ts). It takes tasks while it has room: its concurrency,
-// plus more for quick tasks, so a stream of tiny tasks goes in batches while
-// long ones are left to idle nodes. Stopping: no new tasks, the running ones
-// finish and are delivered, then it leaves.
+// replicas have its claim (replicas.ts). It takes tasks while it has room
+// (pace.ts): its concurrency, plus more for quick tasks, so a stream of tiny
+// tasks goes in batches while long ones are left to idle nodes. Stopping: no
+// new tasks, the running ones finish and are delivered, then it leaves.
 
 import { clearTimeout, setTimeout } from "node:timers";
 import { hostname } from "node:os";
@@ -37,6 +37,7 @@ import { LocalRunner } from "./local_run.ts";
 import { checkEvictionPolicy, ensureGroup, EvictionPolicyError } from "./memory.ts";
 import { Lease, type WorkerNameError } from "./lease.ts";
 import { NodeLog } from "./node_log.ts";
+import { MAX_WINDOW, Pace } from "./pace.ts";
 import { Replicas } from "./replicas.ts";
 import type { WorkerConfig } from "./options.ts";
 import type { RedisArg } from "./resp_encode.ts";
@@ -46,12 +47,8 @@ import { encodeError, encodeTimedOut } from "./values.ts";
 type Entries = [string, [string, string[] | null][]][];
 const BLOCK_MS = 5_000;
 const RETRY_MS = 1_000;
-const MAX_WINDOW = 512;
 // Tasks per START script: keeps its unpack inside Lua's limits.
 const START_BATCH = 300;
-// Beyond one task per slot, a node holds about this much work per slot:
-// enough to cover a read's round trip when tasks are quick.
-const AHEAD_MS = 5;
 
 /** A running worker node; see the module comment. */
 export class RedisWorker {
@@ -70,10 +67,7 @@ export class RedisWorker {
   // Claimed and not yet settled in Redis, by entry id.
   readonly #held = new Map<string, TaskEntry>();
   #busy = 0;
-  // Milliseconds of a slot one task takes here (see #measure), and when the
-  // last task here ended.
-  #cost: number | undefined;
-  #lastDone = 0;
+  readonly #pace: Pace;
   #recover = false;
   #stopping = false;
   #fatal: Error | undefined;
@@ -114,6 +108,7 @@ export class RedisWorker {
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
     this.#lease = new Lease(this.#client, this.#keys, this.name, config.queue, config.lease);
     this.#log = new NodeLog(this.name, config.verbose);
+    this.#pace = new Pace(config.concurrency);
   }
 
   /** Asks the node to stop: no new tasks; what runs is finished and delivered. */
@@ -138,7 +133,7 @@ export class RedisWorker {
       if (signal?.aborted) return;
       await this.#client.connect();
       await checkEvictionPolicy(this.#client, this.#config.allowEviction);
-      await this.#ensureGroup();
+      await ensureGroup(this.#client, this.#keys.tasks);
       await this.#lease.take();
       this.#lease.start((error) => this.#replaced(error));
       this.#markReady();
@@ -163,7 +158,7 @@ export class RedisWorker {
         }
         continue;
       }
-      const window = this.#window();
+      const window = this.#pace.window();
       const room = window - this.#busy;
       // Read again once half the window is free (or nothing runs): fewer,
       // larger reads when tasks are quick, at once when one is awaited.
@@ -203,7 +198,7 @@ export class RedisWorker {
       error instanceof RedisError && (error.code === "NOGROUP" || error.code === "UNBLOCKED")
     ) {
       // The stream (or its group) is gone: FLUSHDB, DEL, eviction, a restart.
-      await this.#ensureGroup().catch(() => delay(RETRY_MS));
+      await ensureGroup(this.#client, this.#keys.tasks).catch(() => delay(RETRY_MS));
     } else {
       this.#fatal = error as Error;
       this.stop();
@@ -316,39 +311,11 @@ export class RedisWorker {
     void this.#runner.run(entry).catch(encodeError).then((payload) => {
       clearTimeout(timer);
       this.#log.ended(entry, payload, performance.now() - begun);
-      this.#measure(started);
+      this.#pace.ended(started, this.#busy);
       this.#busy--;
       deliver(payload);
       this.#wake?.();
     });
-  }
-
-  // Two estimates of a task's cost: its time from submit to outcome when it
-  // found a free slot, and, while tasks wait for slots, the time between two
-  // ends times the slots. The first starts the window growing; the second
-  // follows the pool's real pace once it is saturated.
-  #measure(started: number | undefined): void {
-    const now = performance.now();
-    const { concurrency } = this.#config;
-    let sample: number | undefined;
-    if (started !== undefined) sample = now - started;
-    else if (this.#busy > concurrency) sample = (now - this.#lastDone) * concurrency;
-    this.#lastDone = now;
-    if (sample === undefined) return;
-    this.#cost = this.#cost === undefined ? sample : this.#cost * 0.9 + sample * 0.1;
-  }
-
-  // One task per slot, plus about AHEAD_MS of work per slot once tasks are
-  // known to be quick: tiny tasks come in batches, long ones one per slot,
-  // leaving the rest of the queue to other nodes.
-  #window(): number {
-    const { concurrency } = this.#config;
-    // Until then, no more than the slots: a task claimed here beyond them
-    // would wait in the local pool marked started, and be lost (not handed
-    // to another node) if this node died meanwhile.
-    if (this.#cost === undefined) return concurrency;
-    const ahead = Math.floor((concurrency * AHEAD_MS) / Math.max(this.#cost, 0.001));
-    return Math.min(MAX_WINDOW, concurrency + ahead);
   }
 
   async #drain(): Promise<void> {
@@ -393,10 +360,6 @@ export class RedisWorker {
       from = entries[entries.length - 1]![0];
     }
     this.#recover = false;
-  }
-
-  async #ensureGroup(): Promise<void> {
-    await ensureGroup(this.#client, this.#keys.tasks);
   }
 
   async #leave(): Promise<void> {
