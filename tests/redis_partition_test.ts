@@ -8,10 +8,11 @@
 // issue's longer partitions run with it, one at a time:
 //   PARTITION_MS=30000 deno test -A tests/redis_partition_test.ts
 //   PARTITION_MS=90000 bun test --timeout 300000 ./tests/redis_partition_test.ts
-// (that test's lease and offlineTimeout are twice the partition, at least
-// 60 s, so a healed partition costs only the pause). A partition that never heals is in the
-// gate for an executor cut off (RedisConnectionError after offlineTimeout)
-// and for a node cut off past its lease (WorkerLostError, or a retry).
+// (that test's lease, offlineTimeout and orphanTimeout are twice the
+// partition, at least 60 s, so a healed partition costs only the pause).
+// A partition that never heals is in the gate for an executor cut off
+// (RedisConnectionError after offlineTimeout) and for a node cut off past
+// its lease (WorkerLostError, or a retry).
 
 import assert from "node:assert/strict";
 import process from "node:process";
@@ -60,9 +61,15 @@ test(`Redis unreachable for ${partitionMs()} ms mid-run, then back: every task s
   await using server = await RedisServer.start();
   await using proxy = await startProxy(server.port);
   using log = runLog();
-  // Both outlast the partition: one that heals within them costs the pause.
+  // All three outlast the partition: one that heals within them costs the
+  // pause. (Past orphanTimeout, the node drops the executor's tasks unrun.)
   const outlast = Math.max(60_000, 2 * partitionMs());
-  const connection = { url: proxy.url, commandTimeout: 1_000, offlineTimeout: outlast };
+  const connection = {
+    url: proxy.url,
+    commandTimeout: 1_000,
+    offlineTimeout: outlast,
+    orphanTimeout: outlast,
+  };
   await using _node = await startNode(proxy.url, "jobs", { allow, lease: outlast });
   await using executor = new RedisExecutor({ ...connection, queue: "jobs" });
   const futures = Array.from({ length: 300 }, (_, i) => executor.submit(tasks.mark, log.dir, i));
