@@ -286,6 +286,10 @@ export class RedisWorker {
     if (dropped.length === 0) return;
     for (const entry of dropped) this.#held.delete(entry.id);
     this.#busy -= dropped.length;
+    // One not this node's may have come back to it since (a promoted
+    // replica that never saw the claim delivers it again), by a read that
+    // skipped it as held: read the own pending list once more.
+    this.#recover = true;
     this.#wake?.();
   }
 
