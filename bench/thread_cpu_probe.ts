@@ -17,7 +17,7 @@
 //                                          tiny                 latency
 //   raw node:worker_threads pool           3.42 / 2.16 / 3.45   31.3 / 13.6 / 27.6
 //   ours, the worker's port.onmessage      2.68 / 1.16 / 2.68   37.1 / 15.2 / 35.6
-//   ours, the worker's port.on("message") 3.02 / 1.25 / 3.02   28.1 / 12.6 / 26.3
+//   ours, the worker's port.on("message")  3.02 / 1.25 / 3.02   28.1 / 12.6 / 26.3
 //
 //   node bench/thread_cpu_probe.ts <a checkout of the onmessage version> --rounds 11
 //
