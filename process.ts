@@ -24,14 +24,14 @@
 
 import type { DenoPermissions } from "./_runtime/deno/permissions.ts";
 import { BrokenProcessPool } from "./_future/errors.ts";
-import { checkOptionsObject, executorSetup, POOL_OPTIONS } from "./_pool/options.ts";
+import { executorSetup, POOL_OPTIONS } from "./_pool/options.ts";
 import { Pool } from "./_pool/pool.ts";
 import { checkDenoConfig } from "./_runtime/deno/config.ts";
 import { planProcesses, startProcess } from "./_runtime/process_transport.ts";
 import { noteNewExecutor } from "./_runtime/dev_reload.ts";
 import type { Task } from "./_future/tasks.ts";
 import { PoolExecutor } from "./_pool/executor.ts";
-import { checkPositiveInteger } from "./_future/validate.ts";
+import { checkOptions, checkPositiveInteger } from "./_future/validate.ts";
 
 export type { DenoPermissions } from "./_runtime/deno/permissions.ts";
 export { BrokenProcessPool } from "./_future/errors.ts";
@@ -242,7 +242,7 @@ export class ProcessPoolExecutor<I extends unknown[] = never> extends PoolExecut
 
 function processPool(options: ProcessPoolExecutorOptions | undefined): Pool {
   const action = "create ProcessPoolExecutor";
-  const { maxTasksPerChild, denoPermissions, denoConfig, ...rest } = checkOptionsObject(
+  const { maxTasksPerChild, denoPermissions, denoConfig, ...rest } = checkOptions(
     options,
     action,
     [...POOL_OPTIONS, "maxTasksPerChild", "denoPermissions", "denoConfig"],

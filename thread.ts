@@ -27,7 +27,8 @@
  */
 
 import { BrokenThreadPool } from "./_future/errors.ts";
-import { checkOptionsObject, executorSetup, POOL_OPTIONS } from "./_pool/options.ts";
+import { executorSetup, POOL_OPTIONS } from "./_pool/options.ts";
+import { checkOptions } from "./_future/validate.ts";
 import { Pool } from "./_pool/pool.ts";
 import type { Task } from "./_future/tasks.ts";
 import { PoolExecutor } from "./_pool/executor.ts";
@@ -197,7 +198,7 @@ const LIMITS = [
 
 function checkLimits(value: unknown, action: string): ThreadResourceLimits | undefined {
   if (value === undefined) return undefined;
-  const limits = checkOptionsObject(value as ThreadResourceLimits, action, LIMITS);
+  const limits = checkOptions(value as ThreadResourceLimits, action, LIMITS);
   const checked: ThreadResourceLimits = {};
   for (const key of LIMITS) {
     const limit = limits[key];
@@ -266,7 +267,7 @@ export class ThreadPoolExecutor<I extends unknown[] = never> extends PoolExecuto
 
 function threadPool(options: ThreadPoolExecutorOptions | undefined): Pool {
   const action = "create ThreadPoolExecutor";
-  const { threadNamePrefix, resourceLimits, ...rest } = checkOptionsObject(options, action, [
+  const { threadNamePrefix, resourceLimits, ...rest } = checkOptions(options, action, [
     ...POOL_OPTIONS,
     "threadNamePrefix",
     "resourceLimits",

@@ -73,6 +73,7 @@ export interface CheckedCall {
 }
 
 const ACTION = "set call options";
+const CALL_OPTIONS = ["signal", "timeLimit", "transfer"] as const;
 
 /**
  * Checks the options of `Executor.with`.
@@ -82,15 +83,7 @@ const ACTION = "set call options";
  * @throws {RangeError} For a timeLimit that is not a number > 0.
  */
 export function checkCallOptions(options: CallOptions | undefined): CheckedCall {
-  const { signal, timeLimit, transfer, ...rest } = checkOptions(options, ACTION);
-  const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) {
-    throw new TypeError(
-      `Cannot ${ACTION}: unknown option ${
-        JSON.stringify(unknown)
-      }, expected one of signal, timeLimit, transfer`,
-    );
-  }
+  const { signal, timeLimit, transfer } = checkOptions(options, ACTION, CALL_OPTIONS);
   const checked: { signal?: AbortSignal; timeLimit?: number; transfer?: readonly Transferable[] } =
     {};
   if (signal !== undefined) {

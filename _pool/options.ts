@@ -3,21 +3,7 @@
 
 import { checkMaxQueue } from "../_future/backlog.ts";
 import { type DescribedTask, describeTask } from "../_future/tasks.ts";
-import {
-  checkMilliseconds,
-  checkOptions,
-  checkPositiveInteger,
-  describe,
-} from "../_future/validate.ts";
-
-/** Checks an options object and refuses unknown keys, as Python refuses unknown keywords. */
-export function checkOptionsObject<T extends object>(
-  options: T | undefined,
-  action: string,
-  known: readonly string[],
-): Partial<T> {
-  return checkOptions(options, action, known);
-}
+import { checkMilliseconds, checkPositiveInteger, describe } from "../_future/validate.ts";
 
 // The default maxQueue: a bound on memory (about 250 bytes and the arguments
 // per waiting task: some 250 MB at most), never on a batch. Python's queue

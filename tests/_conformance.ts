@@ -316,6 +316,10 @@ export function executorConformance(
     assert.throws(() => executor.with({ timeLimit: 0 }), RangeError);
     assert.throws(() => executor.with({ timeLimit: "1" as unknown as number }), TypeError);
     assert.throws(() => executor.with({ transfer: 1 as unknown as [] }), TypeError);
-    assert.throws(() => executor.with({ nope: 1 } as never), TypeError);
+    assert.throws(() => executor.with({ nope: 1 } as never), {
+      name: "TypeError",
+      message:
+        'Cannot set call options: unknown option "nope", expected one of signal, timeLimit, transfer',
+    });
   });
 }
