@@ -1,0 +1,235 @@
+// Copyright 2026 the @concurrent/futures authors. MIT license.
+// A child process's outbox: results go into the burst log (burst_log.ts) as
+// the runner hands them over, before the next task starts, and leave in
+// bursts; every other message leaves at once on fd 4, after what the log
+// holds. See burst_log.ts for who writes what, and when.
+
+import { Buffer } from "node:buffer";
+import * as fs from "node:fs";
+import { encodeMessage, isJsonValue, TAG_JSON } from "../_wire/codec.ts";
+import { FRAME_CHECK, HEADER_BYTES } from "../_wire/frames.ts";
+import {
+  DONE_BUSY,
+  DONE_RESULTS,
+  FROM_TYPE,
+  type FromWorker,
+  Msg,
+  RESULT_STRIDE,
+} from "../_wire/protocol.ts";
+import { type BurstLogMemory, clock, frameBurst, HOLD_US, Word } from "./burst_log.ts";
+import type { ParentChannel } from "./parent_channel.ts";
+import type { Outbox } from "./runner.ts";
+
+/**
+ * How long the protocol thread may go without a look before the main thread
+ * stops leaving results to it (it looks at least every 100 ms while idle).
+ */
+const STALE_US = 300_000;
+// A result whose text takes more than this share of the log goes alone.
+const LARGEST_SHARE = 4;
+const encoder = new TextEncoder();
+
+/** The main thread's side of a child's burst log. */
+export class ChildOutbox implements Outbox {
+  readonly #log: BurstLogMemory;
+  readonly #channel: ParentChannel;
+  readonly #control: Int32Array;
+  readonly #flushSoon = () => {
+    this.#scheduled = false;
+    this.flush();
+  };
+  #token = 0;
+  // Results put in the log, and sent by this thread (wrapping counts).
+  #end = 0;
+  #sent = 0;
+  #bytesEnd = 0;
+  #busy = 0;
+  #epoch = 0;
+  #scheduled = false;
+  // Whether the protocol thread was told of the results in the log.
+  #pending = false;
+
+  constructor(log: BurstLogMemory, channel: ParentChannel) {
+    this.#log = log;
+    this.#channel = channel;
+    this.#control = log.control;
+  }
+
+  /** The worker's token, which starts every message (from Init). */
+  set token(token: number) {
+    this.#token = token;
+  }
+
+  post(message: FromWorker): void {
+    if (message[FROM_TYPE] !== Msg.Done) {
+      this.flush();
+      this.#write(encodeMessage(message));
+      // After the write: a burst on fd 5 that counts this message comes
+      // after it.
+      Atomics.store(this.#control, Word.Epoch, ++this.#epoch);
+      return;
+    }
+    this.#busy += message[DONE_BUSY];
+    if (!this.#append(message)) this.#postAlone(message);
+    // At the latest when this turn ends: the batch ran, or a task awaits.
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flushSoon);
+    }
+  }
+
+  /**
+   * A task starts now. Results still in the log are left to the protocol
+   * thread, which writes them if the task holds this thread past HOLD_US,
+   * unless the oldest has waited that long already or the thread may not be
+   * there (it has not looked for STALE_US; a negative difference: more than
+   * 35 minutes, the clock wrapped): then they are written now.
+   */
+  starting(): void {
+    if (this.#sent === this.#end) return;
+    const control = this.#control;
+    const now = clock(this.#log.origin);
+    const beat = (now - Atomics.load(control, Word.Beat)) | 0;
+    if (beat >= STALE_US || beat < 0) return this.flush();
+    if (!this.#pending) {
+      this.#pending = true;
+      Atomics.store(control, Word.PendingAt, now);
+    } else if (((now - Atomics.load(control, Word.PendingAt)) | 0) >= HOLD_US) {
+      return this.flush();
+    }
+    // The thread sleeps when it saw nothing to send: wake it.
+    if (Atomics.load(control, Word.Idle)) {
+      Atomics.add(control, Word.Wake, 1);
+      Atomics.notify(control, Word.Wake);
+    }
+  }
+
+  /** Writes on fd 4 every result this thread has not sent. */
+  flush(): void {
+    if (this.#sent === this.#end) return;
+    this.#pending = false;
+    const burst = this.#frame(this.#sent);
+    this.#busy = 0;
+    this.#sent = this.#end;
+    Atomics.store(this.#control, Word.MainSent, this.#sent);
+    if (burst) this.#write(burst);
+  }
+
+  /**
+   * At exit: sends what the log holds on fd 5, which a task that wrote part
+   * of a frame on fd 4 before it ended cannot have spoiled, unless the
+   * protocol thread is writing there; then on fd 4.
+   */
+  flushAtExit(): void {
+    if (this.#sent === this.#end) return;
+    const burst = this.#frame(this.#sent);
+    this.#sent = this.#end;
+    if (!burst) return;
+    const lock = this.#control;
+    if (Atomics.compareExchange(lock, Word.Lock, 0, 2) !== 0) {
+      Atomics.wait(lock, Word.Lock, 1, 50);
+      if (Atomics.compareExchange(lock, Word.Lock, 0, 2) !== 0) return this.#write(burst);
+    }
+    try {
+      writeAllSync(5, burst);
+    } catch {
+      this.#write(burst);
+    }
+  }
+
+  #frame(from: number): Uint8Array | undefined {
+    const head = { token: this.#token, type: Msg.Burst, busy: this.#busy };
+    return frameBurst(this.#log, from, 0, head, HEADER_BYTES, FRAME_CHECK, TAG_JSON)?.frame;
+  }
+
+  #write(frame: Uint8Array): void {
+    this.#channel.write(frame);
+    this.#channel.flush();
+  }
+
+  // Puts a Done message's results in the log; false, with nothing put, when
+  // one of them does not cross as JSON or is too large for it.
+  #append(message: FromWorker): boolean {
+    const texts: string[] = [];
+    let needed = 0;
+    for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
+      const value = resultText(message[at + 2]);
+      if (value === undefined) return false;
+      const text = `,${message[at]},${message[at + 1]},${value}`;
+      texts.push(text);
+      needed += text.length * 3;
+    }
+    const { starts, bytes } = this.#log;
+    if (needed > bytes.length / LARGEST_SHARE) return false;
+    const unsent = (this.#end - this.#sent) | 0;
+    const used = (this.#bytesEnd - Atomics.load(starts, (this.#sent >>> 0) % starts.length)) | 0;
+    if (unsent + texts.length >= starts.length - 1 || used + needed > bytes.length) this.flush();
+    for (const text of texts) this.#put(text);
+    return true;
+  }
+
+  #put(text: string): void {
+    const { control, starts, bytes } = this.#log;
+    const offset = (this.#bytesEnd >>> 0) % bytes.length;
+    let written = encoder.encodeInto(text, bytes.subarray(offset)).written;
+    if (written < Buffer.byteLength(text)) {
+      // It wraps: the rest goes at the ring's start.
+      const whole = encoder.encode(text);
+      written = whole.length;
+      bytes.set(whole.subarray(0, bytes.length - offset), offset);
+      bytes.set(whole.subarray(bytes.length - offset), 0);
+    }
+    this.#bytesEnd = (this.#bytesEnd + written) | 0;
+    this.#end = (this.#end + 1) | 0;
+    // The text, then where the next one starts, then the counts: the
+    // protocol thread reads the counts first.
+    Atomics.store(starts, (this.#end >>> 0) % starts.length, this.#bytesEnd);
+    Atomics.store(control, Word.BytesEnd, this.#bytesEnd);
+    Atomics.store(control, Word.End, this.#end);
+  }
+
+  // A Done message whose results cannot go in the log: everything before
+  // it first, then it alone, as a burst of its own (by the clone format if
+  // need be). Throws, with nothing sent, if a value cannot cross.
+  #postAlone(message: FromWorker): void {
+    this.flush();
+    const results = message.slice(DONE_RESULTS);
+    const frame = encodeMessage([
+      this.#token,
+      Msg.Burst,
+      0,
+      this.#end >>> 0,
+      this.#epoch,
+      ...results,
+    ]);
+    this.#write(frame);
+    // Counted sent before the log moves past them: the protocol thread
+    // never frames results that are not in the log.
+    const count = results.length / RESULT_STRIDE;
+    const { starts } = this.#log;
+    this.#sent = this.#end = (this.#end + count) | 0;
+    Atomics.store(this.#control, Word.MainSent, this.#sent);
+    Atomics.store(starts, (this.#end >>> 0) % starts.length, this.#bytesEnd);
+    Atomics.store(this.#control, Word.End, this.#end);
+  }
+}
+
+// A value's JSON text, if JSON carries it as structured clone would.
+function resultText(value: unknown): string | undefined {
+  if (value === null) return "null";
+  if (typeof value === "number") {
+    return Number.isFinite(value) && !Object.is(value, -0) ? String(value) : undefined;
+  }
+  return isJsonValue(value) ? JSON.stringify(value) : undefined;
+}
+
+function writeAllSync(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length;) {
+    try {
+      at += fs.writeSync(fd, bytes, at);
+    } catch (error) {
+      // fd 5 is non-blocking where a socket reads it: wait for room.
+      if ((error as { code?: string }).code !== "EAGAIN") throw error;
+    }
+  }
+}
