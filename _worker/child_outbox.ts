@@ -4,7 +4,6 @@
 // bursts; every other message leaves at once on fd 4, after what the log
 // holds. See burst_log.ts for who writes what, and when.
 
-import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
 import { encodeMessage, isJsonValue, TAG_JSON } from "../_wire/codec.ts";
 import { FRAME_CHECK, HEADER_BYTES } from "../_wire/frames.ts";
@@ -43,6 +42,7 @@ export class ChildOutbox implements Outbox {
   #end = 0;
   #sent = 0;
   #bytesEnd = 0;
+  #bytesSent = 0;
   #busy = 0;
   #epoch = 0;
   #scheduled = false;
@@ -108,6 +108,7 @@ export class ChildOutbox implements Outbox {
   flush(): void {
     if (this.#sent === this.#end) return;
     this.#pending = false;
+    this.#bytesSent = this.#bytesEnd;
     const burst = this.#frame(this.#sent);
     this.#busy = 0;
     this.#sent = this.#end;
@@ -124,6 +125,7 @@ export class ChildOutbox implements Outbox {
     if (this.#sent === this.#end) return;
     const burst = this.#frame(this.#sent);
     this.#sent = this.#end;
+    this.#bytesSent = this.#bytesEnd;
     if (!burst) return;
     const lock = this.#control;
     if (Atomics.compareExchange(lock, Word.Lock, 0, 2) !== 0) {
@@ -150,37 +152,39 @@ export class ChildOutbox implements Outbox {
   // Puts a Done message's results in the log; false, with nothing put, when
   // one of them does not cross as JSON or is too large for it.
   #append(message: FromWorker): boolean {
-    const texts: string[] = [];
-    let needed = 0;
+    let text = "";
     for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
       const value = resultText(message[at + 2]);
       if (value === undefined) return false;
-      const text = `,${message[at]},${message[at + 1]},${value}`;
-      texts.push(text);
-      needed += text.length * 3;
+      text += "," + message[at] + "," + message[at + 1] + "," + value;
     }
-    const { starts, bytes } = this.#log;
+    const { bytes } = this.#log;
+    const needed = text.length * 3; // at most, in UTF-8
     if (needed > bytes.length / LARGEST_SHARE) return false;
+    const count = (message.length - DONE_RESULTS) / RESULT_STRIDE;
     const unsent = (this.#end - this.#sent) | 0;
-    const used = (this.#bytesEnd - Atomics.load(starts, (this.#sent >>> 0) % starts.length)) | 0;
-    if (unsent + texts.length >= starts.length - 1 || used + needed > bytes.length) this.flush();
-    for (const text of texts) this.#put(text);
+    const used = (this.#bytesEnd - this.#bytesSent) | 0;
+    if (unsent + count >= this.#log.starts.length - 1 || used + needed > bytes.length) this.flush();
+    this.#put(text, count);
     return true;
   }
 
-  #put(text: string): void {
+  // Puts the text of `count` results in the log. Only where a message ends
+  // is marked in `starts`: the protocol thread frames from and to those.
+  #put(text: string, count: number): void {
     const { control, starts, bytes } = this.#log;
     const offset = (this.#bytesEnd >>> 0) % bytes.length;
-    let written = encoder.encodeInto(text, bytes.subarray(offset)).written;
-    if (written < Buffer.byteLength(text)) {
-      // It wraps: the rest goes at the ring's start.
+    let written = offset + text.length <= bytes.length ? putAscii(text, bytes, offset) : -1;
+    if (written < 0) {
+      // Not ASCII, or it wraps: the rest goes at the ring's start.
       const whole = encoder.encode(text);
       written = whole.length;
-      bytes.set(whole.subarray(0, bytes.length - offset), offset);
-      bytes.set(whole.subarray(bytes.length - offset), 0);
+      const first = Math.min(whole.length, bytes.length - offset);
+      bytes.set(whole.subarray(0, first), offset);
+      bytes.set(whole.subarray(first), 0);
     }
     this.#bytesEnd = (this.#bytesEnd + written) | 0;
-    this.#end = (this.#end + 1) | 0;
+    this.#end = (this.#end + count) | 0;
     // The text, then where the next one starts, then the counts: the
     // protocol thread reads the counts first.
     Atomics.store(starts, (this.#end >>> 0) % starts.length, this.#bytesEnd);
@@ -221,6 +225,18 @@ function resultText(value: unknown): string | undefined {
     return Number.isFinite(value) && !Object.is(value, -0) ? String(value) : undefined;
   }
   return isJsonValue(value) ? JSON.stringify(value) : undefined;
+}
+
+// Writes an ASCII `text` at `offset`; -1, with the bytes after `offset`
+// spoiled, if it is not ASCII. (Results are mostly numbers: a loop beats
+// TextEncoder.encodeInto on a new view for a few characters.)
+function putAscii(text: string, bytes: Uint8Array, offset: number): number {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return -1;
+    bytes[offset + i] = code;
+  }
+  return text.length;
 }
 
 function writeAllSync(fd: number, bytes: Uint8Array): void {
