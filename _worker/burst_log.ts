@@ -70,7 +70,7 @@ export interface BurstLogMemory {
 }
 
 /** Makes the shared memory of a burst log. */
-export function makeBurstLog(results = 8192, bytes = 512 * 1024): BurstLogMemory {
+export function makeBurstLog(results = 8192, bytes = 128 * 1024): BurstLogMemory {
   return {
     control: new Int32Array(new SharedArrayBuffer(WORDS * 4)),
     starts: new Int32Array(new SharedArrayBuffer(results * 4)),

@@ -82,15 +82,13 @@ export class ChildOutbox implements Outbox {
    * A task starts now. Results still in the log are left to the protocol
    * thread, which writes them if the task holds this thread past HOLD_US,
    * unless the oldest has waited that long already or the thread may not be
-   * there (it has not looked for STALE_US; a negative difference: more than
-   * 35 minutes, the clock wrapped): then they are written now.
+   * there: then they are written now.
    */
   starting(): void {
     if (this.#sent === this.#end) return;
     const control = this.#control;
     const now = clock(this.#log.origin);
-    const beat = (now - Atomics.load(control, Word.Beat)) | 0;
-    if (beat >= STALE_US || beat < 0) return this.flush();
+    if (!this.#threadLives(now)) return this.flush();
     if (!this.#pending) {
       this.#pending = true;
       Atomics.store(control, Word.PendingAt, now);
@@ -127,6 +125,9 @@ export class ChildOutbox implements Outbox {
     this.#sent = this.#end;
     this.#bytesSent = this.#bytesEnd;
     if (!burst) return;
+    // fd 5 is the thread's: with the thread gone, it may be closed, and its
+    // number reused by a file a task opened.
+    if (!this.#threadLives()) return this.#write(burst);
     const lock = this.#control;
     if (Atomics.compareExchange(lock, Word.Lock, 0, 2) !== 0) {
       Atomics.wait(lock, Word.Lock, 1, 50);
@@ -137,6 +138,13 @@ export class ChildOutbox implements Outbox {
     } catch {
       this.#write(burst);
     }
+  }
+
+  // Whether the protocol thread looked at the log in the last STALE_US (a
+  // negative difference: more than 35 minutes, the clock wrapped).
+  #threadLives(now = clock(this.#log.origin)): boolean {
+    const beat = (now - Atomics.load(this.#control, Word.Beat)) | 0;
+    return beat >= 0 && beat < STALE_US;
   }
 
   #frame(from: number): Uint8Array | undefined {

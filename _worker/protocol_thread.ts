@@ -14,10 +14,14 @@
 //   tasks, a burst of [500, 500, 10, 10, 10, 10] ms synchronous tasks took
 //   1013-1018 ms on two children, against CPython's 523 ms.)
 //
+// - Bursts. Results the main thread left in the burst log (burst_log.ts)
+//   while a task holds it go out on fd 5 once they waited a millisecond.
+//
 // Frames on fd 5 are the channel's (_wire/frames.ts: length, check word,
-// payload), each payload float64s, little-endian: from the pool, pairs of
-// task id and sequence number; from the child, the worker's token, then the
-// ids handed back.
+// payload): from the pool, float64s (little-endian), pairs of task id and
+// sequence number; from the child, bursts (JSON, the codec's tag first) and
+// answers: a zero byte, then the worker's token and the ids handed back, as
+// float64s.
 //
 // The thread is a web Worker from a blob: URL (Deno, Bun), or in Node, which
 // has no web Worker, a node:worker_threads worker from its text (`eval`), so
