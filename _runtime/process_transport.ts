@@ -70,7 +70,9 @@ export function startProcess(
       if (message[0] === Msg.Init) order.token = message[5];
       child.write(encodeMessage(ship(message)));
     },
-    reclaim: (tasks) => child.control(encodeFrame(writeFloats(tasks))),
+    // A halt is asked with a first pair of -1s.
+    reclaim: (tasks, halt) =>
+      child.control(encodeFrame(writeFloats(halt ? [-1, -1, ...tasks] : tasks))),
     ref: () => child.ref(),
     unref: () => child.unref(),
     stop: (how) => how === "close" ? child.end() : child.kill(how),

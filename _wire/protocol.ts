@@ -123,7 +123,9 @@ export function appendTask(
   kind: TaskKind,
   args: readonly unknown[],
 ): void {
-  message.push(id, fnId, kind, args.length, ...args);
+  message.push(id, fnId, kind, args.length);
+  // Not a spread: spreading into push costs Bun ~300 ns a task, a loop ~60.
+  for (let i = 0; i < args.length; i++) message.push(args[i]);
 }
 
 /** Appends a result to a done batch in the layout above. */

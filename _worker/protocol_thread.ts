@@ -139,6 +139,8 @@ async function protocolThread(
   // Every write on fd 5 holds the log's lock, which the main thread takes to
   // write there as the process exits: no frame of one runs into the other's.
   let writing = 0;
+  // Results this thread sent (a wrapping count).
+  let threadSent = 0;
   const send = (bytes: Uint8Array) => {
     if (writing++ === 0 && log && Atomics.compareExchange(log.control, word.Lock, 0, 1) !== 0) {
       writing--;
@@ -160,18 +162,17 @@ async function protocolThread(
   const watch = async (log: BurstLogMemory, token: number) => {
     const control = log.control;
     const head = { token, type: wire.burst, busy: 0 };
-    let sent = 0;
     await opened;
     for (;;) {
       Atomics.store(control, word.Beat, clock(log.origin));
-      if (Atomics.load(control, word.End) === sentBy(control, sent)) {
+      if (Atomics.load(control, word.End) === sentBy(control, threadSent)) {
         // Nothing to send: sleep until the main thread says (it looks at
         // IDLE after it adds results, this looks at END after it sets
         // IDLE), and look every 100 ms, which shows the main thread this
         // one lives.
         Atomics.store(control, word.Idle, 1);
         const wake = Atomics.load(control, word.Wake);
-        if (Atomics.load(control, word.End) === sentBy(control, sent)) {
+        if (Atomics.load(control, word.End) === sentBy(control, threadSent)) {
           const waiting = Atomics.waitAsync(control, word.Wake, wake, 100);
           if (waiting.async) await waiting.value;
         }
@@ -183,20 +184,31 @@ async function protocolThread(
         await sleep(Math.max(1, (hold - waited) / 1000));
         continue;
       }
-      const burst = frameBurst(log, undefined, sent, head, header, check, wire.tag);
+      const burst = frameBurst(log, undefined, threadSent, head, header, check, wire.tag);
       if (!burst) {
         await sleep(1);
         continue;
       }
       await send(burst.frame);
-      sent = burst.to;
-      Atomics.store(control, word.ThreadSent, sent);
+      threadSent = burst.to;
+      Atomics.store(control, word.ThreadSent, threadSent);
     }
   };
   // What either thread sent (wrapping counts).
   const sentBy = (control: Int32Array, sent: number) => {
     const main = Atomics.load(control, word.MainSent);
     return ((main - sent) | 0) > 0 ? main : sent;
+  };
+  // Stopped for a task: what finished, then the tasks handed back, then the
+  // end (the pool takes every task it does not get back as begun).
+  const halted = async (answer: Uint8Array) => {
+    if (log && token !== undefined) {
+      const head = { token, type: wire.burst, busy: 0 };
+      const burst = frameBurst(log, undefined, threadSent, head, header, check, wire.tag);
+      if (burst) send(burst.frame);
+    }
+    await send(answer);
+    die();
   };
   // Frames wait for the ring and the token (the main thread sends both at
   // its start; a question can be read first).
@@ -213,9 +225,11 @@ async function protocolThread(
       if (joined.length - at - header < length) break;
       const asked = new DataView(joined.buffer, at + header, length);
       const ids = [token];
+      let halt = false;
       for (let i = 0; i + 16 <= length; i += 16) {
         const id = asked.getFloat64(i, true);
-        if (ring && reclaimSlot(ring, asked.getFloat64(i + 8, true))) ids.push(id);
+        if (id === -1) halt = true; // a first pair of -1s
+        else if (ring && reclaimSlot(ring, asked.getFloat64(i + 8, true))) ids.push(id);
       }
       // An answer: a zero byte (a burst starts with the codec's tag), then
       // the token and the ids, float64s.
@@ -225,6 +239,7 @@ async function protocolThread(
       out.setUint32(0, size, true);
       out.setUint32(4, (size ^ check) >>> 0, true);
       ids.forEach((id, i) => out.setFloat64(header + 1 + 8 * i, id, true));
+      if (halt) return void halted(answer);
       send(answer);
       at += header + length;
     }
