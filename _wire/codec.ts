@@ -147,6 +147,11 @@ function encodeClone(message: unknown): Uint8Array {
 // would give: plain data, each object met once (clone keeps shared
 // references and cycles, JSON does not), no -0, NaN, ±Infinity, undefined or
 // holes (JSON turns them into 0 or null), no toJSON or __proto__ keys.
+/** Whether `value` crosses as JSON exactly as structured clone would carry it. */
+export function isJsonValue(value: unknown): boolean {
+  return isJsonSafe(value, new Set(), 1);
+}
+
 function isJsonSafe(value: unknown, seen: Set<object>, depth: number): boolean {
   switch (typeof value) {
     case "string":
