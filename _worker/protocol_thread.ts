@@ -155,9 +155,12 @@ async function protocolThread(fd: number, header: number, check: number): Promis
     receive(new Uint8Array(0));
   };
   if (g.Bun) {
-    const fs = await import("node:fs");
+    // node:fs is loaded by the first answer: a child the pool never asks
+    // for tasks back never pays for it.
+    let fs: typeof import("node:fs") | undefined;
     write = (bytes) => {
       try {
+        fs ??= g.process.getBuiltinModule("node:fs") as typeof import("node:fs");
         for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
       } catch {
         die(); // the parent is gone
