@@ -266,9 +266,12 @@ async function protocolThread(
     receive(new Uint8Array(0));
   };
   if (g.Bun) {
-    const fs = await import("node:fs");
+    // node:fs is loaded by the first write (an answer, a burst): a child
+    // that never writes here never pays for it.
+    let fs: typeof import("node:fs") | undefined;
     write = (bytes, done) => {
       try {
+        fs ??= g.process.getBuiltinModule("node:fs") as typeof import("node:fs");
         for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
       } catch {
         die(); // the parent is gone
