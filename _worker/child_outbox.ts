@@ -15,15 +15,17 @@ import {
   Msg,
   RESULT_STRIDE,
 } from "../_wire/protocol.ts";
-import { type BurstLogMemory, clock, frameBurst, Word } from "./burst_log.ts";
+import { type BurstLogMemory, clock, frameBurst, HOLD_US, Word } from "./burst_log.ts";
 import type { ParentChannel } from "./parent_channel.ts";
 import type { Outbox } from "./runner.ts";
 
 /**
- * How long the protocol thread may go without a look before the main thread
- * stops leaving results to it (it looks at least every 100 ms while idle).
+ * How long the protocol thread may take to look at the log once asked
+ * before the main thread stops leaving results to it.
  */
 const STALE_US = 300_000;
+/** How long an exiting child waits for a sleeping thread to show it lives. */
+const EXIT_WAIT_MS = 20;
 // Results in a burst the main thread writes without waiting for its turn
 // to end.
 const FLUSH_COUNT = 256;
@@ -51,6 +53,8 @@ export class ChildOutbox implements Outbox {
   #scheduled = false;
   // Whether the protocol thread was told of the results in the log.
   #pending = false;
+  // When the thread was asked to look and has not yet (µs, wrapping).
+  #askedAt: number | undefined;
 
   constructor(log: BurstLogMemory, channel: ParentChannel) {
     this.#log = log;
@@ -100,7 +104,9 @@ export class ChildOutbox implements Outbox {
     if (!this.#threadLives(now)) return this.flush();
     this.#pending = true;
     Atomics.store(control, Word.PendingAt, now);
-    // The thread sleeps when it saw nothing to send: wake it.
+    // The thread looks (and says so in BEAT) within a millisecond while
+    // results wait; asleep, it looks once woken.
+    this.#askedAt ??= now;
     if (Atomics.load(control, Word.Idle)) {
       Atomics.add(control, Word.Wake, 1);
       Atomics.notify(control, Word.Wake);
@@ -132,7 +138,7 @@ export class ChildOutbox implements Outbox {
     if (!burst) return;
     // fd 5 is the thread's: with the thread gone, it may be closed, and its
     // number reused by a file a task opened.
-    if (!this.#threadLives()) return this.#write(burst);
+    if (!this.#threadAnswers()) return this.#write(burst);
     const lock = this.#control;
     if (Atomics.compareExchange(lock, Word.Lock, 0, 2) !== 0) {
       Atomics.wait(lock, Word.Lock, 1, 50);
@@ -145,11 +151,31 @@ export class ChildOutbox implements Outbox {
     }
   }
 
-  // Whether the protocol thread looked at the log in the last STALE_US (a
-  // negative difference: more than 35 minutes, the clock wrapped).
-  #threadLives(now = clock(this.#log.origin)): boolean {
-    const beat = (now - Atomics.load(this.#control, Word.Beat)) | 0;
-    return beat >= 0 && beat < STALE_US;
+  // Whether the protocol thread answered the last time it was asked to look,
+  // or was asked less than STALE_US ago. (No heartbeat while the child
+  // idles: an idle thread sleeps until woken.)
+  #threadLives(now: number): boolean {
+    if (this.#askedAt === undefined) return true;
+    if (((Atomics.load(this.#control, Word.Beat) - this.#askedAt) | 0) >= 0) {
+      this.#askedAt = undefined;
+      return true;
+    }
+    return ((now - this.#askedAt) | 0) < STALE_US;
+  }
+
+  // At exit, fd 5 is written only on fresh evidence that the thread lives
+  // (a dead thread's fd 5 may be closed, its number reused by a file a task
+  // opened): it is woken, and has EXIT_WAIT_MS to look.
+  #threadAnswers(): boolean {
+    const control = this.#control;
+    const beat = Atomics.load(control, Word.Beat);
+    const since = (clock(this.#log.origin) - beat) | 0;
+    // It looks every millisecond while results wait: seen just now.
+    if (since >= 0 && since < 2 * HOLD_US) return true;
+    Atomics.add(control, Word.Wake, 1);
+    Atomics.notify(control, Word.Wake);
+    Atomics.wait(control, Word.Beat, beat, EXIT_WAIT_MS);
+    return Atomics.load(control, Word.Beat) !== beat;
   }
 
   #frame(from: number): Uint8Array | undefined {

@@ -164,16 +164,18 @@ async function protocolThread(
     const head = { token, type: wire.burst, busy: 0 };
     await opened;
     for (;;) {
+      // Seen alive: the main thread leaves results to this one only while
+      // it answers (and waits for it at exit).
       Atomics.store(control, word.Beat, clock(log.origin));
+      Atomics.notify(control, word.Beat);
       if (Atomics.load(control, word.End) === sentBy(control, threadSent)) {
         // Nothing to send: sleep until the main thread says (it looks at
         // IDLE after it adds results, this looks at END after it sets
-        // IDLE), and look every 100 ms, which shows the main thread this
-        // one lives.
+        // IDLE). No timeout: an idle child costs no CPU.
         Atomics.store(control, word.Idle, 1);
         const wake = Atomics.load(control, word.Wake);
         if (Atomics.load(control, word.End) === sentBy(control, threadSent)) {
-          const waiting = Atomics.waitAsync(control, word.Wake, wake, 100);
+          const waiting = Atomics.waitAsync(control, word.Wake, wake);
           if (waiting.async) await waiting.value;
         }
         Atomics.store(control, word.Idle, 0);
