@@ -27,6 +27,19 @@ export class Script {
     this.#sha = createHash("sha1").update(this.#source).digest("hex");
   }
 
+  /**
+   * The EVALSHA command that runs the script, to send as part of a pipeline
+   * (it fails with NOSCRIPT until the server knows it: see `load`).
+   */
+  command(keys: readonly RedisArg[], args: readonly RedisArg[]): RedisArg[] {
+    return ["EVALSHA", this.#sha, keys.length, ...keys, ...args];
+  }
+
+  /** Makes the server know the script, for `command`'s EVALSHA. */
+  async load(client: RedisClient): Promise<void> {
+    await client.send(["SCRIPT", "LOAD", this.#source]);
+  }
+
   /** Runs the script with `keys` and `args`. */
   async run(
     client: RedisClient,
@@ -53,8 +66,8 @@ local function before(a, b)
 end
 `;
 
-// Reads a task entry's fields into a table; shared by the scripts below.
-const FIELDS = `
+/** Reads a task entry's fields into a table (Lua); shared by the scripts. */
+export const FIELDS = `
 local function fields(list)
   local f = {}
   for j = 1, #list, 2 do f[list[j]] = list[j + 1] end

@@ -1,11 +1,12 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // A worker node: it claims task entries from the queue's stream with
-// XREADGROUP (the delivery is the claim), runs them in its local pool
-// (local_run.ts) and delivers their outcomes (finisher.ts).
+// XREADGROUP (the delivery is the claim), starts them with BEGIN pipelined
+// behind the read (claim.ts: one trip for both), runs them in its local
+// pool (local_run.ts) and delivers their outcomes (finisher.ts).
 //
-//   XREADGROUP ─▶ parse ─▶ executor alive? ─▶ "started" notice ─▶ local pool
-//        ▲                                                          │
-//        └──── room in the window ◀── FINISH (result, XACK) ◀─┘
+//   XREADGROUP + BEGIN ─▶ executor alive? "started" notice ─▶ local pool
+//        ▲                                                       │
+//        └──── room in the window ◀── FINISH (result, XACK) ◀────┘
 //
 // Its lease (lease.ts: one name, one node) tells the others it lives, and
 // it sweeps for nodes whose lease has expired. A task runs once the
@@ -19,6 +20,7 @@ import { hostname } from "node:os";
 import process from "node:process";
 import type { BrokenExecutor } from "../_future/errors.ts";
 import { BlockingReader } from "./blocking.ts";
+import { Claims } from "./claim.ts";
 import { RedisClient } from "./client.ts";
 import { parseEntry, type TaskEntry } from "./entry.ts";
 import { RedisConnectionError, RedisError } from "./errors.ts";
@@ -59,6 +61,7 @@ export class RedisWorker {
   readonly #keys: QueueKeys;
   readonly #client: RedisClient;
   readonly #reader: BlockingReader;
+  readonly #claims: Claims;
   readonly #runner: LocalRunner;
   readonly #finisher: Finisher;
   readonly #lease: Lease;
@@ -91,6 +94,7 @@ export class RedisWorker {
       },
     });
     this.#reader = new BlockingReader(this.#client, { name: `cf-claims-${this.name}` }, true);
+    this.#claims = new Claims(this.#keys, this.name, this.#client);
     const policy = { allow: config.allow, allowInline: config.allowInline };
     this.#runner = new LocalRunner(
       config.executor,
@@ -167,23 +171,32 @@ export class RedisWorker {
         continue;
       }
       try {
-        const reply = await this.#reader.read([
-          "XREADGROUP",
-          "GROUP",
-          GROUP,
-          this.name,
-          "COUNT",
-          room,
-          "BLOCK",
+        const claims = this.#claims;
+        const [reply, begun] = await this.#reader.readThen(
+          claims.read(room, BLOCK_MS),
           BLOCK_MS,
-          "STREAMS",
-          this.#keys.tasks,
-          ">",
-        ], BLOCK_MS);
-        if (reply !== null) this.#take((reply as Entries)[0]![1]);
+          claims.begin(room),
+        );
+        const verdicts = await this.#replicated(claims.verdicts(begun));
+        this.#take(reply === null ? [] : (reply as Entries)[0]![1], verdicts);
       } catch (error) {
         await this.#readFailed(error);
       }
+    }
+  }
+
+  // Run only what a promoted replica would know was claimed and started:
+  // WAIT on the connection that made both. Unsure, the entries go through
+  // START, which waits on its own.
+  async #replicated(
+    verdicts: Map<string, number> | undefined,
+  ): Promise<Map<string, number> | undefined> {
+    if (verdicts === undefined || verdicts.size === 0) return verdicts;
+    try {
+      await this.#replicas.wait(this.#reader);
+      return verdicts;
+    } catch {
+      return undefined;
     }
   }
 
@@ -205,22 +218,37 @@ export class RedisWorker {
     }
   }
 
-  #take(entries: [string, string[] | null][]): void {
+  // Takes what a read delivered. BEGIN's verdicts (claim.ts), when it ran,
+  // say which to run (1) and which it dropped (0); the rest go through START.
+  #take(entries: [string, string[] | null][], verdicts?: Map<string, number>): void {
     const junk: string[] = [];
     const byExec = new Map<string, TaskEntry[]>();
+    const begun: TaskEntry[] = [];
+    this.#claims.seen(entries.map(([id]) => id));
     for (const [id, fields] of entries) {
+      const verdict = verdicts?.get(id);
+      verdicts?.delete(id);
       const entry = fields === null ? undefined : parseEntry(id, fields);
       if (entry === undefined) {
         junk.push(id);
         continue;
       }
       if (this.#held.has(entry.id)) continue; // recovered, but already running here
+      if (verdict === 0) continue; // dropped unrun, and acknowledged, by BEGIN
       this.#held.set(entry.id, entry);
       this.#busy++;
+      if (verdict === 1) {
+        begun.push(entry);
+        continue;
+      }
       const list = byExec.get(entry.exec);
       if (list) list.push(entry);
       else byExec.set(entry.exec, [entry]);
     }
+    // Started by BEGIN, but delivered by a read whose reply was lost: read
+    // the own pending list, which has it.
+    for (const verdict of verdicts?.values() ?? []) if (verdict === 1) this.#recover = true;
+    for (const entry of begun) this.#start(entry);
     if (junk.length > 0) {
       console.error(
         `concurrent-futures worker ${this.name}: dropped ${junk.length} stream ${
