@@ -18,12 +18,25 @@
 // verdict for an entry the node was not delivered (a read whose reply was
 // lost) makes the node read its own pending list again.
 
+import { setTimeout } from "node:timers";
 import type { RedisClient } from "./client.ts";
+import type { TaskEntry } from "./entry.ts";
+import { RedisConnectionError, RedisError } from "./errors.ts";
+import {
+  compareIds,
+  executorKey,
+  GROUP,
+  type QueueKeys,
+  resultsKey,
+  startedKey,
+  stopsKey,
+} from "./layout.ts";
+import type { Replicas } from "./replicas.ts";
 import type { RespValue } from "./resp.ts";
 import type { RedisArg } from "./resp_encode.ts";
-import { compareIds, GROUP, type QueueKeys, startedKey } from "./layout.ts";
-import { FIELDS, Script } from "./scripts.ts";
-import { RedisError } from "./errors.ts";
+import { FIELDS, Script, START } from "./scripts.ts";
+
+const RETRY_MS = 1_000;
 
 /**
  * A worker starts the entries a read just delivered to it: those pending
@@ -164,10 +177,64 @@ export class Claims {
     return verdicts;
   }
 
+  /**
+   * START (scripts.ts) for entries of one executor that BEGIN gave no
+   * verdict: 1 (run) or 0 (not this node's, or dropped) per entry, once
+   * the replicas have the claim; none when the server lost the group.
+   * Safe to send again after a lost reply: a task already settled is no
+   * longer owned, so it is not started twice.
+   */
+  async start(
+    exec: string,
+    entries: readonly TaskEntry[],
+    replicas: Replicas,
+  ): Promise<number[] | undefined> {
+    // Delivered in id order, except after a recovery read.
+    let first = entries[0]!.id, last = first;
+    for (const { id } of entries) {
+      if (compareIds(id, first) < 0) first = id;
+      if (compareIds(id, last) > 0) last = id;
+    }
+    const args: RedisArg[] = [GROUP, this.#name, entries[0]!.orphanTimeout, first, last];
+    for (const entry of entries) args.push(entry.id, entry.seq, entry.addedAt);
+    const keys = this.#keys;
+    const scriptKeys = [
+      keys.tasks,
+      resultsKey(keys, exec),
+      executorKey(keys, exec),
+      stopsKey(keys, exec),
+      startedKey(keys, this.#name),
+    ];
+    for (;;) {
+      try {
+        const verdicts = await START.run(this.#client, scriptKeys, args) as number[];
+        // Run only what a promoted replica would know was claimed.
+        await replicas.wait();
+        return verdicts;
+      } catch (error) {
+        if (error instanceof RedisConnectionError) {
+          if (!error.sent) await delay(RETRY_MS);
+          continue;
+        }
+        // NOGROUP: the server lost the tasks; their executor fails them.
+        if (error instanceof RedisError && error.code === "NOGROUP") return undefined;
+        // Any other refusal (READONLY from a replica not promoted yet, say)
+        // leaves the entries claimed by this live node, where no sweep
+        // would find them: ask again.
+        console.error(`concurrent-futures worker ${this.#name}: cannot start tasks: ${error}`);
+        await delay(RETRY_MS);
+      }
+    }
+  }
+
   // Offline or refused: the next NOSCRIPT asks again.
   #load(): void {
     this.#loading ??= BEGIN.load(this.#client).catch(() => {}).finally(() => {
       this.#loading = undefined;
     });
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -27,6 +27,11 @@ export class Script {
     this.#sha = createHash("sha1").update(this.#source).digest("hex");
   }
 
+  /** The script's SHA1, as SCRIPT EXISTS knows it. */
+  get sha(): string {
+    return this.#sha;
+  }
+
   /**
    * The EVALSHA command that runs the script, to send as part of a pipeline
    * (it fails with NOSCRIPT until the server knows it: see `load`).

@@ -25,16 +25,7 @@ import { RedisClient } from "./client.ts";
 import { parseEntry, type TaskEntry } from "./entry.ts";
 import { RedisConnectionError, RedisError } from "./errors.ts";
 import { Finisher } from "./finisher.ts";
-import {
-  compareIds,
-  executorKey,
-  GROUP,
-  type QueueKeys,
-  queueKeys,
-  resultsKey,
-  startedKey,
-  stopsKey,
-} from "./layout.ts";
+import { GROUP, type QueueKeys, queueKeys } from "./layout.ts";
 import { LocalRunner } from "./local_run.ts";
 import { checkEvictionPolicy, ensureGroup, EvictionPolicyError } from "./memory.ts";
 import { Lease, type WorkerNameError } from "./lease.ts";
@@ -43,7 +34,6 @@ import { MAX_WINDOW, Pace } from "./pace.ts";
 import { Replicas } from "./replicas.ts";
 import type { WorkerConfig } from "./options.ts";
 import type { RedisArg } from "./resp_encode.ts";
-import { START } from "./scripts.ts";
 import { encodeError, encodeTimedOut } from "./values.ts";
 
 type Entries = [string, [string, string[] | null][]][];
@@ -265,47 +255,9 @@ export class RedisWorker {
     }
   }
 
-  // START (scripts.ts) says which to run: the executor learns that they
-  // run before they do, and tasks it gave up on, or whose executor is gone,
-  // are dropped unrun. Safe to send again after a lost reply: a task
-  // already settled is no longer owned, so it is not started twice.
+  // START (claim.ts) says which to run, for entries BEGIN gave no verdict.
   async #startAll(exec: string, entries: TaskEntry[]): Promise<void> {
-    // Delivered in id order, except after a recovery read.
-    let first = entries[0]!.id, last = first;
-    for (const { id } of entries) {
-      if (compareIds(id, first) < 0) first = id;
-      if (compareIds(id, last) > 0) last = id;
-    }
-    const args: RedisArg[] = [GROUP, this.name, entries[0]!.orphanTimeout, first, last];
-    for (const entry of entries) args.push(entry.id, entry.seq, entry.addedAt);
-    const keys = [
-      this.#keys.tasks,
-      resultsKey(this.#keys, exec),
-      executorKey(this.#keys, exec),
-      stopsKey(this.#keys, exec),
-      startedKey(this.#keys, this.name),
-    ];
-    let verdicts: number[] | undefined;
-    for (;;) {
-      try {
-        verdicts = await START.run(this.#client, keys, args) as number[];
-        // Run only what a promoted replica would know was claimed.
-        await this.#replicas.wait();
-        break;
-      } catch (error) {
-        if (error instanceof RedisConnectionError) {
-          if (!error.sent) await delay(RETRY_MS);
-          continue;
-        }
-        // NOGROUP: the server lost the tasks; their executor fails them.
-        if (error instanceof RedisError && error.code === "NOGROUP") break;
-        // Any other refusal (READONLY from a replica not promoted yet, say)
-        // leaves the entries claimed by this live node, where no sweep
-        // would find them: ask again.
-        console.error(`concurrent-futures worker ${this.name}: cannot start tasks: ${error}`);
-        await delay(RETRY_MS);
-      }
-    }
+    const verdicts = await this.#claims.start(exec, entries, this.#replicas);
     const dropped: TaskEntry[] = [];
     entries.forEach((entry, at) => {
       if (verdicts?.[at] === 1) this.#start(entry);
