@@ -56,19 +56,28 @@ interface Figures {
 }
 const empty = (): Figures => ({ p50: [], p99: [], tiny: [], map: [] });
 
-/** Starts a child of this runtime running `module` and resolves once it prints a line. */
-function child(module: string, args: string[]): Promise<() => void> {
+/**
+ * Starts a child of this runtime running `module` and resolves once it
+ * prints a line, with a stop that resolves once it has exited (before the
+ * server stops: an echo child still reading would fail on its way out).
+ */
+function child(module: string, args: string[]): Promise<() => Promise<void>> {
   const file = new URL(module, import.meta.url).pathname;
   const argv = runtime === "deno" ? ["run", "-A", file, ...args] : [file, ...args];
   const proc = spawn(process.execPath, argv, {
     stdio: ["ignore", "pipe", "inherit"],
   });
+  const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
   return new Promise((resolve, reject) => {
-    proc.stdout!.once("data", () => resolve(() => proc.kill("SIGTERM")));
-    proc.once(
-      "exit",
-      (code) => reject(new Error(`${module} exited with ${code}`)),
-    );
+    const onExit = (code: number | null) => reject(new Error(`${module} exited with ${code}`));
+    proc.once("exit", onExit);
+    proc.stdout!.once("data", () => {
+      proc.off("exit", onExit);
+      resolve(() => {
+        proc.kill("SIGTERM");
+        return exited;
+      });
+    });
   });
 }
 
@@ -172,7 +181,7 @@ function cell(values: number[], unit: "ms" | "/s"): string {
 
 async function main(): Promise<void> {
   const server = await RedisServer.start();
-  const stops: (() => void)[] = [];
+  const stops: (() => Promise<void>)[] = [];
   try {
     stops.push(await child("./_redis_echo.ts", [server.url, "e1"]));
     stops.push(await child("./_redis_echo.ts", [server.url, "e2"]));
@@ -259,7 +268,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const stop of stops) stop();
+    await Promise.all(stops.map((stop) => stop()));
     await server.stop();
   }
 }
