@@ -57,9 +57,14 @@ local out, dropped, execs, order, now = {}, {}, {}, {}, nil
 local function digits(text, most)
   return text and #text <= most and string.find(text, '^%d+$') ~= nil
 end
+local ids = {}
 for _, p in ipairs(redis.call('XPENDING', tasks, group, '(' .. ARGV[3], '+', ARGV[4], me)) do
-  local id = p[1]
-  local entry = redis.call('SISMEMBER', mine, id) == 0 and redis.call('XRANGE', tasks, id, id)[1]
+  ids[#ids + 1] = p[1]
+end
+if #ids == 0 then return out end
+local known = redis.call('SMISMEMBER', mine, unpack(ids))
+for at, id in ipairs(ids) do
+  local entry = known[at] == 0 and redis.call('XRANGE', tasks, id, id)[1]
   local f = entry and fields(entry[2]) or {}
   local e, seq, ttl = f.e, f.i, f.o
   if e and #e == 16 and not string.find(e, '[^0-9a-f]') and digits(seq, 15) then
@@ -67,13 +72,14 @@ for _, p in ipairs(redis.call('XPENDING', tasks, group, '(' .. ARGV[3], '+', ARG
     local x = execs[e]
     if not x then
       x = {alive = redis.call('EXISTS', prefix .. 'executor:' .. e) == 1, ttl = ttl,
+        stops = redis.call('EXISTS', prefix .. 'stops:' .. e) == 1,
         started = {}, ids = {}, orphaned = {}}
       execs[e] = x
       order[#order + 1] = e
     end
     if tonumber(ttl) > tonumber(x.ttl) then x.ttl = ttl end
     local verdict = 1
-    if redis.call('SREM', prefix .. 'stops:' .. e, seq) == 1 then
+    if x.stops and redis.call('SREM', prefix .. 'stops:' .. e, seq) == 1 then
       verdict = 0
     elseif not x.alive then
       if not now then
