@@ -176,8 +176,9 @@ export class RedisWorker {
   }
 
   // Run only what a promoted replica would know was claimed and started:
-  // WAIT on the connection that made both. Unsure, the entries go through
-  // START, which waits on its own.
+  // WAIT on the connection that made both. Unsure, the read's entries go
+  // through START, which waits on its own, and the pending list is read
+  // again for any BEGIN started that the read did not deliver.
   async #replicated(
     verdicts: Map<string, number> | undefined,
   ): Promise<Map<string, number> | undefined> {
@@ -186,6 +187,7 @@ export class RedisWorker {
       await this.#replicas.wait(this.#reader);
       return verdicts;
     } catch {
+      this.#recover = true;
       return undefined;
     }
   }
