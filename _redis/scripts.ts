@@ -71,8 +71,8 @@ local function before(a, b)
 end
 `;
 
-/** Reads a task entry's fields into a table (Lua); shared by the scripts. */
-export const FIELDS = `
+// Reads a task entry's fields into a table; shared by the scripts below.
+const FIELDS = `
 local function fields(list)
   local f = {}
   for j = 1, #list, 2 do f[list[j]] = list[j + 1] end
