@@ -118,8 +118,11 @@ export class CallControl {
       for (const { job, moved } of w.inflight) {
         if (!moved && job !== w.stoppedFor) setPendingAgain(job.future);
       }
+      return w.stop("SIGKILL");
     }
-    w.stop("SIGKILL");
+    // A child may have finished the stopped task and run others, their
+    // results not written yet (bursts): it says which never began.
+    w.halt();
   }
 
   /**
@@ -130,13 +133,12 @@ export class CallControl {
   afterStop(w: WorkerHandle): Job[] {
     // Moved tasks went to another worker already: only this one's own.
     const jobs = w.inflight.drain().filter((sent) => !sent.moved).map((sent) => sent.job);
-    // A child whose stopped task reported after the kill may have begun the
-    // next task (a thread cannot: holdBack claimed its slot).
-    const unsure = !w.slots && jobs[0] !== w.stoppedFor ? jobs[0] : undefined;
+    // A child's tasks not handed back by its halt may have begun (a thread's
+    // cannot: holdBack claimed their slots).
     const back: Job[] = [];
     for (const job of jobs) {
       if (job.future.done()) continue;
-      const error = this.#cannotRequeue(w, job, job === unsure);
+      const error = this.#cannotRequeue(w, job, !w.slots && job !== w.stoppedFor);
       if (error) {
         this.#tally.failed++;
         job.future.setException(error);

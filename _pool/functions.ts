@@ -13,6 +13,7 @@ export class Functions {
   readonly #specs: TaskSpec[] = [];
   readonly #modules = new Set<string>();
   readonly #onModule: (module: string) => void;
+  #last = { source: "", name: "", id: -1 };
 
   /** `onModule` hears of each task module the first time it is submitted. */
   constructor(onModule: (module: string) => void) {
@@ -28,8 +29,13 @@ export class Functions {
     // a loop), so look them up by source before describing them anew.
     if (typeof task === "function") {
       const source = Function.prototype.toString.call(task);
+      // The same function as last time (a loop of submits): no hashing.
+      if (source === this.#last.source && task.name === this.#last.name) return this.#last.id;
       const id = this.#ids.get(sourceKey(source, task.name));
-      if (id !== undefined) return id;
+      if (id !== undefined) {
+        this.#last = { source, name: task.name, id };
+        return id;
+      }
     }
     return this.add(describeTask(task, "submit task"));
   }

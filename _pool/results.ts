@@ -7,7 +7,7 @@
 // queue's front. The Pool then decides whether to dispatch (see `Heard`).
 
 import { ChunkFailure } from "../_future/chunk.ts";
-import type { Future } from "../_future/future.ts";
+import { type Future, setPendingAgain } from "../_future/future.ts";
 import { describe } from "../_future/validate.ts";
 import {
   DONE_BUSY,
@@ -157,6 +157,9 @@ export class Results {
     if (!jobs) {
       return this.#broke(`worker ${w.name} handed back a task it was not given`, undefined);
     }
+    // Handed back by a halt (a stop): none of them began, and none is on its
+    // way to a worker yet, so cancel() wins until one is sent again.
+    if (w.stoppedFor) { for (const job of jobs) setPendingAgain(job.future); }
     this.#queue.putBack(jobs);
     return Heard.Dispatch;
   }

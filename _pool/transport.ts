@@ -47,8 +47,12 @@ export interface Transport {
    * place among all tasks sent). The answer arrives as a ReturnedMessage,
    * even while the child's main thread is busy. Threads have none: the pool
    * claims their slots itself.
+   *
+   * With `halt`, the child then sends what it finished and ends itself: the
+   * pool stops it so for a stopped task, and knows that every task it does
+   * not get back may have begun.
    */
-  reclaim?(tasks: readonly number[]): void;
+  reclaim?(tasks: readonly number[], halt?: boolean): void;
   /** Keeps the program alive while this worker is busy. */
   ref(): void;
   /** Lets the program exit while this worker is idle. */

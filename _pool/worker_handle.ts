@@ -9,6 +9,12 @@ import { Slot, SLOTS, type TaskKind } from "../_wire/protocol.ts";
 import type { JobCall } from "./stop.ts";
 import type { Transport } from "./transport.ts";
 
+/**
+ * How long a child stopped for a task has to end itself (its protocol thread
+ * answers within a millisecond) before it is killed.
+ */
+const HALT_MS = 2000;
+
 /** A submitted task as the pool tracks it. */
 export interface Job {
   readonly id: number;
@@ -203,6 +209,30 @@ export class WorkerHandle {
     if (asked.length === 0) return;
     this.#asking = true;
     this.transport.reclaim!(asked);
+  }
+
+  /**
+   * Processes: stops the child for the task at its front. Its protocol
+   * thread hands back every task behind that one it has not started, sends
+   * what finished, then ends the child: a task not handed back may have
+   * begun. A child whose thread does not do so within HALT_MS is killed.
+   */
+  halt(): void {
+    if (this.state === "stopping" || this.state === "exited") return;
+    const asked: number[] = [];
+    for (const sent of this.#behindFront()) {
+      if (sent.moved || sent.job.future.done()) continue;
+      sent.asked = true;
+      asked.push(sent.job.id, sent.seq);
+    }
+    this.state = "stopping";
+    this.#setRef(true);
+    this.#asking = true;
+    this.transport.reclaim!(asked, true);
+    const kill = setTimeout(() => {
+      if (this.state !== "exited") this.transport.stop("SIGKILL");
+    }, HALT_MS);
+    (kill as { unref?(): void }).unref?.();
   }
 
   /**

@@ -11,10 +11,14 @@ import type { ChildOptions, ChildPlan } from "./adapter.ts";
 import { adapter } from "./current.ts";
 import { PROCESS_SOURCE } from "./process_source.generated.ts";
 import { planChild, spawnPlanned } from "./spawn.ts";
+import { BurstOrder } from "./burst_order.ts";
 
 /** How every child of one pool starts, beyond the modules it must load. */
 export type ProcessSetup = Pick<ChildOptions, "denoPermissions" | "denoConfig">;
 
+// The first byte of the protocol thread's answers (bursts start with the
+// codec's tag, never 0).
+const ANSWER = 0;
 const ship = adapter.shipToChild ?? (<T>(message: T) => message);
 
 /**
@@ -36,19 +40,24 @@ export function startProcess(
 ): Transport {
   const decoder = new FrameDecoder();
   const controlDecoder = new FrameDecoder();
+  const order = new BurstOrder((message) => events.message(message));
   const child = spawnPlanned(plan, {
     // A frame that does not decode throws here; the child is then killed
     // and the pool breaks with that error as the cause.
     data(chunk) {
       for (const payload of decoder.push(chunk)) {
-        events.message(decodeMessage(payload));
+        order.fromMain(decodeMessage(payload) as unknown[]);
       }
     },
-    // The protocol thread's answers: the token, then the ids handed back.
+    // The protocol thread's bursts, and its answers: a zero byte, then the
+    // token and the ids handed back.
     control(chunk) {
       for (const payload of controlDecoder.push(chunk)) {
-        const [token, ...ids] = readFloats(payload);
-        events.message([token, Msg.Returned, ...ids]);
+        if (payload[0] !== ANSWER) order.fromThread(decodeMessage(payload) as unknown[]);
+        else {
+          const [token, ...ids] = readFloats(payload.subarray(1));
+          events.message([token, Msg.Returned, ...ids]);
+        }
       }
     },
     exit: (status) => events.exit(status),
@@ -57,8 +66,13 @@ export function startProcess(
   return {
     // encodeMessage throws before anything is written, so a value that
     // cannot cross fails its own task only.
-    send: (message) => child.write(encodeMessage(ship(message))),
-    reclaim: (tasks) => child.control(encodeFrame(writeFloats(tasks))),
+    send(message) {
+      if (message[0] === Msg.Init) order.token = message[5];
+      child.write(encodeMessage(ship(message)));
+    },
+    // A halt is asked with a first pair of -1s.
+    reclaim: (tasks, halt) =>
+      child.control(encodeFrame(writeFloats(halt ? [-1, -1, ...tasks] : tasks))),
     ref: () => child.ref(),
     unref: () => child.unref(),
     stop: (how) => how === "close" ? child.end() : child.kill(how),

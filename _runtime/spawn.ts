@@ -165,6 +165,7 @@ class ProcessChild implements Child {
   readonly #protocol: Duplex & RefStream;
   #writable = true;
   #outputClosed = false;
+  #protocolClosed = false;
   #refd = true;
   #exit: ExitStatus | undefined;
   // Why this side stopped the child, if it did: set once, reported at exit.
@@ -182,6 +183,11 @@ class ProcessChild implements Child {
     this.#output = child.stdio[4] as Readable;
     this.#protocol = (child.stdio as unknown[])[5] as Duplex;
     this.#protocol.on("error", () => {}); // EPIPE once the child is gone
+    // Bursts come on fd 5 too: the exit is reported after its last one.
+    this.#protocol.on("close", () => {
+      this.#protocolClosed = true;
+      if (this.#exit !== undefined && this.#outputClosed) this.#finish(this.#exit);
+    });
     this.#protocol.on("data", (chunk: Uint8Array) => {
       if (events.control) this.#receive(events.control, chunk);
     });
@@ -202,7 +208,10 @@ class ProcessChild implements Child {
     this.#output.on("data", (chunk: Uint8Array) => this.#receive(events.data, chunk));
     this.#output.on("close", () => {
       this.#outputClosed = true;
-      if (this.#exit !== undefined) return this.#finish(this.#exit);
+      if (this.#exit !== undefined) {
+        if (this.#protocolClosed) this.#finish(this.#exit);
+        return;
+      }
       // The channel closed but the child lives on (a task closed fd 4): it
       // can send no result again. Give an exiting child time to be reaped,
       // then stop it.
@@ -290,7 +299,7 @@ class ProcessChild implements Child {
     this.#input.destroy();
     // Frames written just before the exit may still be unread: report the
     // exit after the last of them, when fd 4 closes.
-    if (this.#outputClosed) this.#finish(status);
+    if (this.#outputClosed && this.#protocolClosed) this.#finish(status);
     else this.#armDrain();
   }
 

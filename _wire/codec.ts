@@ -38,7 +38,7 @@
 // structuredClone (except that a Buffer stays a Buffer).
 
 import { Buffer } from "node:buffer";
-import * as v8 from "node:v8";
+import process from "node:process";
 import { HEADER_BYTES, setFrameLength } from "./frames.ts";
 
 /** The payload's first byte when the rest is UTF-8 JSON. */
@@ -51,14 +51,24 @@ const BODY = HEADER_BYTES + 1;
 // Deeper plain data is rare; the clone path handles any depth the runtime can.
 const MAX_WALK_DEPTH = 200;
 
-const hasSerializerClass: boolean = (() => {
+// node:v8 is loaded by the first message that needs the clone format: a
+// child whose messages are all JSON never loads it (0.5 MiB a Bun child).
+type V8 = typeof import("node:v8");
+let v8Module: V8 | undefined;
+let hasSerializerClass: boolean | undefined;
+
+function loadV8(): V8 {
+  if (v8Module) return v8Module;
+  const v8 = (process as unknown as { getBuiltinModule(id: "node:v8"): V8 })
+    .getBuiltinModule("node:v8");
   try {
     new v8.Serializer();
-    return true;
+    hasSerializerClass = true;
   } catch {
-    return false; // Bun: "node:v8 Serializer is not yet implemented"
+    hasSerializerClass = false; // Bun: "node:v8 Serializer is not yet implemented"
   }
-})();
+  return v8Module = v8;
+}
 const textDecoder = new TextDecoder();
 
 /**
@@ -98,6 +108,7 @@ export function decodeMessage(payload: Uint8Array): unknown {
   const body = payload.subarray(1);
   if (payload[0] === TAG_JSON) return JSON.parse(textDecoder.decode(body));
   if (payload[0] === TAG_CLONE) {
+    const v8 = loadV8();
     if (!hasSerializerClass) return v8.deserialize(body);
     const deserializer = new v8.Deserializer(body);
     deserializer.readHeader();
@@ -120,6 +131,7 @@ function encodeJson(message: unknown): Uint8Array {
 }
 
 function encodeClone(message: unknown): Uint8Array {
+  const v8 = loadV8();
   if (!hasSerializerClass) {
     // Bun's serializer copies shared memory into a plain ArrayBuffer, so the
     // other process's writes would be lost without a word: refuse it, as
@@ -147,6 +159,11 @@ function encodeClone(message: unknown): Uint8Array {
 // would give: plain data, each object met once (clone keeps shared
 // references and cycles, JSON does not), no -0, NaN, ±Infinity, undefined or
 // holes (JSON turns them into 0 or null), no toJSON or __proto__ keys.
+/** Whether `value` crosses as JSON exactly as structured clone would carry it. */
+export function isJsonValue(value: unknown): boolean {
+  return isJsonSafe(value, new Set(), 1);
+}
+
 function isJsonSafe(value: unknown, seen: Set<object>, depth: number): boolean {
   switch (typeof value) {
     case "string":

@@ -20,7 +20,6 @@
 
 import { Buffer } from "node:buffer";
 import * as fs from "node:fs";
-import { Socket } from "node:net";
 import process from "node:process";
 import { runtime } from "../_runtime/runtime.ts";
 
@@ -79,6 +78,9 @@ export function openParentChannel(
   };
   if (runtime === "bun") readBunInput(onData, end);
   else {
+    // Loaded here, not imported: Bun reads otherwise, and node:net costs a
+    // Bun child 1.8 MiB (bench/start_ab.ts).
+    const { Socket } = (process as unknown as NodeBuiltins).getBuiltinModule("node:net");
     const input = new Socket({ fd: INPUT_FD, readable: true, writable: false });
     input.on("data", onData);
     input.on("end", end);
@@ -86,6 +88,10 @@ export function openParentChannel(
     input.on("error", end);
   }
   return { write: (bytes) => writer.write(bytes), flush: () => writer.flush() };
+}
+
+interface NodeBuiltins {
+  getBuiltinModule(id: "node:net"): typeof import("node:net");
 }
 
 interface BunFiles {

@@ -7,12 +7,14 @@
 // and hands back the tasks the pool asks for (protocol_thread.ts).
 
 import process from "node:process";
-import { decodeMessage, encodeMessage } from "../_wire/codec.ts";
+import { decodeMessage } from "../_wire/codec.ts";
 import { FrameDecoder } from "../_wire/frames.ts";
 import { openParentChannel } from "./parent_channel.ts";
 import { Msg, SLOTS, type ToWorker } from "../_wire/protocol.ts";
 import { TaskRunner } from "./runner.ts";
 import { exposeFaults, startProtocolThread } from "./protocol_thread.ts";
+import { makeBurstLog } from "./burst_log.ts";
+import { ChildOutbox } from "./child_outbox.ts";
 import { markProcessWorker } from "../_wire/worker_mark.ts";
 import { runtime } from "../_runtime/runtime.ts";
 
@@ -29,30 +31,32 @@ if (runtime === "bun") delete process.env.BUN_BE_BUN;
 // Who may run each task sent here: the main thread or, handing it back, the
 // protocol thread (child_ring.ts).
 const ring = new Int32Array(new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT));
+// Where results wait for the next burst, shared with the protocol thread.
+const log = makeBurstLog();
 // Started first: it boots while the child waits for the pool's first
 // message. (Started once Init arrives instead, a child's start measured no
 // faster on Deno and 4.6 ms slower on Bun: bench/start_ab.ts.)
-const protocol = startProtocolThread(PROTOCOL_FD, ring);
+const protocol = startProtocolThread(PROTOCOL_FD, ring, log);
 exposeFaults(protocol);
 
 const decoder = new FrameDecoder();
 const channel = openParentChannel((chunk) => {
   for (const payload of decoder.push(chunk)) {
     const message = decodeMessage(payload) as ToWorker;
-    if (message[0] === Msg.Init) protocol.setToken(message[5]);
+    if (message[0] === Msg.Init) {
+      outbox.token = message[5];
+      protocol.setToken(message[5]);
+    }
     runner.receive(message);
   }
 }, () => process.exit(0));
-// The runner batches results itself and posts when they should leave: write
-// at once, since a synchronous task run next would hold back a write left
-// for the end of the turn (measured: every second fib(30) started 0.8 ms
-// (Bun) to 2.4 ms (Deno) late).
-const runner = new TaskRunner({
-  post(message) {
-    channel.write(encodeMessage(message));
-    channel.flush();
-  },
-}, ring);
+// Results leave in bursts (burst_log.ts), everything else at once.
+const outbox = new ChildOutbox(log, channel);
+const runner = new TaskRunner(outbox, ring);
+// Whatever way the process ends, what the log holds still leaves (after
+// what the channel holds: its own listeners were added first).
+process.on("exit", () => outbox.flushAtExit());
+globalThis.addEventListener?.("unload", () => outbox.flushAtExit());
 // Errors outside any task are reported so the pool breaks with their cause,
 // instead of the child dying with only an exit code to show.
 process.on("uncaughtException", (error) => runner.fatal(error));

@@ -14,10 +14,14 @@
 //   tasks, a burst of [500, 500, 10, 10, 10, 10] ms synchronous tasks took
 //   1013-1018 ms on two children, against CPython's 523 ms.)
 //
+// - Bursts. Results the main thread left in the burst log (burst_log.ts)
+//   while a task holds it go out on fd 5 once they waited a millisecond.
+//
 // Frames on fd 5 are the channel's (_wire/frames.ts: length, check word,
-// payload), each payload float64s, little-endian: from the pool, pairs of
-// task id and sequence number; from the child, the worker's token, then the
-// ids handed back.
+// payload): from the pool, float64s (little-endian), pairs of task id and
+// sequence number; from the child, bursts (JSON, the codec's tag first) and
+// answers: a zero byte, then the worker's token and the ids handed back, as
+// float64s.
 //
 // The thread is a web Worker from a blob: URL (Deno, Bun), or in Node, which
 // has no web Worker, a node:worker_threads worker from its text (`eval`), so
@@ -30,6 +34,9 @@
 import { FRAME_CHECK, HEADER_BYTES } from "../_wire/frames.ts";
 import process from "node:process";
 import { reclaimSlot } from "./child_ring.ts";
+import { type BurstLogMemory, clock, frameBurst, HOLD_US, Word } from "./burst_log.ts";
+import { TAG_JSON } from "../_wire/codec.ts";
+import { Msg } from "../_wire/protocol.ts";
 import { runtime } from "../_runtime/runtime.ts";
 
 interface ThreadHandle {
@@ -71,14 +78,21 @@ export function exposeFaults(thread: ProtocolThread): void {
 }
 
 /**
- * Starts the protocol thread on `fd`, sharing `ring` with it; it never
- * holds the process open.
+ * Starts the protocol thread on `fd`, sharing the claim `ring` and the burst
+ * `log` with it; it never holds the process open.
  */
-export function startProtocolThread(fd: number, ring: Int32Array): ProtocolThread {
-  const source = `${reclaimSlot}\n(${protocolThread})(${fd}, ${HEADER_BYTES}, ${FRAME_CHECK});`;
+export function startProtocolThread(
+  fd: number,
+  ring: Int32Array,
+  log: BurstLogMemory,
+): ProtocolThread {
+  const wire = { header: HEADER_BYTES, check: FRAME_CHECK, tag: TAG_JSON, burst: Msg.Burst };
+  const source = `${reclaimSlot}\n${clock}\n${frameBurst}\n(${protocolThread})(${fd}, ${
+    JSON.stringify(wire)
+  }, ${JSON.stringify(Word)}, ${HOLD_US});`;
   const worker = startThread(source);
   worker.unref?.();
-  worker.postMessage({ ring });
+  worker.postMessage({ ring, log });
   let frozen: Int32Array | undefined;
   return {
     setToken: (token) => worker.postMessage({ token }),
@@ -104,15 +118,100 @@ function startThread(source: string): ThreadHandle {
 }
 
 // The thread's code, run from its source text: it may use no outside name
-// but reclaimSlot, which the source carries before it.
-async function protocolThread(fd: number, header: number, check: number): Promise<void> {
+// but reclaimSlot, clock and frameBurst, which the source carries before it.
+async function protocolThread(
+  fd: number,
+  wire: { header: number; check: number; tag: number; burst: number },
+  word: typeof Word,
+  hold: number,
+): Promise<void> {
   // deno-lint-ignore no-explicit-any
   const g = globalThis as unknown as Record<string, any>;
+  const { header, check } = wire;
   const die = () => g.process.kill(g.process.pid, "SIGKILL");
   let ring: Int32Array | undefined;
+  let log: BurstLogMemory | undefined;
   let token: number | undefined;
-  let write: (bytes: Uint8Array) => void;
+  let write: (bytes: Uint8Array, done: () => void) => void;
+  let writable!: () => void;
+  const opened = new Promise<void>((resolve) => writable = resolve);
   let buffered = new Uint8Array(0);
+  // Every write on fd 5 holds the log's lock, which the main thread takes to
+  // write there as the process exits: no frame of one runs into the other's.
+  let writing = 0;
+  // Results this thread sent (a wrapping count).
+  let threadSent = 0;
+  const send = (bytes: Uint8Array) => {
+    if (writing++ === 0 && log && Atomics.compareExchange(log.control, word.Lock, 0, 1) !== 0) {
+      writing--;
+      return Promise.resolve(); // the process is exiting
+    }
+    return new Promise<void>((resolve) =>
+      write(bytes, () => {
+        if (--writing === 0 && log) {
+          Atomics.store(log.control, word.Lock, 0);
+          Atomics.notify(log.control, word.Lock);
+        }
+        resolve();
+      })
+    );
+  };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  // Results the main thread left in the log while a task holds it: written
+  // here once the oldest has waited `hold` µs (burst_log.ts).
+  const watch = async (log: BurstLogMemory, token: number) => {
+    const control = log.control;
+    const head = { token, type: wire.burst, busy: 0 };
+    await opened;
+    for (;;) {
+      // Seen alive: the main thread leaves results to this one only while
+      // it answers (and waits for it at exit).
+      Atomics.store(control, word.Beat, clock(log.origin));
+      Atomics.notify(control, word.Beat);
+      if (Atomics.load(control, word.End) === sentBy(control, threadSent)) {
+        // Nothing to send: sleep until the main thread says (it looks at
+        // IDLE after it adds results, this looks at END after it sets
+        // IDLE). No timeout: an idle child costs no CPU.
+        Atomics.store(control, word.Idle, 1);
+        const wake = Atomics.load(control, word.Wake);
+        if (Atomics.load(control, word.End) === sentBy(control, threadSent)) {
+          const waiting = Atomics.waitAsync(control, word.Wake, wake);
+          if (waiting.async) await waiting.value;
+        }
+        Atomics.store(control, word.Idle, 0);
+        continue;
+      }
+      const waited = (clock(log.origin) - Atomics.load(control, word.PendingAt)) | 0;
+      if (waited > -hold && waited < hold) {
+        await sleep(Math.max(1, (hold - waited) / 1000));
+        continue;
+      }
+      const burst = frameBurst(log, undefined, threadSent, head, header, check, wire.tag);
+      if (!burst) {
+        await sleep(1);
+        continue;
+      }
+      await send(burst.frame);
+      threadSent = burst.to;
+      Atomics.store(control, word.ThreadSent, threadSent);
+    }
+  };
+  // What either thread sent (wrapping counts).
+  const sentBy = (control: Int32Array, sent: number) => {
+    const main = Atomics.load(control, word.MainSent);
+    return ((main - sent) | 0) > 0 ? main : sent;
+  };
+  // Stopped for a task: what finished, then the tasks handed back, then the
+  // end (the pool takes every task it does not get back as begun).
+  const halted = async (answer: Uint8Array) => {
+    if (log && token !== undefined) {
+      const head = { token, type: wire.burst, busy: 0 };
+      const burst = frameBurst(log, undefined, threadSent, head, header, check, wire.tag);
+      if (burst) send(burst.frame);
+    }
+    await send(answer);
+    die();
+  };
   // Frames wait for the ring and the token (the main thread sends both at
   // its start; a question can be read first).
   const receive = (chunk: Uint8Array) => {
@@ -128,21 +227,31 @@ async function protocolThread(fd: number, header: number, check: number): Promis
       if (joined.length - at - header < length) break;
       const asked = new DataView(joined.buffer, at + header, length);
       const ids = [token];
+      let halt = false;
       for (let i = 0; i + 16 <= length; i += 16) {
         const id = asked.getFloat64(i, true);
-        if (ring && reclaimSlot(ring, asked.getFloat64(i + 8, true))) ids.push(id);
+        if (id === -1) halt = true; // a first pair of -1s
+        else if (ring && reclaimSlot(ring, asked.getFloat64(i + 8, true))) ids.push(id);
       }
-      const answer = new Uint8Array(header + 8 * ids.length);
+      // An answer: a zero byte (a burst starts with the codec's tag), then
+      // the token and the ids, float64s.
+      const size = 1 + 8 * ids.length;
+      const answer = new Uint8Array(header + size);
       const out = new DataView(answer.buffer);
-      out.setUint32(0, 8 * ids.length, true);
-      out.setUint32(4, ((8 * ids.length) ^ check) >>> 0, true);
-      ids.forEach((id, i) => out.setFloat64(header + 8 * i, id, true));
-      write(answer);
+      out.setUint32(0, size, true);
+      out.setUint32(4, (size ^ check) >>> 0, true);
+      ids.forEach((id, i) => out.setFloat64(header + 1 + 8 * i, id, true));
+      if (halt) return void halted(answer);
+      send(answer);
       at += header + length;
     }
     buffered = joined.slice(at);
   };
-  g.onmessage = (event: { data: { ring?: Int32Array; token?: number; freeze?: Int32Array } }) => {
+  g.onmessage = (
+    event: {
+      data: { ring?: Int32Array; log?: BurstLogMemory; token?: number; freeze?: Int32Array };
+    },
+  ) => {
     const { freeze } = event.data;
     if (freeze) {
       // A fault injected by a test: say so, then block for good.
@@ -151,18 +260,27 @@ async function protocolThread(fd: number, header: number, check: number): Promis
       for (;;) Atomics.wait(freeze, 0, 1);
     }
     if (event.data.ring) ring = event.data.ring;
-    if (event.data.token !== undefined) token = event.data.token;
+    if (event.data.log) log = event.data.log;
+    if (event.data.token !== undefined) {
+      token = event.data.token;
+      if (log) watch(log, token);
+    }
     receive(new Uint8Array(0));
   };
   if (g.Bun) {
-    const fs = await import("node:fs");
-    write = (bytes) => {
+    // node:fs is loaded by the first write (an answer, a burst): a child
+    // that never writes here never pays for it.
+    let fs: typeof import("node:fs") | undefined;
+    write = (bytes, done) => {
       try {
+        fs ??= g.process.getBuiltinModule("node:fs") as typeof import("node:fs");
         for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
       } catch {
         die(); // the parent is gone
       }
+      done();
     };
+    writable();
     try {
       for await (const chunk of g.Bun.file(fd).stream()) receive(chunk);
     } catch {
@@ -172,7 +290,9 @@ async function protocolThread(fd: number, header: number, check: number): Promis
   } else {
     const { Socket } = await import("node:net");
     const socket = new Socket({ fd, readable: true, writable: true });
-    write = (bytes) => socket.write(bytes);
+    write = (bytes, done) =>
+      void socket.write(bytes, (error?: Error | null) => error ? die() : done());
+    writable();
     socket.on("data", receive);
     socket.on("end", die);
     socket.on("error", die);

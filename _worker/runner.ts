@@ -44,6 +44,12 @@ import { compile, type Fn, importExport, isThenable } from "./load.ts";
  */
 export interface Outbox {
   post(message: FromWorker, transfer?: unknown[]): void;
+  /**
+   * A task starts now: what was posted must not wait for it (a child's
+   * outbox may hold results a moment longer, with someone to send them
+   * while the task runs).
+   */
+  starting?(): void;
 }
 
 interface Loaded {
@@ -212,6 +218,7 @@ export class TaskRunner {
     // one starts. Batches still form from what finishes together: tasks
     // skipped (cancelled, handed back) and results that cannot start sooner.
     this.#flush();
+    this.#outbox.starting?.();
     const inline = loaded.inline;
     let result: unknown;
     try {

@@ -17,6 +17,12 @@ const IO = `(async () => {
   if (g.Bun) { for await (const _ of g.Bun.file(5).stream()) {} }
   else { const { Socket } = await import("node:net"); new Socket({ fd: 5, readable: true }).on("data", () => {}); }
 })();`;
+// Deno: the same watchdog without the node layer, on fd 0 (a pipe), which a
+// Deno worker can read with Deno.stdin; it cannot write it.
+const STDIN = `(async () => {
+  const buffer = new Uint8Array(65536);
+  while (await Deno.stdin.read(buffer) !== null);
+})();`;
 const READY = `postMessage("up");`;
 const WT_READY = `require("node:worker_threads").parentPort.postMessage("up");`;
 
@@ -53,6 +59,8 @@ function start(): Promise<void> {
     case "web":
     case "late":
       return webWorker(IO + READY);
+    case "stdin":
+      return webWorker(STDIN + READY);
     case "smol":
       return webWorker(IO + READY, { smol: true });
     case "nwt":

@@ -1,5 +1,6 @@
 // Measures the memory one worker costs, in a fresh process so nothing else
-// skews it: `_memory.ts <threads|processes> <raw|ours> <workers>`. Prints
+// skews it: `_memory.ts <threads|processes> <raw|raw-thread|ours> <workers>`
+// (raw-thread: raw children that each start one idle thread). Prints
 // bytes per worker: the growth of this process's RSS for threads, the
 // children's RSS for processes.
 
@@ -24,8 +25,10 @@ const work = (x: number) => x + 1 + 0 * process.pid;
 
 const before = process.memoryUsage().rss;
 let pids: number[] = [];
-if (who === "raw") {
-  const pool = kind === "threads" ? new RawThreadPool(count) : new RawProcessPool(count);
+if (who === "raw" || who === "raw-thread") {
+  const pool = kind === "threads"
+    ? new RawThreadPool(count)
+    : new RawProcessPool(count, { thread: who === "raw-thread" });
   await Promise.all(Array.from({ length: count }, (_, i) => pool.call(0, i)));
   if (pool instanceof RawProcessPool) pids = pool.pids;
   report();

@@ -1,7 +1,30 @@
 // The raw baseline's child: u32-LE length-prefixed JSON frames over stdin
-// and stdout, no library. Ops as in _raw_thread_worker.ts.
+// and stdout, no library. Ops as in _raw_thread_worker.ts. With `--thread`,
+// it also starts one thread that does nothing, as our child starts its
+// protocol thread (a web Worker, node:worker_threads in Node): the floor the
+// runtime's thread sets, beside ours in bench/run.ts.
 import process from "node:process";
 import { Buffer } from "node:buffer";
+
+if (process.argv.includes("--thread")) startIdleThread();
+
+function startIdleThread(): void {
+  // A listener keeps the thread alive, as our protocol thread's read does.
+  if (typeof Worker === "function") {
+    const body = "globalThis.onmessage = () => {};";
+    const url = URL.createObjectURL(new Blob([body], { type: "text/javascript" }));
+    const worker: Worker & { unref?(): void } = new Worker(url, { type: "module" });
+    worker.unref?.();
+    return;
+  }
+  const builtins = process as unknown as {
+    getBuiltinModule(id: "node:worker_threads"): typeof import("node:worker_threads");
+  };
+  const { Worker: NodeWorker } = builtins.getBuiltinModule("node:worker_threads");
+  const body =
+    'process.getBuiltinModule("node:worker_threads").parentPort.on("message", () => {});';
+  new NodeWorker(body, { eval: true }).unref();
+}
 
 function fib(n: number): number {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);

@@ -14,9 +14,14 @@ export class RawProcessPool {
   readonly #pending = new Map<number, (value: unknown) => void>();
   #next = 0;
 
-  constructor(size: number) {
+  /**
+   * @param options.thread Each child also starts one idle thread (the floor
+   * a runtime's thread sets under our children's protocol thread).
+   */
+  constructor(size: number, options: { thread?: boolean } = {}) {
+    const flags = options.thread ? ["--thread"] : [];
     this.#children = Array.from({ length: size }, () => {
-      const argv = runtime === "deno" ? ["run", "-A", CHILD] : [CHILD];
+      const argv = runtime === "deno" ? ["run", "-A", CHILD, ...flags] : [CHILD, ...flags];
       const child = spawn(process.execPath, argv, {
         stdio: ["pipe", "pipe", "inherit"],
       });

@@ -10,7 +10,9 @@
 // does), late (the same, started after the child said ready), smol (Bun: a
 // web Worker with smol), nwt / nwt-limits (node:worker_threads eval, without
 // and with small resourceLimits), v8 (Deno: the web variant with V8 flags for
-// small heaps), and ours (a ProcessPoolExecutor child after one task).
+// small heaps), stdin (Deno: a web Worker that reads fd 0, a pipe, with
+// Deno.stdin instead of fd 5 with node:net), and ours (a ProcessPoolExecutor
+// child after one task).
 //
 // Figures (2026-12-07, a loaded 2-core machine) and what they mean:
 // ARCHITECTURE.md, "A child's protocol thread". "start ms" of web and nwt
@@ -31,7 +33,7 @@ const CHILD = new URL("./_child_thread_probe_child.ts", import.meta.url).pathnam
 const V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--min-semi-space-size=1,--max-lazy";
 
 const variants = runtime === "deno"
-  ? ["none", "web-empty", "web", "late", "nwt", "nwt-limits", "v8", "ours"]
+  ? ["none", "web-empty", "web", "stdin", "late", "nwt", "nwt-limits", "v8", "ours"]
   : ["none", "web-empty", "web", "late", "smol", "nwt", "nwt-limits", "ours"];
 
 const rss = (pid: number) =>
@@ -51,7 +53,7 @@ function one(variant: string): Promise<{ ready: number; mib: number }> {
     ]
     : [CHILD, variant];
   const child = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "inherit", "pipe", "pipe", "pipe"],
+    stdio: [variant === "stdin" ? "pipe" : "ignore", "pipe", "inherit", "pipe", "pipe", "pipe"],
   });
   return new Promise((resolve) => {
     let ready = 0;

@@ -15,11 +15,14 @@ import {
   type FromWorker,
   type InitMessage,
   Msg,
+  RUN_TASKS,
   SLOTS,
+  TASK_ARGC,
+  TASK_ARGS,
   TaskKind,
   type ToWorker,
 } from "../_wire/protocol.ts";
-import { reclaimSlot } from "../_worker/child_ring.ts";
+import { claimSlot, reclaimSlot } from "../_worker/child_ring.ts";
 import { TaskRunner } from "../_worker/runner.ts";
 
 /** One fake worker and what crossed to it. */
@@ -49,6 +52,26 @@ export class FakeWorker {
         queueMicrotask(() => this.inject(copy));
       },
     }, this.#ring);
+  }
+
+  /**
+   * Claims the task with sequence number `seq` as a child's main thread does
+   * before it runs it: false if the pool got it back first.
+   */
+  claim(seq: number): boolean {
+    return claimSlot(this.#ring, seq);
+  }
+
+  /** How many tasks the pool sent this worker: the next one's sequence number. */
+  tasksReceived(): number {
+    let count = 0;
+    for (const message of this.received) {
+      if (message[0] !== Msg.Run) continue;
+      for (let at = RUN_TASKS; at < message.length; count++) {
+        at += TASK_ARGS + (message[at + TASK_ARGC] as number);
+      }
+    }
+    return count;
   }
 
   /** The token the pool gave this worker: what starts its protocol messages. */
@@ -105,14 +128,20 @@ export class FakeWorker {
           else this.#runner.receive(copy);
         });
       },
-      reclaim: (tasks) => {
+      reclaim: (tasks, halt) => {
         const ids: number[] = [];
         for (let i = 0; i < tasks.length; i += 2) {
           if (reclaimSlot(this.#ring, tasks[i + 1]!)) ids.push(tasks[i]!);
         }
         const answer = [this.token, Msg.Returned, ...ids];
+        // A halt: the answer, then the end, as a child's protocol thread does.
+        if (halt) this.stoppedWith = "halt";
+        const deliver = () => {
+          this.inject(answer);
+          if (halt) this.exit({ code: null, signal: "SIGKILL" });
+        };
         if (this.#answers) this.#answers.push(answer);
-        else queueMicrotask(() => this.inject(answer));
+        else queueMicrotask(deliver);
       },
       ref() {},
       unref() {},

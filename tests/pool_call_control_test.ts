@@ -12,7 +12,7 @@ import { CallControl } from "../_pool/control.ts";
 import { Tally } from "../_pool/stats.ts";
 import { jobCall } from "../_pool/stop.ts";
 import type { Job, WorkerHandle } from "../_pool/worker_handle.ts";
-import { Slot } from "../_wire/protocol.ts";
+import { Msg, Slot } from "../_wire/protocol.ts";
 import { fakeHandle, fakeJob, until } from "./_fake_transport.ts";
 
 function room(sharedCancel: boolean) {
@@ -51,7 +51,7 @@ function job(options?: Parameters<typeof jobCall>[0]): Job {
 }
 
 test("CallControl arms a child's time limit once the child is ready and the task is its front, then stops the child", async () => {
-  const { tally, control, handle, worker, exits } = room(false);
+  const { tally, control, handle, worker, exits, heard } = room(false);
   const limited = job({ timeLimit: 1 });
   const behind = job();
   control.watch(limited);
@@ -69,12 +69,33 @@ test("CallControl arms a child's time limit once the child is ready and the task
   assert.ok(error instanceof TimeoutError, String(error));
   assert.match(error.message, /timeLimit of 1 ms/);
   assert.equal(tally.failed, 1);
-  assert.equal(worker.stoppedWith, "SIGKILL");
+  // A child is halted: its protocol thread hands back what never began,
+  // then ends it.
+  assert.equal(worker.stoppedWith, "halt");
   assert.equal(handle.stoppedFor, limited);
   await until(() => exits.length === 1);
-  // The task behind it never began: it goes back to the queue, pending.
-  assert.deepEqual(control.afterStop(handle), [behind]);
-  assert.equal(behind.future.state, "pending");
+  const answer = heard.at(-1) as number[];
+  assert.deepEqual(answer, [handle.token, Msg.Returned, behind.id]);
+  // Results moves it to the queue with the answer (tests/pool_stop_test.ts).
+  assert.deepEqual(handle.handedBack(answer.slice(2)), [behind]);
+  assert.deepEqual(control.afterStop(handle), []);
+});
+
+test("CallControl fails what a halted child did not hand back: it may have begun", async () => {
+  const { control, handle, worker, exits } = room(false);
+  const limited = job({ timeLimit: 1 });
+  const behind = job();
+  control.watch(limited);
+  place(handle, [limited, behind]);
+  assert.ok(worker.claim(1)); // the child's main thread began the task behind
+  handle.ready = true;
+  control.checkFront(handle);
+  assert.ok(await limited.future.exception() instanceof TimeoutError);
+  await until(() => exits.length === 1);
+  assert.deepEqual(control.afterStop(handle), []);
+  const error = await behind.future.exception();
+  assert.ok(error instanceof BrokenExecutor, String(error));
+  assert.match((error as Error).message, /may have begun this one/);
 });
 
 test("CallControl counts a thread's time limit from when the thread claims the task", async () => {
@@ -110,7 +131,7 @@ test("CallControl fails an aborted running task at once but stops its worker onl
   assert.equal(worker.stoppedWith, undefined, "the task before it has not reported");
   handle.inflight.shift(); // the front task reported (as Results does)
   control.checkFront(handle);
-  assert.equal(worker.stoppedWith, "SIGKILL");
+  assert.equal(worker.stoppedWith, "halt");
   assert.equal(handle.stoppedFor, stopped);
 });
 
