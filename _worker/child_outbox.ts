@@ -55,11 +55,21 @@ export class ChildOutbox implements Outbox {
   #pending = false;
   // When the thread was asked to look and has not yet (µs, wrapping).
   #askedAt: number | undefined;
+  #gone = false;
 
   constructor(log: BurstLogMemory, channel: ParentChannel) {
     this.#log = log;
     this.#channel = channel;
     this.#control = log.control;
+  }
+
+  /**
+   * The protocol thread is gone: from now on this thread writes what it has
+   * before every task, as a child without one would.
+   */
+  threadGone(): void {
+    this.#gone = true;
+    this.flush();
   }
 
   /** The worker's token, which starts every message (from Init). */
@@ -155,6 +165,7 @@ export class ChildOutbox implements Outbox {
   // or was asked less than STALE_US ago. (No heartbeat while the child
   // idles: an idle thread sleeps until woken.)
   #threadLives(now: number): boolean {
+    if (this.#gone) return false;
     if (this.#askedAt === undefined) return true;
     if (((Atomics.load(this.#control, Word.Beat) - this.#askedAt) | 0) >= 0) {
       this.#askedAt = undefined;
@@ -167,6 +178,7 @@ export class ChildOutbox implements Outbox {
   // (a dead thread's fd 5 may be closed, its number reused by a file a task
   // opened): it is woken, and has EXIT_WAIT_MS to look.
   #threadAnswers(): boolean {
+    if (this.#gone) return false;
     const control = this.#control;
     const beat = Atomics.load(control, Word.Beat);
     const since = (clock(this.#log.origin) - beat) | 0;

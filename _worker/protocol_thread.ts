@@ -43,6 +43,10 @@ interface ThreadHandle {
   postMessage(message: unknown): void;
   terminate(): unknown;
   unref?(): void;
+  /** A web Worker's. */
+  addEventListener?(type: "error", listener: () => void): void;
+  /** A node:worker_threads worker's. */
+  on?(type: "exit", listener: () => void): void;
 }
 
 type NodeWorkerClass = new (code: string, options: { eval: true; name: string }) => ThreadHandle;
@@ -85,6 +89,7 @@ export function startProtocolThread(
   fd: number,
   ring: Int32Array,
   log: BurstLogMemory,
+  onGone: () => void,
 ): ProtocolThread {
   const wire = { header: HEADER_BYTES, check: FRAME_CHECK, tag: TAG_JSON, burst: Msg.Burst };
   const source = `${reclaimSlot}\n${clock}\n${frameBurst}\n(${protocolThread})(${fd}, ${
@@ -92,12 +97,20 @@ export function startProtocolThread(
   }, ${JSON.stringify(Word)}, ${HOLD_US});`;
   const worker = startThread(source);
   worker.unref?.();
+  // Gone (an error it did not catch, an exit, terminated here): the main
+  // thread sends its results itself from then on. (What the runtime does
+  // next with an error, it still does.)
+  worker.addEventListener?.("error", onGone);
+  worker.on?.("exit", onGone);
   worker.postMessage({ ring, log });
   let frozen: Int32Array | undefined;
   return {
     setToken: (token) => worker.postMessage({ token }),
     fault(fault) {
-      if (fault === "kill") return void worker.terminate();
+      if (fault === "kill") {
+        worker.terminate();
+        return onGone();
+      }
       if (frozen) return;
       frozen = new Int32Array(new SharedArrayBuffer(4));
       worker.postMessage({ freeze: frozen });

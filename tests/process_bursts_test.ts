@@ -6,9 +6,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
+import { fromModule } from "../future.ts";
 import { ProcessPoolExecutor } from "../process.ts";
 import { scratch, settlesWithin, warm } from "./_scheduling.ts";
 
+const faults = fromModule<typeof import("./fixtures/fault_tasks.ts")>(
+  new URL("./fixtures/fault_tasks.ts", import.meta.url),
+);
 const identity = <T>(x: T) => x;
 /**
  * Returns x, or blocks its child until `path` exists: one function, which
@@ -43,6 +47,27 @@ test("results of a batch reach their futures while a later task of the batch blo
     assert.equal(await blocking.result(), -1);
   } finally {
     writeFileSync(release, ""); // never leave a child blocked
+  }
+});
+
+test("a child whose protocol thread was killed writes results before each task itself", async () => {
+  using dir = scratch();
+  const release = dir.path("release");
+  await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    await warm(executor, quickOrBlock);
+    await executor.submit(faults.faultProtocolThread, "kill").result();
+    const quick = range(300).map((i) => executor.submit(quickOrBlock, i));
+    const blocking = executor.submit(quickOrBlock, -1, release);
+    assert.deepEqual(
+      await settlesWithin(Promise.all(quick.map((f) => f.result())), 30_000, "the quick results"),
+      range(300),
+    );
+    assert.equal(blocking.done(), false);
+    writeFileSync(release, "");
+    assert.equal(await blocking.result(), -1);
+  } finally {
+    writeFileSync(release, "");
   }
 });
 
