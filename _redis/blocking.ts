@@ -45,25 +45,47 @@ export class BlockingReader {
 
   /** Runs one blocking read (of `block` ms); an interrupt makes it resolve with null. */
   async read(args: readonly RedisArg[], block: number): Promise<RespValue> {
+    return (await this.readThen(args, block))[0];
+  }
+
+  /**
+   * Runs one blocking read (of `block` ms) with `then` pipelined behind it
+   * on the same connection: the server runs `then` the moment the read
+   * returns, with no round trip between them. Resolves with the read's
+   * reply (null when interrupted) and with `then`'s reply, or its error:
+   * a failed `then` never loses the read's reply.
+   */
+  async readThen(
+    args: readonly RedisArg[],
+    block: number,
+    then?: readonly RedisArg[],
+  ): Promise<[RespValue, RespValue | Error]> {
     this.#reading = true;
     const options = { block };
     this.#interrupted = false;
     try {
-      if (this.#id === undefined) {
-        // Sent in the same tick as the read, so it is written just before it.
-        const id = this.#client.send(["CLIENT", "ID"]);
-        const reply = this.#client.send(args, options);
+      // Sent in the same tick as the read, so it is written just before it.
+      const id = this.#id === undefined ? this.#client.send(["CLIENT", "ID"]) : undefined;
+      const reply = this.#client.send(args, options);
+      const after = then === undefined
+        ? Promise.resolve(null)
+        : this.#client.send(then).catch((error: Error) => error);
+      if (id !== undefined) {
         // Both fail together when the connection does: the reply's error
         // is the one to report, and must not go unhandled meanwhile.
         reply.catch(() => {});
         this.#id = await id.catch(() => undefined) as number | undefined;
         if (this.#interrupted) this.interrupt(); // asked before the id was known
-        return await reply;
       }
-      return await this.#client.send(args, options);
+      return [await reply, await after];
     } finally {
       this.#reading = false;
     }
+  }
+
+  /** Sends a command that does not block on the read's connection, between reads. */
+  send(args: readonly RedisArg[]): Promise<RespValue> {
+    return this.#client.send(args);
   }
 
   /** Ends the read in flight, if any, as if its BLOCK time had passed. */

@@ -35,15 +35,17 @@ export class Replicas {
   }
 
   /**
-   * Resolves once the replicas have every write this client made so far.
+   * Resolves once the replicas have every write made so far by this client,
+   * or by the connection `via` sends on (WAIT counts a connection's own
+   * writes, and every write before them).
    *
    * @throws {RedisConnectionError} If the connection was lost meanwhile.
    */
-  async wait(): Promise<void> {
+  async wait(via: Pick<RedisClient, "send"> = this.#client): Promise<void> {
     for (let stale = false;; stale = true) {
       const count = await this.#wanted(stale);
       if (count === 0) return;
-      const acked = await this.#client.send(["WAIT", count, WAIT_MS]) as number;
+      const acked = await via.send(["WAIT", count, WAIT_MS]) as number;
       if (acked >= count) return;
     }
   }

@@ -32,6 +32,8 @@ export class ResultReader {
   readonly #blocking: BlockingReader;
   #lastRead = "0-0";
   #untrimmed = 0;
+  // Applied entries to trim with the next read, which goes out anyway.
+  #trimLater = false;
   #running = false;
   #waiters: { id: string; resolve: () => void; since: number }[] = [];
   // Reads sent so far: a waiter knows which reads began after it came.
@@ -88,6 +90,7 @@ export class ResultReader {
       while (this.#wanted()) {
         let reply: RespValue;
         const read = ++this.#reads;
+        if (this.#trimLater) this.#trim(this.#blocking);
         try {
           reply = await this.#blocking.read([
             "XREAD",
@@ -126,9 +129,13 @@ export class ResultReader {
     if (entries.length === 0) return;
     const last = this.#lastRead;
     this.#untrimmed += entries.length;
-    // Applied entries go in batches (or when nothing waits any more); the
-    // last one read stays until the next trim, which is harmless.
-    if (this.#untrimmed >= TRIM_EVERY || !this.#wanted()) this.#trim();
+    // Applied entries go in batches; the last one read stays until the next
+    // trim, which is harmless. When nothing waits any more, they go with the
+    // next read, in the same write: a trim of its own, between a result and
+    // the next task, cost a sequential caller a write per task (the stream
+    // expires with the executor's liveness key, and shutdown deletes it).
+    if (this.#untrimmed >= TRIM_EVERY) this.#trim(this.#dispatch.client);
+    else if (!this.#wanted()) this.#trimLater = true;
     const ready = this.#waiters.filter((w) => compareIds(last, w.id) >= 0);
     if (ready.length === 0) return;
     this.#waiters = this.#waiters.filter((w) => compareIds(last, w.id) < 0);
@@ -189,10 +196,10 @@ export class ResultReader {
     for (const waiter of done) waiter.resolve();
   }
 
-  #trim(): void {
+  #trim(via: Pick<BlockingReader, "send">): void {
     this.#untrimmed = 0;
-    const { client, resultsKey } = this.#dispatch;
-    client.send(["XTRIM", resultsKey, "MINID", this.#lastRead]).catch(() => {});
+    this.#trimLater = false;
+    via.send(["XTRIM", this.#dispatch.resultsKey, "MINID", this.#lastRead]).catch(() => {});
   }
 
   #failAll(error: unknown): void {

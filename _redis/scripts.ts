@@ -27,6 +27,24 @@ export class Script {
     this.#sha = createHash("sha1").update(this.#source).digest("hex");
   }
 
+  /** The script's SHA1, as SCRIPT EXISTS knows it. */
+  get sha(): string {
+    return this.#sha;
+  }
+
+  /**
+   * The EVALSHA command that runs the script, to send as part of a pipeline
+   * (it fails with NOSCRIPT until the server knows it: see `load`).
+   */
+  command(keys: readonly RedisArg[], args: readonly RedisArg[]): RedisArg[] {
+    return ["EVALSHA", this.#sha, keys.length, ...keys, ...args];
+  }
+
+  /** Makes the server know the script, for `command`'s EVALSHA. */
+  async load(client: RedisClient): Promise<void> {
+    await client.send(["SCRIPT", "LOAD", this.#source]);
+  }
+
   /** Runs the script with `keys` and `args`. */
   async run(
     client: RedisClient,

@@ -1,11 +1,12 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // A worker node: it claims task entries from the queue's stream with
-// XREADGROUP (the delivery is the claim), runs them in its local pool
-// (local_run.ts) and delivers their outcomes (finisher.ts).
+// XREADGROUP (the delivery is the claim), starts them with BEGIN pipelined
+// behind the read (claim.ts: one trip for both), runs them in its local
+// pool (local_run.ts) and delivers their outcomes (finisher.ts).
 //
-//   XREADGROUP ─▶ parse ─▶ executor alive? ─▶ "started" notice ─▶ local pool
-//        ▲                                                          │
-//        └──── room in the window ◀── FINISH (result, XACK) ◀─┘
+//   XREADGROUP + BEGIN ─▶ executor alive? "started" notice ─▶ local pool
+//        ▲                                                       │
+//        └──── room in the window ◀── FINISH (result, XACK) ◀────┘
 //
 // Its lease (lease.ts: one name, one node) tells the others it lives, and
 // it sweeps for nodes whose lease has expired. A task runs once the
@@ -19,20 +20,12 @@ import { hostname } from "node:os";
 import process from "node:process";
 import type { BrokenExecutor } from "../_future/errors.ts";
 import { BlockingReader } from "./blocking.ts";
+import { Claims } from "./claim.ts";
 import { RedisClient } from "./client.ts";
 import { parseEntry, type TaskEntry } from "./entry.ts";
 import { RedisConnectionError, RedisError } from "./errors.ts";
 import { Finisher } from "./finisher.ts";
-import {
-  compareIds,
-  executorKey,
-  GROUP,
-  type QueueKeys,
-  queueKeys,
-  resultsKey,
-  startedKey,
-  stopsKey,
-} from "./layout.ts";
+import { GROUP, type QueueKeys, queueKeys } from "./layout.ts";
 import { LocalRunner } from "./local_run.ts";
 import { checkEvictionPolicy, ensureGroup, EvictionPolicyError } from "./memory.ts";
 import { Lease, type WorkerNameError } from "./lease.ts";
@@ -41,7 +34,6 @@ import { MAX_WINDOW, Pace } from "./pace.ts";
 import { Replicas } from "./replicas.ts";
 import type { WorkerConfig } from "./options.ts";
 import type { RedisArg } from "./resp_encode.ts";
-import { START } from "./scripts.ts";
 import { encodeError, encodeTimedOut } from "./values.ts";
 
 type Entries = [string, [string, string[] | null][]][];
@@ -59,6 +51,7 @@ export class RedisWorker {
   readonly #keys: QueueKeys;
   readonly #client: RedisClient;
   readonly #reader: BlockingReader;
+  readonly #claims: Claims;
   readonly #runner: LocalRunner;
   readonly #finisher: Finisher;
   readonly #lease: Lease;
@@ -91,6 +84,7 @@ export class RedisWorker {
       },
     });
     this.#reader = new BlockingReader(this.#client, { name: `cf-claims-${this.name}` }, true);
+    this.#claims = new Claims(this.#keys, this.name, this.#client);
     const policy = { allow: config.allow, allowInline: config.allowInline };
     this.#runner = new LocalRunner(
       config.executor,
@@ -167,23 +161,39 @@ export class RedisWorker {
         continue;
       }
       try {
-        const reply = await this.#reader.read([
-          "XREADGROUP",
-          "GROUP",
-          GROUP,
-          this.name,
-          "COUNT",
-          room,
-          "BLOCK",
+        // BEGIN behind the read starts the first entries it delivers, as
+        // many as there are slots (no round trip between their claim and
+        // their start); the rest of a batch would wait for a slot anyway,
+        // and go through START, which costs the server less per entry
+        // (BEGIN reads each entry's fields).
+        const claims = this.#claims;
+        const [reply, begun] = await this.#reader.readThen(
+          claims.read(room, BLOCK_MS),
           BLOCK_MS,
-          "STREAMS",
-          this.#keys.tasks,
-          ">",
-        ], BLOCK_MS);
-        if (reply !== null) this.#take((reply as Entries)[0]![1]);
+          claims.begin(Math.min(room, this.#config.concurrency)),
+        );
+        const verdicts = await this.#replicated(claims.verdicts(begun));
+        this.#take(reply === null ? [] : (reply as Entries)[0]![1], verdicts);
       } catch (error) {
         await this.#readFailed(error);
       }
+    }
+  }
+
+  // Run only what a promoted replica would know was claimed and started:
+  // WAIT on the connection that made both. Unsure, the read's entries go
+  // through START, which waits on its own, and the pending list is read
+  // again for any BEGIN started that the read did not deliver.
+  async #replicated(
+    verdicts: Map<string, number> | undefined,
+  ): Promise<Map<string, number> | undefined> {
+    if (verdicts === undefined || verdicts.size === 0) return verdicts;
+    try {
+      await this.#replicas.wait(this.#reader);
+      return verdicts;
+    } catch {
+      this.#recover = true;
+      return undefined;
     }
   }
 
@@ -205,22 +215,37 @@ export class RedisWorker {
     }
   }
 
-  #take(entries: [string, string[] | null][]): void {
+  // Takes what a read delivered. BEGIN's verdicts (claim.ts), when it ran,
+  // say which to run (1) and which it dropped (0); the rest go through START.
+  #take(entries: [string, string[] | null][], verdicts?: Map<string, number>): void {
     const junk: string[] = [];
     const byExec = new Map<string, TaskEntry[]>();
+    const begun: TaskEntry[] = [];
+    this.#claims.seen(entries.map(([id]) => id));
     for (const [id, fields] of entries) {
+      const verdict = verdicts?.get(id);
+      verdicts?.delete(id);
       const entry = fields === null ? undefined : parseEntry(id, fields);
       if (entry === undefined) {
         junk.push(id);
         continue;
       }
       if (this.#held.has(entry.id)) continue; // recovered, but already running here
+      if (verdict === 0) continue; // dropped unrun, and acknowledged, by BEGIN
       this.#held.set(entry.id, entry);
       this.#busy++;
+      if (verdict === 1) {
+        begun.push(entry);
+        continue;
+      }
       const list = byExec.get(entry.exec);
       if (list) list.push(entry);
       else byExec.set(entry.exec, [entry]);
     }
+    // Started by BEGIN, but delivered by a read whose reply was lost: read
+    // the own pending list, which has it.
+    for (const verdict of verdicts?.values() ?? []) if (verdict === 1) this.#recover = true;
+    for (const entry of begun) this.#start(entry);
     if (junk.length > 0) {
       console.error(
         `concurrent-futures worker ${this.name}: dropped ${junk.length} stream ${
@@ -237,47 +262,9 @@ export class RedisWorker {
     }
   }
 
-  // START (scripts.ts) says which to run: the executor learns that they
-  // run before they do, and tasks it gave up on, or whose executor is gone,
-  // are dropped unrun. Safe to send again after a lost reply: a task
-  // already settled is no longer owned, so it is not started twice.
+  // START (claim.ts) says which to run, for entries BEGIN gave no verdict.
   async #startAll(exec: string, entries: TaskEntry[]): Promise<void> {
-    // Delivered in id order, except after a recovery read.
-    let first = entries[0]!.id, last = first;
-    for (const { id } of entries) {
-      if (compareIds(id, first) < 0) first = id;
-      if (compareIds(id, last) > 0) last = id;
-    }
-    const args: RedisArg[] = [GROUP, this.name, entries[0]!.orphanTimeout, first, last];
-    for (const entry of entries) args.push(entry.id, entry.seq, entry.addedAt);
-    const keys = [
-      this.#keys.tasks,
-      resultsKey(this.#keys, exec),
-      executorKey(this.#keys, exec),
-      stopsKey(this.#keys, exec),
-      startedKey(this.#keys, this.name),
-    ];
-    let verdicts: number[] | undefined;
-    for (;;) {
-      try {
-        verdicts = await START.run(this.#client, keys, args) as number[];
-        // Run only what a promoted replica would know was claimed.
-        await this.#replicas.wait();
-        break;
-      } catch (error) {
-        if (error instanceof RedisConnectionError) {
-          if (!error.sent) await delay(RETRY_MS);
-          continue;
-        }
-        // NOGROUP: the server lost the tasks; their executor fails them.
-        if (error instanceof RedisError && error.code === "NOGROUP") break;
-        // Any other refusal (READONLY from a replica not promoted yet, say)
-        // leaves the entries claimed by this live node, where no sweep
-        // would find them: ask again.
-        console.error(`concurrent-futures worker ${this.name}: cannot start tasks: ${error}`);
-        await delay(RETRY_MS);
-      }
-    }
+    const verdicts = await this.#claims.start(exec, entries, this.#replicas);
     const dropped: TaskEntry[] = [];
     entries.forEach((entry, at) => {
       if (verdicts?.[at] === 1) this.#start(entry);
