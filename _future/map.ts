@@ -10,6 +10,7 @@ import { type Future, outcomeOf, whenDone } from "./future.ts";
 import { Deque } from "../_util/deque.ts";
 import { ChunkFailure, type ChunkSubmitter } from "./chunk.ts";
 import { isModuleTask } from "./tasks.ts";
+import { poolArray } from "../_wire/pool_arrays.ts";
 import {
   checkOptions,
   checkPositiveInteger,
@@ -313,14 +314,14 @@ class MapRun {
         // constructor, user code the iterator never calls.
         const { array, at } = only;
         const end = Math.min(array.length, at + this.chunksize);
-        const flat: unknown[] = [];
+        const flat: unknown[] = poolArray([]);
         for (let i = at; i < end; i++) flat.push(array[i]);
         only.at = Math.max(at, end);
         if (flat.length < this.chunksize) this.#exhausted = true;
         if (flat.length) this.#push(this.submitChunk(flat, flat.length));
         continue;
       }
-      const flat: unknown[] = [];
+      const flat: unknown[] = poolArray([]);
       let calls = 0;
       while (calls < this.chunksize) {
         if (!zipSync(this.sources, flat)) {
@@ -360,7 +361,7 @@ class MapRun {
           await this.#room();
           continue;
         }
-        const flat: unknown[] = [];
+        const flat: unknown[] = poolArray([]);
         let calls = 0;
         while (calls < this.chunksize) {
           if (++reads % READS_PER_TURN === 0) await nextTurn();

@@ -7,12 +7,24 @@
 // thread exits, and the ring is ours, so an exit first takes what is left.
 
 import { receiveMessageOnPort } from "node:worker_threads";
-import { DONE_BUSY, type DoneMessage, Msg, Status } from "../_wire/protocol.ts";
+import {
+  DONE_BUSY,
+  DONE_RESULTS,
+  type DoneMessage,
+  FROM_TYPE,
+  Msg,
+  RESULT_STATUS,
+  RESULT_STRIDE,
+  RESULT_VALUE,
+  Status,
+} from "../_wire/protocol.ts";
+import { unpackNumbers } from "../_wire/pool_arrays.ts";
 import {
   DOORBELL,
   ENTRIES_AT,
   ENTRY,
   FLAG,
+  PACKED,
   READ,
   resultBuffer,
   type ResultsSetup,
@@ -69,7 +81,7 @@ export class ResultPort {
           ? (got.message as Map<number, unknown>).entries().next().value!
           : [(got.message as unknown[]).pop() as number, got.message];
         this.#take(at); // the entries before it
-        this.deliver(message);
+        this.deliver(unpacked(message));
       } else if (!this.#take(written)) return;
     }
   }
@@ -102,4 +114,19 @@ export class ResultPort {
     this.deliver(message);
     return true;
   }
+}
+
+// A done message's packed results (PACKED, from thread_outbox.ts) as the
+// arrays of numbers they stand for, in place: the message is ours.
+function unpacked(message: unknown): unknown {
+  const done = message as unknown[];
+  if (!Array.isArray(done) || done[FROM_TYPE] !== Msg.Done) return message;
+  for (let at = DONE_RESULTS; at < done.length; at += RESULT_STRIDE) {
+    const value = done[at + RESULT_VALUE];
+    if (done[at + RESULT_STATUS] === PACKED && value instanceof Float64Array) {
+      done[at + RESULT_STATUS] = Status.Ok;
+      done[at + RESULT_VALUE] = unpackNumbers(value);
+    }
+  }
+  return message;
 }

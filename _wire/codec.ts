@@ -40,6 +40,7 @@
 import { Buffer } from "node:buffer";
 import process from "node:process";
 import { HEADER_BYTES, setFrameLength } from "./frames.ts";
+import { isPoolArray } from "./pool_arrays.ts";
 
 /** The payload's first byte when the rest is UTF-8 JSON. */
 export const TAG_JSON = 1;
@@ -188,9 +189,13 @@ function isJsonSafeObject(
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype) return false;
     // Holes and named properties survive a clone but not JSON. Counting keys
-    // costs about as much as stringifying, so the pool's own top-level
-    // array, which has neither, skips it.
-    if (depth > 0 && Object.keys(value).length !== value.length) return false;
+    // costs about as much as stringifying, so the pool's own arrays, which
+    // have neither, skip it: the message itself, and a map chunk's arguments
+    // and results (pool_arrays.ts; in Bun the count made a map of tiny calls
+    // spend more time here than anywhere else).
+    if (depth > 0 && !isPoolArray(value) && Object.keys(value).length !== value.length) {
+      return false;
+    }
     for (let i = 0; i < value.length; i++) {
       if (!isJsonSafe(value[i], seen, depth + 1)) return false;
     }

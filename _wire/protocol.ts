@@ -30,11 +30,10 @@ export const Msg = {
   Fatal: 4,
   Returned: 5,
   Ready: 6,
-  /**
-   * A child's results in a burst (`_worker/burst_log.ts`): `token, Burst,
-   * busy, first, after, ...results`; the pool's side of the channel turns
-   * bursts back into Done messages, in order, each result once.
-   */
+  // A child's results in a burst (`_worker/burst_log.ts`): `token, Burst,
+  // busy, first, after, ...results`; the pool's side of the channel turns
+  // bursts back into Done messages, in order, each result once. (A line
+  // comment: see TaskKind.Chunk for why not a JSDoc block.)
   Burst: 7,
 } as const;
 

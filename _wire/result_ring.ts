@@ -60,6 +60,14 @@ export const TOKEN = 3;
 /** Where the entries start, in bytes (after the four words). */
 export const ENTRIES_AT = 16;
 
+/**
+ * A result status of the port only (never past thread_results.ts): the
+ * value is a map chunk's results, all numbers, as a transferred
+ * Float64Array (see pool_arrays.ts); the pool gets them back as Ok and an
+ * array.
+ */
+export const PACKED = -1;
+
 /** The buffer both sides share: the four words, then the entries. */
 export function resultBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer(ENTRIES_AT + RING * ENTRY * Float64Array.BYTES_PER_ELEMENT);

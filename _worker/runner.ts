@@ -33,6 +33,7 @@ import {
   type Thrown,
   type ToWorker,
 } from "../_wire/protocol.ts";
+import { poolArray } from "../_wire/pool_arrays.ts";
 import { bareThrown, toThrown } from "../_wire/thrown.ts";
 import { TRANSFER, unmark } from "../_wire/transfer.ts";
 import { claimSlot } from "./child_ring.ts";
@@ -360,7 +361,7 @@ function runChunk(
   args: unknown[],
   thrown: (error: unknown) => Thrown,
 ): unknown[] | Promise<unknown[]> {
-  const values: unknown[] = [];
+  const values: unknown[] = poolArray([]);
   for (let at = 0; at < args.length; at += argc) {
     let value: unknown;
     try {

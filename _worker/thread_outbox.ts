@@ -15,11 +15,13 @@ import {
   RESULT_VALUE,
   Status,
 } from "../_wire/protocol.ts";
+import { isPoolArray, packNumbers } from "../_wire/pool_arrays.ts";
 import {
   DOORBELL,
   ENTRIES_AT,
   ENTRY,
   FLAG,
+  PACKED,
   READ,
   type ResultsSetup,
   RING,
@@ -51,23 +53,60 @@ export function threadOutbox(
         written = (written + 1) | 0;
       }
       Atomics.store(words, WRITTEN, written); // publishes the entries
-    } else if (mapped) {
-      const tagged = new Map([[written, message]]);
-      if (transfer) port.postMessage(tagged, transfer as Transferable[]);
-      else port.postMessage(tagged);
     } else {
-      // Tagged with the entries it follows; untagged again for the runner,
-      // which reads the message once more if it cannot be sent.
-      (message as unknown[]).push(written);
-      try {
-        if (transfer) port.postMessage(message, transfer as Transferable[]);
-        else port.postMessage(message);
-      } finally {
-        message.pop();
-      }
+      [message, transfer] = packed(message, transfer);
+      toPort(port, mapped, written, message, transfer);
     }
     if (Atomics.exchange(words, FLAG, 1) === 0) ring(DOORBELL);
   };
+}
+
+// Posts a message on the result port, tagged with the ring entries it follows.
+function toPort(
+  port: MessagePort,
+  mapped: boolean,
+  written: number,
+  message: FromWorker,
+  transfer: unknown[] | undefined,
+): void {
+  if (mapped) {
+    const tagged = new Map([[written, message]]);
+    if (transfer) port.postMessage(tagged, transfer as Transferable[]);
+    else port.postMessage(tagged);
+  } else {
+    // Untagged again for the runner, which reads the message once more if it
+    // cannot be sent.
+    (message as unknown[]).push(written);
+    try {
+      if (transfer) port.postMessage(message, transfer as Transferable[]);
+      else port.postMessage(message);
+    } finally {
+      message.pop();
+    }
+  }
+}
+
+// A copy of a done message with each map chunk's results that are all
+// numbers packed (PACKED), their buffers added to the transfer list; the
+// message itself when there are none. A copy: the runner reads the message
+// again if it cannot be sent.
+function packed(
+  message: FromWorker,
+  transfer: unknown[] | undefined,
+): [FromWorker, unknown[] | undefined] {
+  if (message[FROM_TYPE] !== Msg.Done) return [message, transfer];
+  let copy: FromWorker | undefined;
+  for (let at = DONE_RESULTS; at < message.length; at += RESULT_STRIDE) {
+    const value = message[at + RESULT_VALUE];
+    if (message[at + RESULT_STATUS] !== Status.Ok || !isPoolArray(value)) continue;
+    const numbers = packNumbers(value);
+    if (!numbers) continue;
+    copy ??= [...message] as FromWorker;
+    copy[at + RESULT_STATUS] = PACKED;
+    copy[at + RESULT_VALUE] = numbers;
+    (transfer = transfer ? [...transfer] : []).push(numbers.buffer);
+  }
+  return [copy ?? message, transfer];
 }
 
 // A done message whose results all fit the ring as numbers: values that are

@@ -212,7 +212,9 @@ async function runKind(kind: Kind): Promise<Row[]> {
       workload: "map (items/s)",
       ...map,
       better: "higher",
-      target: processes ? 0.8 : 0.9,
+      // Issue 25: a for-await step per item (~60-100 ns) against raw code
+      // that sums whole arrays puts 0.9 out of reach; half of raw is not.
+      target: 0.5,
     },
     {
       kind,

@@ -156,4 +156,39 @@ export function poolConformance(
     }).result();
     assert.equal(self, true);
   });
+
+  // A chunk of numbers crosses to and from a thread packed in a
+  // Float64Array, and the process codec trusts a chunk's own arrays without
+  // counting their keys: neither may change a value.
+  it("map() with chunksize carries every number exactly, and any other value as it would alone", async () => {
+    await using executor = create({ maxWorkers: 2 });
+    const odd = [-0, NaN, Infinity, -Infinity, 0.1, 2 ** 53 + 2, -(2 ** 31), 5e-324];
+    const numbers = Array.from({ length: 300 }, (_, i) => odd[i % odd.length]!);
+    const described = (x: number) => Object.is(x, -0) ? "-0" : String(x);
+    for (const chunksize of [1, 15, 16, 100]) {
+      // There and back: what the task sees, and what it returns.
+      const seen = await Array.fromAsync(executor.map(
+        (x: number) => (Object.is(x, -0) ? "-0" : String(x)) + typeof x,
+        numbers,
+        { chunksize },
+      ));
+      assert.deepEqual(seen, numbers.map((x) => described(x) + "number"));
+      const back = await Array.fromAsync(executor.map((x: number) => x, numbers, { chunksize }));
+      assert.deepEqual(back.map(described), numbers.map(described));
+    }
+    // A chunk mixing numbers with other values, and an array with a named
+    // property (which a structured clone keeps and JSON would drop).
+    const named = Object.assign([1, 2], { label: "kept" });
+    const mixed = [...Array.from({ length: 20 }, (_, i) => i), "text", named, undefined, 7n];
+    const echoed = await Array.fromAsync(executor.map((x: unknown) => x, mixed, { chunksize: 30 }));
+    assert.deepEqual(echoed, mixed);
+    assert.equal((echoed[21] as typeof named).label, "kept");
+    // Results that are all numbers for arguments that are not, and back.
+    const lengths = await Array.fromAsync(executor.map(
+      (s: string) => s.length,
+      Array.from({ length: 40 }, (_, i) => "x".repeat(i)),
+      { chunksize: 40 },
+    ));
+    assert.deepEqual(lengths, Array.from({ length: 40 }, (_, i) => i));
+  });
 }
