@@ -28,12 +28,18 @@ const quickOrBlock = (x: number, path?: string) => {
 };
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-test("results of a batch reach their futures while a later task of the batch blocks the child", async () => {
+/**
+ * Submits 300 quick calls and, in the same batch, one that blocks the child
+ * (after `before`, on a warmed pool of one child): the quick results must
+ * reach their futures while the blocking call runs.
+ */
+async function resultsWhileBlocked(before?: (executor: ProcessPoolExecutor) => Promise<unknown>) {
   using dir = scratch();
   const release = dir.path("release");
   await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
   try {
     await warm(executor, quickOrBlock);
+    await before?.(executor);
     // Submitted together: the child gets them in one batch, and the quick
     // results wait in its log when the blocking task starts.
     const quick = range(300).map((i) => executor.submit(quickOrBlock, i));
@@ -48,27 +54,17 @@ test("results of a batch reach their futures while a later task of the batch blo
   } finally {
     writeFileSync(release, ""); // never leave a child blocked
   }
+}
+
+test("results of a batch reach their futures while a later task of the batch blocks the child", async () => {
+  // The protocol thread writes them.
+  await resultsWhileBlocked();
 });
 
 test("a child whose protocol thread was killed writes results before each task itself", async () => {
-  using dir = scratch();
-  const release = dir.path("release");
-  await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
-  try {
-    await warm(executor, quickOrBlock);
-    await executor.submit(faults.faultProtocolThread, "kill").result();
-    const quick = range(300).map((i) => executor.submit(quickOrBlock, i));
-    const blocking = executor.submit(quickOrBlock, -1, release);
-    assert.deepEqual(
-      await settlesWithin(Promise.all(quick.map((f) => f.result())), 30_000, "the quick results"),
-      range(300),
-    );
-    assert.equal(blocking.done(), false);
-    writeFileSync(release, "");
-    assert.equal(await blocking.result(), -1);
-  } finally {
-    writeFileSync(release, "");
-  }
+  await resultsWhileBlocked((executor) =>
+    executor.submit(faults.faultProtocolThread, "kill").result()
+  );
 });
 
 test("a burst keeps order and values whatever crosses: JSON, clone-only and large results", async () => {
