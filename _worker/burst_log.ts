@@ -5,11 +5,12 @@
 // Results leave the process in bursts, one frame for many:
 //
 // - the main thread writes what the log holds on fd 4 when its turn ends
-//   (the batch it runs is done, or a task awaits), or when the oldest result
-//   in it is HOLD_US old, or when the log is full;
+//   (the batch it runs is done, or a task awaits), after 256 results, or
+//   when the log is full (child_outbox.ts);
 // - the protocol thread (protocol_thread.ts) writes it on fd 5 when the
 //   oldest result is HOLD_US old and the main thread has not: the main
-//   thread is inside a long task.
+//   thread is inside a long task (or a stream of tasks keeps its turn from
+//   ending).
 //
 // Neither waits for the other and no lock decides who writes: both may send
 // the same results, and the pool keeps each once (`_runtime/burst_order.ts`).
@@ -24,18 +25,20 @@
 // A burst is a JSON message, [token, Msg.Burst, busy, first, after,
 // ...results], the results `id, status, value` as in a Done message. The log
 // keeps each result as its JSON text (",id,status,value", bytes in a ring)
-// and where each one starts (`starts`, a ring of byte offsets), so that the
-// thread can frame results without parsing anything.
+// and, where each message of results the runner posted ends, the byte
+// offset (`starts[count % length]`, the start of the result numbered
+// `count`): both threads frame from and to such ends only, without parsing
+// anything.
 //
 // Words of `control` (Int32, shared):
 //   END         results put in the log (wrapping 32-bit counts)
 //   MAIN_SENT   results the main thread wrote
 //   THREAD_SENT results the thread wrote (after its write completed)
 //   BYTES_END   bytes put in the log (wrapping)
-//   WAKE        bumped when the log stops being empty; the thread waits on it
-//   PENDING_AT  when the oldest unsent result arrived (µs, wrapping)
+//   WAKE        bumped to wake the thread while it sleeps (IDLE)
+//   PENDING_AT  when the results waiting now began to wait (µs, wrapping)
 //   EPOCH       the main thread's messages other than results, so far
-//   BEAT        when the thread last looked (µs, wrapping)
+//   BEAT        when the thread last looked at the log (µs, wrapping)
 //   LOCK        0, or who is writing on fd 5 (1: thread, 2: main at exit)
 //   IDLE        1 while the thread sleeps until WAKE changes
 //
