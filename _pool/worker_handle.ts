@@ -198,17 +198,13 @@ export class WorkerHandle {
    */
   askBack(max: number): void {
     if (this.#asking || this.state === "stopping" || this.state === "exited") return;
-    const asked: number[] = [];
+    const asking: Sent[] = [];
     const jobs = [...this.#behindFront()];
-    for (let i = jobs.length - 1; i >= 0 && asked.length < 2 * max; i--) {
+    for (let i = jobs.length - 1; i >= 0 && asking.length < max; i--) {
       const sent = jobs[i]!;
-      if (sent.moved || sent.asked || sent.job.future.done()) continue;
-      sent.asked = true;
-      asked.push(sent.job.id, sent.seq);
+      if (!sent.moved && !sent.asked && !sent.job.future.done()) asking.push(sent);
     }
-    if (asked.length === 0) return;
-    this.#asking = true;
-    this.transport.reclaim!(asked);
+    if (asking.length > 0) this.#ask(asking, false);
   }
 
   /**
@@ -219,20 +215,28 @@ export class WorkerHandle {
    */
   halt(): void {
     if (this.state === "stopping" || this.state === "exited") return;
-    const asked: number[] = [];
-    for (const sent of this.#behindFront()) {
-      if (sent.moved || sent.job.future.done()) continue;
-      sent.asked = true;
-      asked.push(sent.job.id, sent.seq);
-    }
+    const asking = [...this.#behindFront()].filter((sent) =>
+      !sent.moved && !sent.job.future.done()
+    );
     this.state = "stopping";
     this.#setRef(true);
-    this.#asking = true;
-    this.transport.reclaim!(asked, true);
+    this.#ask(asking, true);
     const kill = setTimeout(() => {
       if (this.state !== "exited") this.transport.stop("SIGKILL");
     }, HALT_MS);
     (kill as { unref?(): void }).unref?.();
+  }
+
+  // Asks the child's protocol thread for `asking` back (with `halt`, then to
+  // end the child); the answer comes as Msg.Returned.
+  #ask(asking: Sent[], halt: boolean): void {
+    const pairs: number[] = [];
+    for (const sent of asking) {
+      sent.asked = true;
+      pairs.push(sent.job.id, sent.seq);
+    }
+    this.#asking = true;
+    this.transport.reclaim!(pairs, halt);
   }
 
   /**

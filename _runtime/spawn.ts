@@ -186,7 +186,7 @@ class ProcessChild implements Child {
     // Bursts come on fd 5 too: the exit is reported after its last one.
     this.#protocol.on("close", () => {
       this.#protocolClosed = true;
-      if (this.#exit !== undefined && this.#outputClosed) this.#finish(this.#exit);
+      this.#finishOnceRead();
     });
     this.#protocol.on("data", (chunk: Uint8Array) => {
       if (events.control) this.#receive(events.control, chunk);
@@ -208,10 +208,7 @@ class ProcessChild implements Child {
     this.#output.on("data", (chunk: Uint8Array) => this.#receive(events.data, chunk));
     this.#output.on("close", () => {
       this.#outputClosed = true;
-      if (this.#exit !== undefined) {
-        if (this.#protocolClosed) this.#finish(this.#exit);
-        return;
-      }
+      if (this.#exit !== undefined) return void this.#finishOnceRead();
       // The channel closed but the child lives on (a task closed fd 4): it
       // can send no result again. Give an exiting child time to be reaped,
       // then stop it.
@@ -299,8 +296,15 @@ class ProcessChild implements Child {
     this.#input.destroy();
     // Frames written just before the exit may still be unread: report the
     // exit after the last of them, when fd 4 closes.
-    if (this.#outputClosed && this.#protocolClosed) this.#finish(status);
-    else this.#armDrain();
+    if (!this.#finishOnceRead()) this.#armDrain();
+  }
+
+  // Reports the exit once the child exited and fd 4 and fd 5 are both read
+  // to their end; true if it did.
+  #finishOnceRead(): boolean {
+    if (this.#exit === undefined || !this.#outputClosed || !this.#protocolClosed) return false;
+    this.#finish(this.#exit);
+    return true;
   }
 
   #armDrain(): void {

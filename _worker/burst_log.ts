@@ -91,6 +91,15 @@ export function clock(origin: number): number {
 }
 
 /**
+ * What either thread sent: the later of the main thread's count and `sent`,
+ * the protocol thread's own (wrapping counts).
+ */
+export function sentBy(control: Int32Array, sent: number): number {
+  const main = Atomics.load(control, 1);
+  return ((main - sent) | 0) > 0 ? main : sent;
+}
+
+/**
  * Frames the results not yet sent as one burst: from `from` (the main
  * thread's own count of what it sent) or, when undefined, from what neither
  * thread has sent (`sent`: the thread's own count), to the newest. The frame
@@ -114,10 +123,7 @@ export function frameBurst(
   // The newest count first: the main thread moves MAIN_SENT past results
   // that are not in the log, and bumps EPOCH, before it moves END past them.
   const to = Atomics.load(control, 0);
-  if (from === undefined) {
-    const main = Atomics.load(control, 1);
-    from = ((main - sent) | 0) > 0 ? main : sent;
-  }
+  from ??= sentBy(control, sent);
   const after = Atomics.load(control, 6);
   const count = (to - from) | 0;
   if (count <= 0 || count >= starts.length) return undefined;

@@ -225,7 +225,7 @@ export class ChildOutbox implements Outbox {
   // Puts the text of `count` results in the log. Only where a message ends
   // is marked in `starts`: the protocol thread frames from and to those.
   #put(text: string, count: number): void {
-    const { control, starts, bytes } = this.#log;
+    const { bytes } = this.#log;
     const offset = (this.#bytesEnd >>> 0) % bytes.length;
     let written = -1;
     if (text.length <= SHORT_TEXT) {
@@ -243,9 +243,14 @@ export class ChildOutbox implements Outbox {
       bytes.set(whole.subarray(first), 0);
     }
     this.#bytesEnd = (this.#bytesEnd + written) | 0;
+    this.#advance(count);
+  }
+
+  // Counts `count` more results in the log. The text, then where the next
+  // one starts, then the counts: the protocol thread reads the counts first.
+  #advance(count: number): void {
+    const { control, starts } = this.#log;
     this.#end = (this.#end + count) | 0;
-    // The text, then where the next one starts, then the counts: the
-    // protocol thread reads the counts first.
     Atomics.store(starts, (this.#end >>> 0) % starts.length, this.#bytesEnd);
     Atomics.store(control, Word.BytesEnd, this.#bytesEnd);
     Atomics.store(control, Word.End, this.#end);
@@ -269,11 +274,9 @@ export class ChildOutbox implements Outbox {
     // Counted sent before the log moves past them: the protocol thread
     // never frames results that are not in the log.
     const count = results.length / RESULT_STRIDE;
-    const { starts } = this.#log;
-    this.#sent = this.#end = (this.#end + count) | 0;
+    this.#sent = (this.#end + count) | 0;
     Atomics.store(this.#control, Word.MainSent, this.#sent);
-    Atomics.store(starts, (this.#end >>> 0) % starts.length, this.#bytesEnd);
-    Atomics.store(this.#control, Word.End, this.#end);
+    this.#advance(count);
   }
 }
 

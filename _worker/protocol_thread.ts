@@ -34,7 +34,7 @@
 import { FRAME_CHECK, HEADER_BYTES } from "../_wire/frames.ts";
 import process from "node:process";
 import { reclaimSlot } from "./child_ring.ts";
-import { type BurstLogMemory, clock, frameBurst, HOLD_US, Word } from "./burst_log.ts";
+import { type BurstLogMemory, clock, frameBurst, HOLD_US, sentBy, Word } from "./burst_log.ts";
 import { TAG_JSON } from "../_wire/codec.ts";
 import { Msg } from "../_wire/protocol.ts";
 import { runtime } from "../_runtime/runtime.ts";
@@ -92,7 +92,7 @@ export function startProtocolThread(
   onGone: () => void,
 ): ProtocolThread {
   const wire = { header: HEADER_BYTES, check: FRAME_CHECK, tag: TAG_JSON, burst: Msg.Burst };
-  const source = `${reclaimSlot}\n${clock}\n${frameBurst}\n(${protocolThread})(${fd}, ${
+  const source = `${reclaimSlot}\n${clock}\n${sentBy}\n${frameBurst}\n(${protocolThread})(${fd}, ${
     JSON.stringify(wire)
   }, ${JSON.stringify(Word)}, ${HOLD_US});`;
   const worker = startThread(source);
@@ -131,7 +131,8 @@ function startThread(source: string): ThreadHandle {
 }
 
 // The thread's code, run from its source text: it may use no outside name
-// but reclaimSlot, clock and frameBurst, which the source carries before it.
+// but reclaimSlot, clock, sentBy and frameBurst, which the source carries
+// before it.
 async function protocolThread(
   fd: number,
   wire: { header: number; check: number; tag: number; burst: number },
@@ -169,12 +170,22 @@ async function protocolThread(
       })
     );
   };
+  // What neither thread sent yet, as one burst (or undefined).
+  const frameUnsent = (log: BurstLogMemory, token: number) =>
+    frameBurst(
+      log,
+      undefined,
+      threadSent,
+      { token, type: wire.burst, busy: 0 },
+      header,
+      check,
+      wire.tag,
+    );
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   // Results the main thread left in the log while a task holds it: written
   // here once the oldest has waited `hold` µs (burst_log.ts).
   const watch = async (log: BurstLogMemory, token: number) => {
     const control = log.control;
-    const head = { token, type: wire.burst, busy: 0 };
     await opened;
     for (;;) {
       // Seen alive: the main thread leaves results to this one only while
@@ -199,7 +210,7 @@ async function protocolThread(
         await sleep(Math.max(1, (hold - waited) / 1000));
         continue;
       }
-      const burst = frameBurst(log, undefined, threadSent, head, header, check, wire.tag);
+      const burst = frameUnsent(log, token);
       if (!burst) {
         await sleep(1);
         continue;
@@ -209,19 +220,11 @@ async function protocolThread(
       Atomics.store(control, word.ThreadSent, threadSent);
     }
   };
-  // What either thread sent (wrapping counts).
-  const sentBy = (control: Int32Array, sent: number) => {
-    const main = Atomics.load(control, word.MainSent);
-    return ((main - sent) | 0) > 0 ? main : sent;
-  };
   // Stopped for a task: what finished, then the tasks handed back, then the
   // end (the pool takes every task it does not get back as begun).
   const halted = async (answer: Uint8Array) => {
-    if (log && token !== undefined) {
-      const head = { token, type: wire.burst, busy: 0 };
-      const burst = frameBurst(log, undefined, threadSent, head, header, check, wire.tag);
-      if (burst) send(burst.frame);
-    }
+    const burst = log && token !== undefined ? frameUnsent(log, token) : undefined;
+    if (burst) send(burst.frame);
     await send(answer);
     die();
   };
