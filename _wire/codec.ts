@@ -197,7 +197,12 @@ function isJsonSafeObject(
       return false;
     }
     for (let i = 0; i < value.length; i++) {
-      if (!isJsonSafe(value[i], seen, depth + 1)) return false;
+      const item = value[i];
+      // Numbers inline: a run message, a burst and a chunk are mostly
+      // numbers, and a call per item was a third of encoding one in Bun.
+      if (typeof item === "number") {
+        if (!Number.isFinite(item) || (item === 0 && 1 / item < 0)) return false;
+      } else if (!isJsonSafe(item, seen, depth + 1)) return false;
     }
     return true;
   }
