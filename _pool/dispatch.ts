@@ -159,12 +159,13 @@ export class Dispatcher {
     }
     for (const [id] of defs) w.known.add(id);
     const probes = w.sent(jobs, firstSlot, now);
-    jobs.forEach((job, i) => {
-      if (probes) setStartProbe(job.future, probes[i]!);
+    for (let i = 0; i < jobs.length; i++) {
+      const future = jobs[i]!.future;
+      if (probes) setStartProbe(future, probes[i]!);
       // A child's task counts as running once sent (as in CPython's call
       // queue); one handed back and sent again is running already.
-      else if (job.future.state === "pending") job.future.setRunningOrNotifyCancel();
-    });
+      else if (future.state === "pending") future.setRunningOrNotifyCancel();
+    }
     if (this.#tally.times) this.#tally.waited(jobs, now);
     this.#sent(w);
   }
