@@ -17,7 +17,7 @@
 // codec's table: 1000 tiny tasks), so a child's message is packed only when
 // every task in it is such a chunk.
 
-import { allNumbers } from "../_wire/pool_arrays.ts";
+import { MIN_PACKED } from "../_wire/pool_arrays.ts";
 import {
   Msg,
   RUN_TASKS,
@@ -31,16 +31,16 @@ import {
 /**
  * Packs, in place, the arguments of each chunk in `message` that are all
  * numbers into views of one Float64Array, which it returns (undefined when
- * nothing was packed). With `whole`, only when every task is such a chunk.
- * The message must be the dispatcher's, made for this send: the jobs keep
- * their own arrays.
+ * nothing was packed). With `whole`, only when every task is such a chunk
+ * (else the message is left as it was). The message must be the
+ * dispatcher's, made for this send: the jobs keep their own arrays.
  */
 export function packChunkNumbers(
   message: ToWorker,
   whole: boolean,
 ): Float64Array<ArrayBuffer> | undefined {
   if (message[0] !== Msg.Run) return undefined;
-  const chunks: number[] = []; // where each numeric chunk's arguments are
+  const chunks: number[] = []; // where each chunk's arguments are
   let total = 0;
   for (
     let at = RUN_TASKS;
@@ -50,7 +50,7 @@ export function packChunkNumbers(
     const args = message[at + TASK_KIND] === TaskKind.Chunk
       ? message[at + TASK_ARGS + 1] as unknown[]
       : undefined;
-    if (args && allNumbers(args)) {
+    if (args && args.length >= MIN_PACKED) {
       chunks.push(at + TASK_ARGS + 1);
       total += args.length;
     } else if (whole) return undefined;
@@ -59,11 +59,28 @@ export function packChunkNumbers(
   // One buffer, not one per chunk: Deno took 0.94 ms to send a thread and
   // answer 100 chunks of 1000 in 100 buffers, 0.14 ms in one.
   const numbers = new Float64Array(total);
+  const packed: number[] = []; // where each packed chunk is, and its view
   let end = 0;
   for (const at of chunks) {
-    const args = message[at] as number[];
-    numbers.set(args, end);
-    message[at] = numbers.subarray(end, end += args.length);
+    const args = message[at] as unknown[];
+    if (fill(numbers, end, args)) packed.push(at, end, end += args.length);
+    else if (whole) return undefined;
   }
-  return numbers;
+  for (let i = 0; i < packed.length; i += 3) {
+    message[packed[i]!] = numbers.subarray(packed[i + 1], packed[i + 2]);
+  }
+  return packed.length > 0 ? numbers : undefined;
+}
+
+// Copies `values` into `numbers` from `offset`, or returns false at the
+// first value that is not a number. A checked loop: in Bun, Float64Array's
+// set() from an array took 8.6 ns a number, this 1.7 (Deno, Node: 1.1–1.5
+// either way).
+function fill(numbers: Float64Array, offset: number, values: unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value !== "number") return false;
+    numbers[offset + i] = value;
+  }
+  return true;
 }
