@@ -219,7 +219,10 @@ class MapRun {
     // Drops each value as it is handed out: the iterator keeps no reference.
     const take = () => {
       const value = values[at];
-      values[at++] = undefined;
+      // A number holds nothing: clearing it would only turn an array of
+      // numbers into one of any values (in Bun, 4–9% of the loop's time).
+      if (typeof value !== "number") values[at] = undefined;
+      at++;
       return value;
     };
     // Early (break, a task's error, a timeout, a failed submit): the inputs
