@@ -4,6 +4,7 @@
 // wall clock (performance.timeOrigin + now(), in ms, comparable across the
 // processes of one machine to a few µs). Only the probe imports it.
 
+import process from "node:process";
 import { Connection } from "../_redis/connection.ts";
 import { Finisher } from "../_redis/finisher.ts";
 import { LocalRunner } from "../_redis/local_run.ts";
@@ -34,23 +35,32 @@ const idOf = (o: object) => {
 
 /** Notes `what` now. */
 export function mark(what: string, text = ""): void {
-  events.push([now(), what, text]);
+  if (on) events.push([now(), what, text]);
 }
 
+// LEGS_TRACE=0 leaves everything unpatched (for the CPU table alone).
+const on = (() => {
+  try {
+    return process.env.LEGS_TRACE !== "0";
+  } catch {
+    return true;
+  }
+})();
+
 const write = Connection.prototype.write;
-Connection.prototype.write = function (commands, bytes) {
+if (on) Connection.prototype.write = function (commands, bytes) {
   mark(`write`, peek(bytes, 160));
   return write.call(this, commands, bytes);
 };
 
 const push = RespParser.prototype.push;
-RespParser.prototype.push = function (chunk) {
+if (on) RespParser.prototype.push = function (chunk) {
   mark(`read${idOf(this)}`, peek(chunk, 400));
   return push.call(this, chunk);
 };
 
 const run = LocalRunner.prototype.run;
-LocalRunner.prototype.run = function (entry) {
+if (on) LocalRunner.prototype.run = function (entry) {
   mark("run");
   return run.call(this, entry).then((payload) => {
     mark("ran", typeof payload === "string" ? payload : "");
@@ -59,7 +69,7 @@ LocalRunner.prototype.run = function (entry) {
 };
 
 const finish = Finisher.prototype.finish;
-Finisher.prototype.finish = function (entry, payload) {
+if (on) Finisher.prototype.finish = function (entry, payload) {
   mark("finish");
   return finish.call(this, entry, payload);
 };

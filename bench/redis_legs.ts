@@ -14,7 +14,7 @@
 // The trace costs a few µs per event; read the legs against each other.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -31,23 +31,35 @@ const TASKS = Number(flag("--tasks") ?? 400);
 const ROUNDS = Number(flag("--rounds") ?? 5);
 const POOL = flag("--pool") ?? "process";
 const WARM = 50;
+// --threads: the CPU table by thread too.
+const THREADS = argv.includes("--threads");
 
 type Source = "x" | "n" | "e";
 type Event = { at: number; what: string; text: string; from: Source };
 
-function child(module: string, args: string[]): Promise<() => Promise<void>> {
+interface Child {
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+function child(module: string, args: string[]): Promise<Child> {
   const file = new URL(module, import.meta.url).pathname;
-  const argv = runtime === "deno" ? ["run", "-A", file, ...args] : [file, ...args];
+  const flags = process.env.LEGS_PERF && runtime === "deno" ? ["--v8-flags=--perf-basic-prof"] : [];
+  const argv = runtime === "deno" ? ["run", "-A", ...flags, file, ...args] : [file, ...args];
   const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  if (process.env.LEGS_PERF) console.error(`${module} pid ${proc.pid}`);
   const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`${module} exited with ${code}`));
     proc.once("exit", onExit);
     proc.stdout!.once("data", () => {
       proc.off("exit", onExit);
-      resolve(() => {
-        proc.kill("SIGTERM");
-        return exited;
+      resolve({
+        pid: proc.pid!,
+        stop: () => {
+          proc.kill("SIGTERM");
+          return exited;
+        },
       });
     });
   });
@@ -174,6 +186,95 @@ function report(windows: Window[], all: Event[]): void {
   }
 }
 
+// CPU time and run-queue wait (ns) of each process of the run, by role,
+// from /proc/<pid>/task/*/schedstat (Linux): who works, and who waits for
+// a core, per task. A node's children are its local pool ("pool child");
+// the redis-server is this process's child.
+interface Sched {
+  cpu: number;
+  wait: number;
+}
+
+function sample(roles: Map<number, string>): Map<string, Sched> {
+  const out = new Map<string, Sched>();
+  const note = (pid: number, role: string) => {
+    const sum = out.get(role) ?? { cpu: 0, wait: 0 };
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ");
+        sum.cpu += Number(cpu);
+        sum.wait += Number(wait);
+        if (THREADS) {
+          const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+          const key = `${role}:${name}`;
+          const t = out.get(key) ?? { cpu: 0, wait: 0 };
+          t.cpu += Number(cpu);
+          t.wait += Number(wait);
+          out.set(key, t);
+        }
+      }
+    } catch {
+      return; // exited, or not Linux
+    }
+    out.set(role, sum);
+  };
+  const parents = new Map<number, number>();
+  try {
+    for (const name of readdirSync("/proc")) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+        parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      } catch {
+        // gone
+      }
+    }
+  } catch {
+    return out;
+  }
+  for (const [pid, role] of roles) note(pid, role);
+  for (const [pid, parent] of parents) {
+    if (roles.get(parent) === "node") note(pid, "pool child");
+    else if (parent === process.pid && !roles.has(pid)) note(pid, "redis-server");
+  }
+  return out;
+}
+
+function add(into: Map<string, Sched>, before: Map<string, Sched>, after: Map<string, Sched>) {
+  for (const [role, a] of after) {
+    const b = before.get(role) ?? { cpu: 0, wait: 0 };
+    const sum = into.get(role) ?? { cpu: 0, wait: 0 };
+    sum.cpu += a.cpu - b.cpu;
+    sum.wait += a.wait - b.wait;
+    into.set(role, sum);
+  }
+}
+
+function schedReport(cpu: Record<"raw" | "ours", Map<string, Sched>>, tasks: number): void {
+  const roles = ["executor", "redis-server", "echo", "node", "pool child"];
+  if (THREADS) {
+    roles.push(...new Set([...cpu.ours.keys(), ...cpu.raw.keys()].filter((k) => k.includes(":"))));
+  }
+  console.log("per task, µs of CPU / of waiting for a core (all processes of a role)");
+  for (const kind of ["raw", "ours"] as const) {
+    const cells = roles.filter((r) => cpu[kind].has(r)).map((role) => {
+      const { cpu: c, wait } = cpu[kind].get(role)!;
+      return `${role} ${(c / tasks / 1000).toFixed(0)}/${(wait / tasks / 1000).toFixed(0)}`;
+    });
+    console.log(`  ${kind.padEnd(5)} ${cells.join(THREADS ? "\n        " : ", ")}`);
+  }
+}
+
+// --stats: the server's own time per command (µs per call), from INFO.
+async function commandStats(url: string): Promise<void> {
+  await using client = new RedisClient(url);
+  const info = String(await client.send(["INFO", "commandstats"]));
+  for (const line of info.split("\r\n")) {
+    const m = /^cmdstat_(\w+(?:\|\w+)?):calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/.exec(line);
+    if (m && Number(m[2]) >= TASKS) console.log(`  server: ${m[1]!.padEnd(12)} ${m[4]} µs/call, ${m[2]} calls`);
+  }
+}
+
 // --show: every event of a few tasks, for reading what else happens.
 function show(windows: Window[], all: Event[]): void {
   for (const w of windows.filter((w) => w.kind === "ours").slice(100, 103)) {
@@ -189,28 +290,41 @@ async function main(): Promise<void> {
   const server = await RedisServer.start();
   const dir = mkdtempSync(join(tmpdir(), "redis-legs-"));
   const stops: (() => Promise<void>)[] = [];
+  const roles = new Map<number, string>([[process.pid, "executor"]]);
   const files: [string, Source][] = [];
   try {
     for (const name of ["e1", "e2"]) {
       const out = join(dir, `${name}.json`);
       files.push([out, "e"]);
-      stops.push(await child("./_redis_legs_echo.ts", [server.url, name, out]));
+      const echo = await child("./_redis_legs_echo.ts", [server.url, name, out]);
+      stops.push(echo.stop);
+      roles.set(echo.pid, "echo");
     }
     for (const name of ["n1", "n2"]) {
       const out = join(dir, `${name}.json`);
       files.push([out, "n"]);
-      stops.push(await child("./_redis_legs_node.ts", [server.url, "legs", POOL, out]));
+      const node = await child("./_redis_legs_node.ts", [server.url, "legs", POOL, out]);
+      stops.push(node.stop);
+      roles.set(node.pid, "node");
     }
     const executor = new RedisExecutor({ url: server.url, queue: "legs" });
     const windows: Window[] = [];
+    const cpu = { raw: new Map<string, Sched>(), ours: new Map<string, Sched>() };
     try {
       for (let round = 0; round < ROUNDS; round++) {
+        let before = sample(roles);
         await rawRound(server.url, windows);
+        let after = sample(roles);
+        add(cpu.raw, before, after);
+        before = after;
         await oursRound(executor, windows);
+        after = sample(roles);
+        add(cpu.ours, before, after);
       }
     } finally {
       await executor.shutdown();
     }
+    if (argv.includes("--stats")) await commandStats(server.url);
     await Promise.all(stops.splice(0).map((stop) => stop()));
     const all: Event[] = events.map(([at, what, text]) => ({ at, what, text, from: "x" }));
     for (const [file, from] of files) {
@@ -228,6 +342,7 @@ async function main(): Promise<void> {
       }, ${POOL} pool nodes, ${ROUNDS} rounds of ${TASKS} (raw and ours alternating)`,
     );
     report(windows, all);
+    schedReport(cpu, ROUNDS * (TASKS + WARM));
     if (argv.includes("--show")) show(windows, all);
   } finally {
     await Promise.all(stops.map((stop) => stop()));
