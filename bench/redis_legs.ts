@@ -45,7 +45,11 @@ interface Child {
 function child(module: string, args: string[]): Promise<Child> {
   const file = new URL(module, import.meta.url).pathname;
   const flags = process.env.LEGS_PERF && runtime === "deno" ? ["--v8-flags=--perf-basic-prof"] : [];
-  const argv = runtime === "deno" ? ["run", "-A", ...flags, file, ...args] : [file, ...args];
+  // LEGS_PROF=<dir>: Bun writes a CPU profile of each node there (markdown).
+  const prof = process.env.LEGS_PROF && runtime === "bun" && module.includes("node")
+    ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.LEGS_PROF}`, "--cpu-prof-interval=50"]
+    : [];
+  const argv = runtime === "deno" ? ["run", "-A", ...flags, file, ...args] : [...prof, file, ...args];
   const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
   if (process.env.LEGS_PERF) console.error(`${module} pid ${proc.pid}`);
   const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
