@@ -7,8 +7,12 @@ import { encodeValue } from "../_redis/values.ts";
 const ARGS = new TextDecoder().decode(encodeValue([1]));
 type InPool = typeof import("../_redis/in_pool.ts");
 const IN_POOL = fromModule<InPool>(new URL("../_redis/in_pool.ts", import.meta.url));
-const T = fromModule<typeof import("../tests/fixtures/tasks.ts")>(new URL("../tests/fixtures/tasks.ts", import.meta.url));
-const pool = process.argv[2] === "thread" ? new ThreadPoolExecutor({ maxWorkers: 1 }) : new ProcessPoolExecutor({ maxWorkers: 1 });
+const T = fromModule<typeof import("../tests/fixtures/tasks.ts")>(
+  new URL("../tests/fixtures/tasks.ts", import.meta.url),
+);
+const pool = process.argv[2] === "thread"
+  ? new ThreadPoolExecutor({ maxWorkers: 1 })
+  : new ProcessPoolExecutor({ maxWorkers: 1 });
 const spec = { kind: "source" as const, source: "(x)=>x+1" };
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const inc = (x: number) => x + 1;
@@ -25,8 +29,10 @@ for (const gap of [0, 0.3, 0.6, 1, 2]) {
     if (gap === 0 && mode === "sleep") continue;
     const lat: number[] = [];
     for (let i = 0; i < 300; i++) {
-      if (mode === "spin") { const until = performance.now() + gap; while (performance.now() < until); }
-      else await sleep(gap);
+      if (mode === "spin") {
+        const until = performance.now() + gap;
+        while (performance.now() < until);
+      } else await sleep(gap);
       const t = performance.now();
       await kinds[0]![1]();
       lat.push(performance.now() - t);

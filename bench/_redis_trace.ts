@@ -48,28 +48,36 @@ const on = (() => {
 })();
 
 const write = Connection.prototype.write;
-if (on) Connection.prototype.write = function (commands, bytes) {
-  mark(`write`, peek(bytes, 160));
-  return write.call(this, commands, bytes);
-};
+if (on) {
+  Connection.prototype.write = function (commands, bytes) {
+    mark(`write`, peek(bytes, 160));
+    return write.call(this, commands, bytes);
+  };
+}
 
 const push = RespParser.prototype.push;
-if (on) RespParser.prototype.push = function (chunk) {
-  mark(`read${idOf(this)}`, peek(chunk, 400));
-  return push.call(this, chunk);
-};
+if (on) {
+  RespParser.prototype.push = function (chunk) {
+    mark(`read${idOf(this)}`, peek(chunk, 400));
+    return push.call(this, chunk);
+  };
+}
 
 const run = LocalRunner.prototype.run;
-if (on) LocalRunner.prototype.run = function (entry) {
-  mark("run");
-  return run.call(this, entry).then((payload) => {
-    mark("ran", typeof payload === "string" ? payload : "");
-    return payload;
-  });
-};
+if (on) {
+  LocalRunner.prototype.run = function (entry) {
+    mark("run");
+    return run.call(this, entry).then((payload) => {
+      mark("ran", typeof payload === "string" ? payload : "");
+      return payload;
+    });
+  };
+}
 
 const finish = Finisher.prototype.finish;
-if (on) Finisher.prototype.finish = function (entry, payload) {
-  mark("finish");
-  return finish.call(this, entry, payload);
-};
+if (on) {
+  Finisher.prototype.finish = function (entry, payload) {
+    mark("finish");
+    return finish.call(this, entry, payload);
+  };
+}

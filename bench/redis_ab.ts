@@ -20,6 +20,7 @@ import { RedisClient } from "../_redis/client.ts";
 import { runtime } from "../_runtime/runtime.ts";
 import * as here from "../redis.ts";
 import { RedisServer } from "../tests/_redis_server.ts";
+import { add, sample, type Sched } from "./_sched.ts";
 import { RAW_RESULTS, RAW_TASKS } from "./_redis_echo.ts";
 
 const argv = process.argv.slice(2);
@@ -36,7 +37,12 @@ const HERE = new URL("..", import.meta.url).pathname;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-function child(file: string, args: string[]): Promise<() => Promise<void>> {
+interface Child {
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+function child(file: string, args: string[]): Promise<Child> {
   const argv = runtime === "deno" ? ["run", "-A", file, ...args] : [file, ...args];
   const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
@@ -45,9 +51,12 @@ function child(file: string, args: string[]): Promise<() => Promise<void>> {
     proc.once("exit", onExit);
     proc.stdout!.once("data", () => {
       proc.off("exit", onExit);
-      resolve(() => {
-        proc.kill("SIGTERM");
-        return exited;
+      resolve({
+        pid: proc.pid!,
+        stop: () => {
+          proc.kill("SIGTERM");
+          return exited;
+        },
       });
     });
   });
@@ -89,26 +98,45 @@ async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   try {
     const echo = new URL("./_redis_echo.ts", import.meta.url).pathname;
-    stops.push(await child(echo, [server.url, "e1"]), await child(echo, [server.url, "e2"]));
+    const roles = new Map<number, string>([[process.pid, "executor"]]);
+    for (const name of ["e1", "e2"]) {
+      const { pid, stop } = await child(echo, [server.url, name]);
+      stops.push(stop);
+      roles.set(pid, "echo");
+    }
     for (const [dir, queue] of [[BASE, "a"], [HERE, "b"], [BASE, "a"], [HERE, "b"]]) {
       const node = ["--url", server.url, "--queue", queue!, "--allow-inline"];
       node.push("--pool", POOL, "--workers", "1");
-      stops.push(await child(resolve(dir!, "redis_worker.ts"), node));
+      const { pid, stop } = await child(resolve(dir!, "redis_worker.ts"), node);
+      stops.push(stop);
+      roles.set(pid, `node ${queue}`);
     }
+    const cpu = {
+      raw: new Map<string, Sched>(),
+      a: new Map<string, Sched>(),
+      b: new Map<string, Sched>(),
+    };
+    // Runs one phase and adds the CPU its processes spent to `into`.
+    const timed = async <T>(into: Map<string, Sched>, run: () => Promise<T>): Promise<T> => {
+      const before = sample(roles);
+      const value = await run();
+      add(into, before, sample(roles));
+      return value;
+    };
     const a = new base.RedisExecutor({ url: server.url, queue: "a" });
     const b = new here.RedisExecutor({ url: server.url, queue: "b" });
     const rows: [number, number, number][] = [];
     try {
       for (let round = 0; round < ROUNDS; round++) {
         // The order turns each round, so neither side always follows the raw one.
-        const r = await raw(server.url);
+        const r = await timed(cpu.raw, () => raw(server.url));
         let pa: number, pb: number;
         if (round % 2 === 0) {
-          pa = await ours(a);
-          pb = await ours(b);
+          pa = await timed(cpu.a, () => ours(a));
+          pb = await timed(cpu.b, () => ours(b));
         } else {
-          pb = await ours(b);
-          pa = await ours(a);
+          pb = await timed(cpu.b, () => ours(b));
+          pa = await timed(cpu.a, () => ours(a));
         }
         rows.push([r, pa, pb]);
         console.log(
@@ -126,6 +154,19 @@ async function main(): Promise<void> {
         `other ${ratio((r) => r[1] / r[0])}× raw, this ${ratio((r) => r[2] / r[0])}× raw, ` +
         `this/other ${ratio((r) => r[2] / r[1])}`,
     );
+    // CPU per task, by role, of each side (µs; the executor process is
+    // shared, measured per phase; a side's nodes idle in the other phases).
+    const tasks = ROUNDS * (TASKS + WARM);
+    for (const [side, into] of [["raw", cpu.raw], ["other", cpu.a], ["this", cpu.b]] as const) {
+      let total = 0;
+      const cells = [...into].filter(([, s]) => s.cpu / tasks >= 5_000).map(([role, s]) => {
+        total += s.cpu;
+        return `${role.replace(/ [ab]\b/, "")} ${(s.cpu / tasks / 1000).toFixed(0)}`;
+      });
+      console.log(
+        `  CPU µs per task, ${side}: ${(total / tasks / 1000).toFixed(0)} (${cells.join(", ")})`,
+      );
+    }
   } finally {
     await Promise.all(stops.map((stop) => stop()));
     await server.stop();

@@ -14,11 +14,12 @@
 // The trace costs a few µs per event; read the legs against each other.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { events, mark, type TraceEvent } from "./_redis_trace.ts";
+import { add, sample, type Sched } from "./_sched.ts";
 import { RedisClient } from "../_redis/client.ts";
 import { runtime } from "../_runtime/runtime.ts";
 import { RedisExecutor } from "../redis.ts";
@@ -49,7 +50,9 @@ function child(module: string, args: string[]): Promise<Child> {
   const prof = process.env.LEGS_PROF && runtime === "bun" && module.includes("node")
     ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.LEGS_PROF}`, "--cpu-prof-interval=50"]
     : [];
-  const argv = runtime === "deno" ? ["run", "-A", ...flags, file, ...args] : [...prof, file, ...args];
+  const argv = runtime === "deno"
+    ? ["run", "-A", ...flags, file, ...args]
+    : [...prof, file, ...args];
   const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
   if (process.env.LEGS_PERF) console.error(`${module} pid ${proc.pid}`);
   const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
@@ -190,70 +193,6 @@ function report(windows: Window[], all: Event[]): void {
   }
 }
 
-// CPU time and run-queue wait (ns) of each process of the run, by role,
-// from /proc/<pid>/task/*/schedstat (Linux): who works, and who waits for
-// a core, per task. A node's children are its local pool ("pool child");
-// the redis-server is this process's child.
-interface Sched {
-  cpu: number;
-  wait: number;
-}
-
-function sample(roles: Map<number, string>): Map<string, Sched> {
-  const out = new Map<string, Sched>();
-  const note = (pid: number, role: string) => {
-    const sum = out.get(role) ?? { cpu: 0, wait: 0 };
-    try {
-      for (const tid of readdirSync(`/proc/${pid}/task`)) {
-        const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ");
-        sum.cpu += Number(cpu);
-        sum.wait += Number(wait);
-        if (THREADS) {
-          const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-          const key = `${role}:${name}`;
-          const t = out.get(key) ?? { cpu: 0, wait: 0 };
-          t.cpu += Number(cpu);
-          t.wait += Number(wait);
-          out.set(key, t);
-        }
-      }
-    } catch {
-      return; // exited, or not Linux
-    }
-    out.set(role, sum);
-  };
-  const parents = new Map<number, number>();
-  try {
-    for (const name of readdirSync("/proc")) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-        parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-      } catch {
-        // gone
-      }
-    }
-  } catch {
-    return out;
-  }
-  for (const [pid, role] of roles) note(pid, role);
-  for (const [pid, parent] of parents) {
-    if (roles.get(parent) === "node") note(pid, "pool child");
-    else if (parent === process.pid && !roles.has(pid)) note(pid, "redis-server");
-  }
-  return out;
-}
-
-function add(into: Map<string, Sched>, before: Map<string, Sched>, after: Map<string, Sched>) {
-  for (const [role, a] of after) {
-    const b = before.get(role) ?? { cpu: 0, wait: 0 };
-    const sum = into.get(role) ?? { cpu: 0, wait: 0 };
-    sum.cpu += a.cpu - b.cpu;
-    sum.wait += a.wait - b.wait;
-    into.set(role, sum);
-  }
-}
-
 function schedReport(cpu: Record<"raw" | "ours", Map<string, Sched>>, tasks: number): void {
   const roles = ["executor", "redis-server", "echo", "node", "pool child"];
   if (THREADS) {
@@ -275,7 +214,9 @@ async function commandStats(url: string): Promise<void> {
   const info = String(await client.send(["INFO", "commandstats"]));
   for (const line of info.split("\r\n")) {
     const m = /^cmdstat_(\w+(?:\|\w+)?):calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/.exec(line);
-    if (m && Number(m[2]) >= TASKS) console.log(`  server: ${m[1]!.padEnd(12)} ${m[4]} µs/call, ${m[2]} calls`);
+    if (m && Number(m[2]) >= TASKS) {
+      console.log(`  server: ${m[1]!.padEnd(12)} ${m[4]} µs/call, ${m[2]} calls`);
+    }
   }
 }
 
@@ -285,7 +226,9 @@ function show(windows: Window[], all: Event[]): void {
     console.log("--");
     for (let i = lowerBound(all, w.from); i < all.length && all[i]!.at <= w.to + 0.001; i++) {
       const e = all[i]!;
-      console.log(`${us(e.at - w.from).padStart(8)} ${e.from} ${e.what.padEnd(7)} ${e.text.slice(0, 150)}`);
+      console.log(
+        `${us(e.at - w.from).padStart(8)} ${e.from} ${e.what.padEnd(7)} ${e.text.slice(0, 150)}`,
+      );
     }
   }
 }
@@ -316,13 +259,13 @@ async function main(): Promise<void> {
     const cpu = { raw: new Map<string, Sched>(), ours: new Map<string, Sched>() };
     try {
       for (let round = 0; round < ROUNDS; round++) {
-        let before = sample(roles);
+        let before = sample(roles, THREADS);
         await rawRound(server.url, windows);
-        let after = sample(roles);
+        let after = sample(roles, THREADS);
         add(cpu.raw, before, after);
         before = after;
         await oursRound(executor, windows);
-        after = sample(roles);
+        after = sample(roles, THREADS);
         add(cpu.ours, before, after);
       }
     } finally {
