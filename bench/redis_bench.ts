@@ -207,7 +207,7 @@ async function main(): Promise<void> {
     const bull = peer(server.url);
     const b = (v: number | undefined, unit: "ms" | "/s") => v === undefined ? "—" : cell([v], unit);
     console.log(
-      `${runtime} ${runtime === "deno" ? Deno.version.deno : process.versions.bun}, ` +
+      `${runtime} ${runtime === "deno" ? Deno.version.deno : process.versions[runtime]}, ` +
         `2 worker nodes (${pool} pool, ${workers} worker${workers === "1" ? "" : "s"} each), ` +
         `medians of ${ROUNDS} round${ROUNDS === 1 ? "" : "s"}${
           quick ? " (quick: numbers mean nothing)" : ""

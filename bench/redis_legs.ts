@@ -285,7 +285,7 @@ async function main(): Promise<void> {
     all.sort((a, b) => a.at - b.at);
     console.log(
       `${runtime} ${
-        runtime === "deno" ? Deno.version.deno : process.versions.bun
+        runtime === "deno" ? Deno.version.deno : process.versions[runtime]
       }, ${POOL} pool nodes, ${ROUNDS} rounds of ${TASKS} (raw and ours alternating)`,
     );
     report(windows, all);
