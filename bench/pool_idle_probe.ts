@@ -37,7 +37,9 @@ try {
     const latencies: number[] = [];
     for (let i = 0; i < TASKS; i++) {
       if (how === "sleep") await sleep(gap);
-      if (how === "spin") for (const until = performance.now() + gap; performance.now() < until;);
+      if (how === "spin") {
+        for (const until = performance.now() + gap; performance.now() < until;);
+      }
       const start = performance.now();
       await pool.submit(IN_POOL.run, SPEC, 0, ARGS, 0, 1).result();
       latencies.push(performance.now() - start);

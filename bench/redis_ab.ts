@@ -149,7 +149,9 @@ async function main(): Promise<void> {
     }
     const ratio = (f: (row: [number, number, number]) => number) => median(rows.map(f)).toFixed(2);
     console.log(
-      `${runtime} ${runtime === "deno" ? Deno.version.deno : process.versions[runtime]}, ${POOL} pool ` +
+      `${runtime} ${
+        runtime === "deno" ? Deno.version.deno : process.versions[runtime]
+      }, ${POOL} pool ` +
         `nodes, ${ROUNDS} rounds of ${TASKS}: p50 raw ${us(median(rows.map((r) => r[0])))}, ` +
         `other ${ratio((r) => r[1] / r[0])}× raw, this ${ratio((r) => r[2] / r[0])}× raw, ` +
         `this/other ${ratio((r) => r[2] / r[1])}`,
