@@ -5,6 +5,7 @@
 // processes of one machine to a few µs). Only the probe imports it.
 
 import process from "node:process";
+import { Claims } from "../_redis/claim.ts";
 import { Connection } from "../_redis/connection.ts";
 import { Finisher } from "../_redis/finisher.ts";
 import { LocalRunner } from "../_redis/local_run.ts";
@@ -79,5 +80,28 @@ if (on) {
   Finisher.prototype.finish = function (entry, payload) {
     mark("finish");
     return finish.call(this, entry, payload);
+  };
+}
+
+// LEGS_FINE=1: the node's steps between its read and its pool, too.
+const fine = (() => {
+  try {
+    return on && process.env.LEGS_FINE === "1";
+  } catch {
+    return false;
+  }
+})();
+const verdicts = Claims.prototype.verdicts;
+if (fine) {
+  Claims.prototype.verdicts = function (reply) {
+    mark("verdicts");
+    return verdicts.call(this, reply);
+  };
+}
+const seen = Claims.prototype.seen;
+if (fine) {
+  Claims.prototype.seen = function (ids) {
+    mark("take");
+    return seen.call(this, ids);
   };
 }

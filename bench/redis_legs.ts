@@ -116,6 +116,9 @@ type Step = [label: string, from: Source, what: RegExp, text?: RegExp];
 const OURS: Step[] = [
   ["executor writes XADD", "x", /^write$/, /XADD/],
   ["node reads the entry", "n", /^read/, /cf:\{/],
+  ...(process.env.LEGS_FINE === "1"
+    ? [["node has the replies", "n", /^verdicts$/], ["node takes them", "n", /^take$/]] as Step[]
+    : []),
   ["node calls its pool", "n", /^run$/],
   ["task runs in the pool", "n", /^child$/],
   ["pool's result at node", "n", /^ran$/],
