@@ -1,8 +1,15 @@
 // Where a RedisExecutor task's latency goes, leg by leg, beside the raw
 // stream round trip of bench/redis_bench.ts, in one run:
 //
-//   deno run -A bench/redis_legs.ts [--tasks N] [--rounds N] [--pool process|thread]
-//   bun bench/redis_legs.ts [same flags]
+//   deno run -A bench/redis_legs.ts [--tasks N] [--rounds N] [--pool process|thread|inline]
+//                                   [--stats] [--threads] [--show]
+//   bun bench/redis_legs.ts [same flags]   (node: same)
+//
+// --pool inline runs each task in the node's own thread, which no real node
+// does: the floor of a design with no trip to a pool. --stats prints the
+// server's time per command, --threads the CPU table by thread, --show the
+// events of a few tasks. LEGS_TRACE=0 leaves the trace out (the CPU table
+// alone); LEGS_FINE=1 splits the node's pick-up into its steps.
 //
 // Every process (this one, the two worker nodes, the two raw echo
 // consumers) imports bench/_redis_trace.ts, which notes socket writes,
