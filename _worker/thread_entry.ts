@@ -27,6 +27,7 @@ interface NodeProcess {
 }
 interface DenoExit {
   exit(code?: number): never;
+  exitCode: number;
 }
 const scope = globalThis as unknown as {
   self?: WebScope;
@@ -111,8 +112,9 @@ function watchDenoWeb(deno: { Deno: DenoExit; close: () => void }): void {
     postOwn([EXITING, 0] satisfies ExitingMessage);
     close();
   };
-  deno.Deno.exit = (code = 0) => {
-    postOwn([EXITING, code] satisfies ExitingMessage);
+  deno.Deno.exit = (code?: number) => {
+    // Without a code, Deno exits with Deno.exitCode.
+    postOwn([EXITING, code ?? deno.Deno.exitCode] satisfies ExitingMessage);
     return exit(code);
   };
 }
