@@ -20,18 +20,23 @@ import { ThreadPoolExecutor } from "../thread.ts";
 import { Executor, Future, type Task } from "../future.ts";
 import { isModuleTask } from "../_future/tasks.ts";
 import { type Fn, offerWorkerLoader } from "../_wire/worker_loader.ts";
-import { compile, importExport } from "../_worker/load.ts";
 
 // Runs module tasks in this thread, each module's function imported once.
 class InThread extends Executor {
   readonly #fns = new Map<string, Promise<Fn>>();
+  readonly #importExport: (module: string, name: string) => Promise<Fn>;
+
+  constructor(importExport: (module: string, name: string) => Promise<Fn>) {
+    super();
+    this.#importExport = importExport;
+  }
 
   submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>> {
     const future = new Future<Awaited<R>>();
     if (!isModuleTask(fn)) throw new TypeError("InThread runs module tasks only");
     const key = `${fn.module}#${fn.name}`;
     let loaded = this.#fns.get(key);
-    if (loaded === undefined) this.#fns.set(key, loaded = importExport(fn.module, fn.name));
+    if (loaded === undefined) this.#fns.set(key, loaded = this.#importExport(fn.module, fn.name));
     loaded.then((f) => f(...args)).then(
       (value) => future.setResult(value as Awaited<R>),
       (error) => future.setException(error),
@@ -45,11 +50,13 @@ class InThread extends Executor {
 }
 
 const [url, queue, pool, out] = process.argv.slice(2) as [string, string, string, string];
-if (pool === "inline") offerWorkerLoader({ compile, importExport });
+// A pool worker's loader, for in_pool.run in this thread (inline only).
+const loader = pool === "inline" ? await import("../_worker/load.ts") : undefined;
+if (loader) offerWorkerLoader({ compile: loader.compile, importExport: loader.importExport });
 const executor = pool === "thread"
   ? new ThreadPoolExecutor({ maxWorkers: 1 })
   : pool === "inline"
-  ? new InThread()
+  ? new InThread(loader!.importExport)
   : new ProcessPoolExecutor({ maxWorkers: 1 });
 const stop = new AbortController();
 const worker = new RedisWorker(checkWorkerOptions({
