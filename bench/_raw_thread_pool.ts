@@ -21,16 +21,20 @@ export class RawThreadPool {
   readonly #pending = new Map<number, (value: unknown) => void>();
   #next = 0;
 
-  constructor(size: number) {
+  /**
+   * `worker`: the web Worker's module instead of the raw one (Deno and Bun;
+   * it must answer the raw protocol).
+   */
+  constructor(size: number, worker: URL | string = WORKER) {
     const settle = ([id, value]: [number, unknown]) => {
       this.#pending.get(id)!(value);
       this.#pending.delete(id);
     };
     this.#workers = Array.from({ length: size }, () => {
       if (runtime === "node") return new NodeWorker(NODE_WORKER).on("message", settle);
-      const worker = new Worker(WORKER, { type: "module" });
-      worker.onmessage = ({ data }) => settle(data);
-      return worker;
+      const web = new Worker(worker, { type: "module" });
+      web.onmessage = ({ data }) => settle(data);
+      return web;
     });
   }
 

@@ -12,7 +12,8 @@ import { RedisError } from "../_redis/errors.ts";
 export const RAW_TASKS = "raw:{bench}:tasks";
 export const RAW_RESULTS = "raw:{bench}:results";
 
-async function main(url: string, name: string): Promise<void> {
+/** Serves as the raw consumer `name` until the process exits. */
+export async function main(url: string, name: string): Promise<void> {
   const client = new RedisClient(url);
   const blocking = client.duplicate();
   try {

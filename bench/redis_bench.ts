@@ -18,7 +18,9 @@
 // Rows: latency (submit → result, one at a time) p50/p99; tiny tasks/s (N
 // submits, then all results); map items/s with chunksize 10,000. Targets:
 // latency p50 ≤ 2× raw, tiny ≥ 20k tasks/s, map ≥ 1M items/s. --latency runs
-// the latency rows alone (more rounds in the same time).
+// the latency rows alone (more rounds in the same time). Where the latency
+// goes, leg by leg: bench/redis_legs.ts; against another version of this
+// package in the same run: bench/redis_ab.ts.
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -207,7 +209,7 @@ async function main(): Promise<void> {
     const bull = peer(server.url);
     const b = (v: number | undefined, unit: "ms" | "/s") => v === undefined ? "—" : cell([v], unit);
     console.log(
-      `${runtime} ${runtime === "deno" ? Deno.version.deno : process.versions.bun}, ` +
+      `${runtime} ${runtime === "deno" ? Deno.version.deno : process.versions[runtime]}, ` +
         `2 worker nodes (${pool} pool, ${workers} worker${workers === "1" ? "" : "s"} each), ` +
         `medians of ${ROUNDS} round${ROUNDS === 1 ? "" : "s"}${
           quick ? " (quick: numbers mean nothing)" : ""

@@ -233,6 +233,30 @@ test("ThreadPoolExecutor breaks when a worker calls self.close() or process.exit
   }
 });
 
+test("ThreadPoolExecutor breaks when a task leaves a promise rejected or calls Deno.exit()", async () => {
+  const ends: [() => unknown, RegExp][] = [
+    [() => void Promise.reject(new Error("left rejected")), /left rejected/],
+    [() => void setTimeout(() => Promise.reject(new Error("rejected later"))), /rejected later/],
+  ];
+  // Deno's web Worker sends no event when a worker calls Deno.exit(): the
+  // worker code says so itself (_wire/thread_exit.ts).
+  if ("Deno" in globalThis) {
+    ends.push([
+      () => (globalThis as unknown as { Deno: { exit(code: number): void } }).Deno.exit(5),
+      /code 5/,
+    ]);
+  }
+  for (const [end, cause] of ends) {
+    const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+    executor.submit(end);
+    const queued = executor.submit(() => new Promise(() => {}));
+    const error = await queued.exception();
+    assert.ok(error instanceof BrokenThreadPool, String(error));
+    assert.match(String((error.cause as Error | undefined)?.message), cause);
+    await executor.shutdown();
+  }
+});
+
 test("ThreadPoolExecutor passes errors with class, name, message, own properties and worker stack", async () => {
   await using executor = new ThreadPoolExecutor({ maxWorkers: 1 });
   const error = await executor.submit(function thrower() {
@@ -494,6 +518,16 @@ test("ThreadPoolExecutor lets a script exit while it holds an idle pool whose mi
   assert.equal(stderr, "");
   assert.equal(code, 0);
   assert.equal(stdout.trim(), "40");
+});
+
+test("ThreadPoolExecutor lets a script exit after it stopped a task busy in a synchronous loop", async () => {
+  const { code, stdout, stderr } = await runScript(
+    new URL("./fixtures/thread_stopped_busy_script.ts", import.meta.url),
+    { limitMs: 15_000 }, // it exits in well under a second
+  );
+  assert.equal(stderr, "");
+  assert.equal(code, 0);
+  assert.deepEqual(stdout.trim().split("\n"), ["TimeoutError", "42"]);
 });
 
 test("ThreadPoolExecutor's shutdown loses nothing its tasks printed", async () => {
