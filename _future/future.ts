@@ -381,7 +381,12 @@ export class Future<T> {
     return new Promise((resolve, reject) => {
       const off = onDone(this, () => {
         clearTimeout(timer);
-        resolve(this.#outcome(exception));
+        // Settled with the value itself: resolving with #outcome()'s promise
+        // would cost two more turns of the microtask queue.
+        if (this.#state === "cancelled") reject(new CancelledError());
+        else if (exception) resolve(this.#failed ? this.#error : undefined);
+        else if (this.#failed) reject(this.#error);
+        else resolve(this.#value);
       });
       const timer = timeout === undefined ? undefined : startTimer(timeout, () => {
         off();

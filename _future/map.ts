@@ -73,6 +73,12 @@ const ASYNC_READ_AHEAD = 1024;
 // at hand) settles each read in a microtask: read this many, then let the
 // event loop run (timers, I/O, the workers' results) before reading on.
 const READS_PER_TURN = 64;
+// Results already done are handed out in one run of microtasks, which holds
+// off the event loop, and with it the workers' next results and the tasks
+// they are sent: a consumer of many done chunks in a row left the workers
+// idle until it reached one not yet done. Let the loop run after this many
+// items handed out since the last wait (about 0.1 ms of `for await`).
+const ITEMS_PER_TURN = 1024;
 type Entry = { future: Future<unknown>; chunk: boolean } | { error: unknown };
 type Source =
   // `ended` once the iterator said done or was closed: never close it again.
@@ -209,10 +215,14 @@ class MapRun {
     let finished = false;
     let chain: Promise<unknown> = Promise.resolve();
     let waiting = 0;
+    let sinceTurn = 0; // items handed out since the event loop last ran
     // Drops each value as it is handed out: the iterator keeps no reference.
     const take = () => {
       const value = values[at];
-      values[at++] = undefined;
+      // A number holds nothing: clearing it would only turn an array of
+      // numbers into one of any values (in Bun, 4–9% of the loop's time).
+      if (typeof value !== "number") values[at] = undefined;
+      at++;
       return value;
     };
     // Early (break, a task's error, a timeout, a failed submit): the inputs
@@ -243,6 +253,12 @@ class MapRun {
         if (!this.#async && this.buffersize) this.#fill(this.buffersize);
         else this.#space?.();
         if ("error" in entry) throw entry.error;
+        if (!entry.future.done()) sinceTurn = 0; // waiting for it lets the loop run
+        else if (sinceTurn >= ITEMS_PER_TURN) {
+          sinceTurn = 0;
+          await nextTurn();
+          if (finished) return { value: undefined, done: true }; // return() came meanwhile
+        }
         const value = await this.#resultOf(entry.future);
         at = 0;
         if (!entry.chunk) values = [value];
@@ -250,6 +266,7 @@ class MapRun {
           values = value.values;
           failure = { error: value.error };
         } else values = value as unknown[];
+        sinceTurn += values.length;
       }
       return { value: take(), done: false };
     };
@@ -313,11 +330,12 @@ class MapRun {
         // Copied, not slice()d: a subclass's slice() runs its species
         // constructor, user code the iterator never calls.
         const { array, at } = only;
-        const end = Math.min(array.length, at + this.chunksize);
-        const flat: unknown[] = poolArray([]);
-        for (let i = at; i < end; i++) flat.push(array[i]);
-        only.at = Math.max(at, end);
-        if (flat.length < this.chunksize) this.#exhausted = true;
+        const count = Math.max(0, Math.min(array.length, at + this.chunksize) - at);
+        // Sized first: 2–3× faster than push() in Bun and Deno.
+        const flat: unknown[] = poolArray(new Array(count));
+        for (let i = 0; i < count; i++) flat[i] = array[at + i];
+        only.at = at + count;
+        if (count < this.chunksize) this.#exhausted = true;
         if (flat.length) this.#push(this.submitChunk(flat, flat.length));
         continue;
       }

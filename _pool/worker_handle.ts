@@ -321,9 +321,9 @@ export class WorkerHandle {
     }
     this.#sent = firstSlot + jobs.length;
     this.assigned += jobs.length;
-    jobs.forEach((job, i) => {
-      this.inflight.push({ job, seq: firstSlot + i, moved: false, asked: false });
-    });
+    for (let i = 0; i < jobs.length; i++) {
+      this.inflight.push({ job: jobs[i]!, seq: firstSlot + i, moved: false, asked: false });
+    }
     const slots = this.#slots;
     if (!slots) return undefined;
     return jobs.map((_, i) => new SlotProbe(slots, slotOf(firstSlot + i)));

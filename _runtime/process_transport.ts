@@ -12,6 +12,7 @@ import { adapter } from "./current.ts";
 import { PROCESS_SOURCE } from "./process_source.generated.ts";
 import { planChild, spawnPlanned } from "./spawn.ts";
 import { BurstOrder } from "./burst_order.ts";
+import { packChunkNumbers } from "./chunk_numbers.ts";
 
 /** How every child of one pool starts, beyond the modules it must load. */
 export type ProcessSetup = Pick<ChildOptions, "denoPermissions" | "denoConfig">;
@@ -68,6 +69,9 @@ export function startProcess(
     // cannot cross fails its own task only.
     send(message) {
       if (message[0] === Msg.Init) order.token = message[5];
+      // A map's chunks of numbers cross in the clone format, as one
+      // Float64Array (chunk_numbers.ts).
+      packChunkNumbers(message, true);
       child.write(encodeMessage(ship(message)));
     },
     // A halt is asked with a first pair of -1s.

@@ -28,8 +28,8 @@ export function isPoolArray(value: unknown): value is unknown[] {
   return typeof value === "object" && value !== null && built.has(value);
 }
 
-// Below this length, cloning the numbers costs about what packing them does.
-const MIN_PACKED = 16;
+/** Below this length, cloning the numbers costs about what packing them does. */
+export const MIN_PACKED = 16;
 
 /**
  * `values` as a Float64Array (which holds every number exactly, -0 and NaN
@@ -46,15 +46,6 @@ export function packNumbers(values: ArrayLike<unknown>): Float64Array<ArrayBuffe
     packed[i] = value;
   }
   return packed;
-}
-
-/** True when `values` holds enough numbers, and only numbers, to pack. */
-export function allNumbers(values: ArrayLike<unknown>): boolean {
-  if (values.length < MIN_PACKED) return false;
-  for (let i = 0; i < values.length; i++) {
-    if (typeof values[i] !== "number") return false;
-  }
-  return true;
 }
 
 /** The array of numbers that {@linkcode packNumbers} packed. */

@@ -149,6 +149,25 @@ export function poolConformance(
     assert.deepEqual(results, [610, 120]);
   });
 
+  // A function's id is its source and its name: the worker binds the name,
+  // so the same text under another name is another function.
+  it("tells apart inline functions of the same text held by different names", async () => {
+    await using executor = create({ maxWorkers: 1 });
+    const depth = (n: number): number => n <= 0 ? 0 : 1 + depth(n - 1);
+    const other = (n: number): number => n <= 0 ? 0 : 1 + depth(n - 1);
+    assert.equal(String(other), String(depth), "the same source text");
+    for (let round = 0; round < 2; round++) {
+      // One after the other, as a loop submits: other must not run as depth.
+      const [a, b] = [executor.submit(depth, 3), executor.submit(other, 3)];
+      assert.equal(await a.result(), 3);
+      const error = await b.exception();
+      assert.ok(
+        error instanceof ReferenceError,
+        `other runs without a binding for depth: ${error}`,
+      );
+    }
+  });
+
   it("compiles inline functions in strict mode, as the module they come from", async () => {
     await using executor = create({ maxWorkers: 1 });
     const self = await executor.submit(function (this: unknown) {

@@ -3,7 +3,15 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CancelledError, Future, type MapOptions, TimeoutError } from "../future.ts";
+import { setImmediate } from "node:timers";
+import {
+  CancelledError,
+  Executor,
+  Future,
+  type MapOptions,
+  type Task,
+  TimeoutError,
+} from "../future.ts";
 import { InlineExecutor } from "./_inline_executor.ts";
 
 async function collect<T>(iterator: AsyncIterable<T>): Promise<T[]> {
@@ -330,4 +338,30 @@ test("map() closes its inputs when a task fails, and leaves a finished input's p
   ]);
   assert.equal(closed, false);
   assert.deepEqual([...it], [2, 3]);
+});
+
+// Runs each task at once: every future is finished before map sees it.
+class DoneExecutor extends Executor {
+  submit<A extends unknown[], R>(fn: Task<A, R>, ...args: A): Future<Awaited<R>> {
+    const future = new Future<Awaited<R>>();
+    future.setRunningOrNotifyCancel();
+    future.setResult(fn(...args) as Awaited<R>);
+    return future;
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+test("map() lets the event loop run while it hands out many results already done", async () => {
+  await using executor = new DoneExecutor();
+  const items = Array.from({ length: 5000 }, (_, i) => i);
+  let handedOut = 0;
+  let turnAt = -1;
+  // Runs only once the loop gets a turn: without one, after the last item
+  // (a pool's results and its workers' next tasks would wait as long).
+  setImmediate(() => turnAt = handedOut);
+  for await (const _ of executor.map((x: number) => x, items)) handedOut++;
+  assert.ok(turnAt >= 0 && turnAt < items.length, `the event loop ran at item ${turnAt}`);
 });
