@@ -186,6 +186,11 @@ async function protocolThread(
   // here once the oldest has waited `hold` µs (burst_log.ts).
   const watch = async (log: BurstLogMemory, token: number) => {
     const control = log.control;
+    // When this thread first saw the results that wait now. PENDING_AT is
+    // set only as a task starts behind results, so a thread that looks
+    // between an append and the main thread's write at the end of its turn
+    // reads the mark of older results: it still waits `hold` from here.
+    let seenAt: number | undefined;
     await opened;
     for (;;) {
       // Seen alive: the main thread leaves results to this one only while
@@ -196,6 +201,7 @@ async function protocolThread(
         // Nothing to send: sleep until the main thread says (it looks at
         // IDLE after it adds results, this looks at END after it sets
         // IDLE). No timeout: an idle child costs no CPU.
+        seenAt = undefined;
         Atomics.store(control, word.Idle, 1);
         const wake = Atomics.load(control, word.Wake);
         if (Atomics.load(control, word.End) === sentBy(control, threadSent)) {
@@ -205,8 +211,12 @@ async function protocolThread(
         Atomics.store(control, word.Idle, 0);
         continue;
       }
-      const waited = (clock(log.origin) - Atomics.load(control, word.PendingAt)) | 0;
-      if (waited > -hold && waited < hold) {
+      const now = clock(log.origin);
+      seenAt ??= now;
+      const pending = (now - Atomics.load(control, word.PendingAt)) | 0;
+      const seen = (now - seenAt) | 0;
+      const waited = pending > -hold && pending < seen ? pending : seen;
+      if (waited < hold) {
         await sleep(Math.max(1, (hold - waited) / 1000));
         continue;
       }
@@ -216,6 +226,7 @@ async function protocolThread(
         continue;
       }
       await send(burst.frame);
+      seenAt = undefined;
       threadSent = burst.to;
       Atomics.store(control, word.ThreadSent, threadSent);
     }
