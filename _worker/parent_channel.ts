@@ -12,16 +12,21 @@
 //   10.6 k / 737 k (its reads go through a thread pool, which costs
 //   latency). A net.Socket on the fd never reads in Bun: the child exits at
 //   once, as if nothing held the loop open.
-// Writes are synchronous (fs.writeSync/writevSync), which is what makes them
-// safe at exit; fd 4 is a blocking socket in both runtimes, so a write waits
-// while the parent is slow to read instead of failing with EAGAIN.
-// Deno's node:fs can use fds 3 and 4 only because the parent's
-// node:child_process names them in DENO_EXTRA_STDIO_FDS.
+// - Deno: the stream handles beneath net.Socket (stream_handles.ts) read
+//   fd 3 as the socket did, without loading node:net or node:fs; a
+//   net.Socket where they are missing.
+// Writes are synchronous, which is what makes them safe at exit: Deno
+// writes fd 4 through a handle made blocking (stream_handles.ts), Bun and
+// Node (and Deno without the handles) with fs.writeSync/writevSync, where
+// fd 4 is a blocking socket, so a write waits while the parent is slow to
+// read instead of failing with EAGAIN. Deno's node:fs can use fds 3 and 4
+// only because the parent's node:child_process names them in
+// DENO_EXTRA_STDIO_FDS.
 
 import { Buffer } from "node:buffer";
-import * as fs from "node:fs";
 import process from "node:process";
 import { runtime } from "../_runtime/runtime.ts";
+import { openStreamHandles, type SyncOutput } from "./stream_handles.ts";
 
 const INPUT_FD = 3;
 const OUTPUT_FD = 4;
@@ -59,7 +64,8 @@ export function openParentChannel(
   onData: (chunk: Uint8Array) => void,
   onEnd: () => void,
 ): ParentChannel {
-  const writer = new CoalescingWriter(OUTPUT_FD);
+  const handles = runtime === "deno" ? openStreamHandles() : undefined;
+  const writer = new CoalescingWriter(handles?.output(OUTPUT_FD) ?? fsOutput(OUTPUT_FD));
   // Whatever way the process ends (process.exit in a task, the end of the
   // input), what is queued still leaves. Deno.exit() skips process "exit"
   // listeners but dispatches "unload".
@@ -77,21 +83,56 @@ export function openParentChannel(
     onEnd();
   };
   if (runtime === "bun") readBunInput(onData, end);
-  else {
-    // Loaded here, not imported: Bun reads otherwise, and node:net costs a
-    // Bun child 1.8 MiB (bench/start_ab.ts).
-    const { Socket } = (process as unknown as NodeBuiltins).getBuiltinModule("node:net");
-    const input = new Socket({ fd: INPUT_FD, readable: true, writable: false });
-    input.on("data", onData);
-    input.on("end", end);
-    // A reset means the parent is gone, like end of input.
-    input.on("error", end);
-  }
+  // A reset means the parent is gone, like end of input.
+  else if (!handles?.read(INPUT_FD, onData, end)) readSocket(onData, end);
   return { write: (bytes) => writer.write(bytes), flush: () => writer.flush() };
 }
 
 interface NodeBuiltins {
   getBuiltinModule(id: "node:net"): typeof import("node:net");
+  getBuiltinModule(id: "node:fs"): typeof import("node:fs");
+}
+
+const builtins = process as unknown as NodeBuiltins;
+
+function readSocket(onData: (chunk: Uint8Array) => void, end: () => void): void {
+  // Loaded here, not imported: Bun reads otherwise, and node:net costs a
+  // Bun child 1.8 MiB (bench/start_ab.ts).
+  const { Socket } = builtins.getBuiltinModule("node:net");
+  const input = new Socket({ fd: INPUT_FD, readable: true, writable: false });
+  input.on("data", onData);
+  input.on("end", end);
+  // A reset means the parent is gone, like end of input.
+  input.on("error", end);
+}
+
+// Writes by node:fs, loaded here rather than imported: a Deno child with
+// stream handles never loads it.
+function fsOutput(fd: number): SyncOutput {
+  const fs = builtins.getBuiltinModule("node:fs");
+  return {
+    write(bytes) {
+      for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
+    },
+    writev(chunks) {
+      const queue = [...chunks];
+      let first = 0;
+      while (first < queue.length) {
+        const batch = queue.slice(first, first + MAX_IOV);
+        let written = fs.writevSync(fd, batch);
+        // A short write leaves a tail of one buffer and whole buffers after it.
+        for (const bytes of batch) {
+          if (written >= bytes.length) {
+            written -= bytes.length;
+            first++;
+            continue;
+          }
+          if (written > 0) queue[first] = bytes.subarray(written);
+          break;
+        }
+      }
+    },
+  };
 }
 
 interface BunFiles {
@@ -114,15 +155,15 @@ async function readBunInput(
 class CoalescingWriter {
   /** Set once the process is exiting: a failed write then only drops. */
   exiting = false;
-  readonly #fd: number;
+  readonly #output: SyncOutput;
   #queue: Uint8Array[] = [];
   #queued = 0;
   #scheduled = false;
   #broken = false;
   readonly #flush = () => this.flush();
 
-  constructor(fd: number) {
-    this.#fd = fd;
+  constructor(output: SyncOutput) {
+    this.#output = output;
   }
 
   write(bytes: Uint8Array): void {
@@ -146,10 +187,9 @@ class CoalescingWriter {
     this.#queue = [];
     this.#queued = 0;
     try {
-      if (queue.length === 1) this.#writeAll(queue[0]!);
-      else if (total <= CONCAT_BYTES) {
-        this.#writeAll(Buffer.concat(queue, total));
-      } else this.#writevAll(queue);
+      if (queue.length === 1) this.#output.write(queue[0]!);
+      else if (total <= CONCAT_BYTES) this.#output.write(Buffer.concat(queue, total));
+      else this.#output.writev(queue);
     } catch (error) {
       // The channel is gone: the parent ended or died (EPIPE), or a task
       // closed fd 4 (EBADF). No result can reach the pool again, and a child
@@ -166,32 +206,6 @@ class CoalescingWriter {
         );
       }
       process.exit(CHANNEL_LOST);
-    }
-  }
-
-  #writeAll(bytes: Uint8Array): void {
-    for (let at = 0; at < bytes.length;) {
-      at += fs.writeSync(this.#fd, bytes, at);
-    }
-  }
-
-  #writevAll(queue: Uint8Array[]): void {
-    let first = 0;
-    while (first < queue.length) {
-      const batch = queue.slice(first, first + MAX_IOV);
-      let written = fs.writevSync(this.#fd, batch);
-      // A short write leaves a tail of one buffer and whole buffers after it.
-      for (const bytes of batch) {
-        if (written >= bytes.length) {
-          written -= bytes.length;
-          first++;
-          continue;
-        }
-        if (written > 0) {
-          queue[first] = bytes.subarray(written);
-        }
-        break;
-      }
     }
   }
 }
