@@ -66,6 +66,7 @@ interface StreamWrapBinding {
   streamBaseState: Int32Array;
   kReadBytesOrError: number;
   kArrayBufferOffset: number;
+  kLastWriteWasAsync: number;
 }
 
 // libuv's codes are -errno on POSIX: the two a channel sees.
@@ -100,11 +101,16 @@ export function openStreamHandles(): StreamHandles | undefined {
       if (handle.setBlocking(true) !== 0) return undefined;
       // Writes only: nothing to hold the process open for.
       handle.unref?.();
+      const newRequest = () => Object.assign(new streams.WriteWrap(), { oncomplete() {} });
+      // One request for every write that completes at once (a new one each
+      // time cost 0.25 µs more per write than fs.writeSync; reused, 0.1).
+      let request = newRequest();
       const write = (bytes: Uint8Array) => {
-        const request = new streams.WriteWrap();
-        request.oncomplete = () => {};
         const status = handle.writeBuffer(request, bytes);
         if (status !== 0) throw writeError(fd, status);
+        // Cut short by a signal: the request is the queued tail's until it
+        // leaves.
+        if (state[streams.kLastWriteWasAsync]) request = newRequest();
       };
       return {
         write,
@@ -128,7 +134,8 @@ function loadBindings(): [PipeWrapBinding, StreamWrapBinding] | undefined {
       typeof proto.setBlocking === "function" && typeof proto.writeBuffer === "function" &&
       typeof streams.WriteWrap === "function" && streams.streamBaseState instanceof Int32Array &&
       typeof streams.kReadBytesOrError === "number" &&
-      typeof streams.kArrayBufferOffset === "number";
+      typeof streams.kArrayBufferOffset === "number" &&
+      typeof streams.kLastWriteWasAsync === "number";
     return complete ? [pipes as PipeWrapBinding, streams as StreamWrapBinding] : undefined;
   } catch {
     return undefined; // a runtime that refuses the name
