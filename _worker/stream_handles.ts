@@ -1,12 +1,12 @@
 // Copyright 2026 the @concurrent/futures authors. MIT license.
 // A Deno child's channel without node:net or node:fs. Deno's node layer
 // reaches an inherited fd only through them, and together they cost a
-// child's main thread 5.2 MiB and 10.6 ms (node:net 3.5 MiB and 7.5 ms,
-// node:fs 3.3 MiB and 5.1 ms; a bare child that has loaded node:process,
-// bench/child_cost_probe.ts). Beneath net.Socket lie the stream handles that
-// Node's legacy `process.binding("pipe_wrap")` exposes, which Deno 2.9
-// implements natively: reading fd 3 and writing fd 4 with them costs 0.8 MiB
-// and 0.3 ms.
+// child's main thread 4.0 MiB and 8.2 ms (bench/child_cost_probe.ts,
+// `net+fs`, over a bare child that has loaded node:process). Beneath
+// net.Socket lie the stream handles that Node's legacy
+// `process.binding("pipe_wrap")` exposes, which Deno 2.9 implements
+// natively: reading fd 3 and writing fd 4 with them costs 0.6 MiB and
+// 0.4 ms (`handles`).
 //
 // Writes on fd 4 must leave before the next task starts and must not be
 // lost at exit (parent_channel.ts). A handle's write tries the fd at once
