@@ -64,7 +64,9 @@ export function openParentChannel(
   onEnd: () => void,
 ): ParentChannel {
   const handles = runtime === "deno" ? openStreamHandles() : undefined;
-  const writer = new CoalescingWriter(handles?.output(OUTPUT_FD) ?? fsOutput(OUTPUT_FD));
+  const writer = new CoalescingWriter((lost) =>
+    handles?.output(OUTPUT_FD, lost) ?? fsOutput(OUTPUT_FD)
+  );
   // Whatever way the process ends (process.exit in a task, the end of the
   // input), what is queued still leaves. Deno.exit() skips process "exit"
   // listeners but dispatches "unload".
@@ -161,8 +163,9 @@ class CoalescingWriter {
   #broken = false;
   readonly #flush = () => this.flush();
 
-  constructor(output: SyncOutput) {
-    this.#output = output;
+  /** @param open Opens the output; a write it refuses later goes to `lost`. */
+  constructor(open: (lost: (error: unknown) => void) => SyncOutput) {
+    this.#output = open((error) => this.#lose(error));
   }
 
   write(bytes: Uint8Array): void {
@@ -190,21 +193,25 @@ class CoalescingWriter {
       else if (total <= CONCAT_BYTES) this.#output.write(Buffer.concat(queue, total));
       else this.#output.writev(queue);
     } catch (error) {
-      // The channel is gone: the parent ended or died (EPIPE), or a task
-      // closed fd 4 (EBADF). No result can reach the pool again, and a child
-      // that stays would keep its futures pending: exit, unless exiting
-      // already. Only a task's doing is worth a line: after EPIPE nobody waits
-      // for this child, and the line would land after the user's program
-      // ended (a program that ends while its pool's children start).
-      this.#broken = true;
-      if (this.exiting) return;
-      const code = (error as { code?: string }).code ?? String(error);
-      if (code !== "EPIPE") {
-        process.stderr.write(
-          `@concurrent/futures: a worker lost its channel to the pool (${code}); it exits\n`,
-        );
-      }
-      process.exit(CHANNEL_LOST);
+      this.#lose(error);
     }
+  }
+
+  // The channel is gone: the parent ended or died (EPIPE), or a task closed
+  // fd 4 (EBADF). No result can reach the pool again, and a child that stays
+  // would keep its futures pending: exit, unless exiting already. Only a
+  // task's doing is worth a line: after EPIPE nobody waits for this child,
+  // and the line would land after the user's program ended (a program that
+  // ends while its pool's children start).
+  #lose(error: unknown): void {
+    this.#broken = true;
+    if (this.exiting) return;
+    const code = (error as { code?: string }).code ?? String(error);
+    if (code !== "EPIPE") {
+      process.stderr.write(
+        `@concurrent/futures: a worker lost its channel to the pool (${code}); it exits\n`,
+      );
+    }
+    process.exit(CHANNEL_LOST);
   }
 }

@@ -15,7 +15,8 @@
 // all, waiting while the parent is slow to read, as node:fs's writeSync did
 // (measured: 3 MiB written while the parent read nothing for 300 ms, then a
 // process.exit(): every byte arrived). Only a write cut short by a signal
-// still queues its tail; the next turn of the loop sends it.
+// still queues its tail; the next turn of the loop sends it. A write the fd
+// refuses (EPIPE) is queued too, and fails at the next turn.
 //
 // Anything missing (an older or newer Deno, Node, Bun) and the caller uses
 // node:net and node:fs, as before: `openStreamHandles` returns undefined.
@@ -41,8 +42,12 @@ export interface StreamHandles {
    * if the fd cannot be opened this way.
    */
   read(fd: number, onData: (chunk: Uint8Array) => void, onEnd: () => void): boolean;
-  /** Writes `fd`, made blocking, or undefined if it cannot be made so. */
-  output(fd: number): SyncOutput | undefined;
+  /**
+   * Writes `fd`, made blocking, or undefined if it cannot be made so. A
+   * write the fd refuses (EPIPE: the parent is gone) is refused after it
+   * returns, through `lost`.
+   */
+  output(fd: number, lost: (error: Error) => void): SyncOutput | undefined;
 }
 
 // What the code below uses of the bindings (Node's names, src/pipe_wrap.cc
@@ -95,21 +100,26 @@ export function openStreamHandles(): StreamHandles | undefined {
       if (handle.readStart() !== 0) onEnd();
       return true;
     },
-    output(fd) {
+    output(fd, lost) {
       const handle = open(fd);
       if (!handle) return undefined;
       if (handle.setBlocking(true) !== 0) return undefined;
       // Writes only: nothing to hold the process open for.
       handle.unref?.();
-      const newRequest = () => Object.assign(new streams.WriteWrap(), { oncomplete() {} });
+      // A write that does not complete at once (refused: the handle queues
+      // it and reports the error later; cut short by a signal: its tail
+      // leaves at the next turn of the loop) ends through its request.
+      const oncomplete = (status: number) => {
+        if (status < 0) lost(writeError(fd, status));
+      };
+      const newRequest = () => Object.assign(new streams.WriteWrap(), { oncomplete });
       // One request for every write that completes at once (a new one each
       // time cost 0.25 µs more per write than fs.writeSync; reused, 0.1).
       let request = newRequest();
       const write = (bytes: Uint8Array) => {
         const status = handle.writeBuffer(request, bytes);
         if (status !== 0) throw writeError(fd, status);
-        // Cut short by a signal: the request is the queued tail's until it
-        // leaves.
+        // The request is the queued write's until it ends.
         if (state[streams.kLastWriteWasAsync]) request = newRequest();
       };
       return {
