@@ -79,6 +79,9 @@ const ERROR_CODES: Record<number, string> = { [-32]: "EPIPE", [-9]: "EBADF" };
 
 /** The stream handles, if this runtime has all of them; else undefined. */
 export function openStreamHandles(): StreamHandles | undefined {
+  // Deno's setBlocking is a stub on Windows (2.9): a write could wait for
+  // the event loop there.
+  if (process.platform === "win32") return undefined;
   const bindings = loadBindings();
   if (!bindings) return undefined;
   const [pipes, streams] = bindings;
