@@ -4,7 +4,7 @@
 // bursts; every other message leaves at once on fd 4, after what the log
 // holds. See burst_log.ts for who writes what, and when.
 
-import * as fs from "node:fs";
+import process from "node:process";
 import { encodeMessage, isJsonValue, TAG_JSON } from "../_wire/codec.ts";
 import { FRAME_CHECK, HEADER_BYTES } from "../_wire/frames.ts";
 import {
@@ -302,7 +302,11 @@ function putAscii(text: string, bytes: Uint8Array, offset: number): number {
   return text.length;
 }
 
+// At exit only, so node:fs is loaded here, not imported: a Deno child
+// writes fd 4 without it (stream_handles.ts).
 function writeAllSync(fd: number, bytes: Uint8Array): void {
+  const fs = (process as unknown as { getBuiltinModule(id: "node:fs"): typeof import("node:fs") })
+    .getBuiltinModule("node:fs");
   for (let at = 0; at < bytes.length;) {
     try {
       at += fs.writeSync(fd, bytes, at);

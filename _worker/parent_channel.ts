@@ -7,21 +7,25 @@
 // trips/s with one 16 B frame in flight / pipelined 16 B frames/s; Deno
 // 2.9.6 and Bun 1.4.5):
 // - Deno: a net.Socket on the fd, 18.5 k / 260 k; an fs.ReadStream gives
-//   11.0 k / 332 k.
+//   11.0 k / 332 k. Read now by the stream handle beneath net.Socket
+//   (stream_handles.ts), without loading node:net: a round trip costs the
+//   children 26.7 µs of CPU against 30.0 with the socket.
 // - Bun: Bun.file(fd).stream(), 16.9 k / 563 k; an fs.ReadStream gives
 //   10.6 k / 737 k (its reads go through a thread pool, which costs
 //   latency). A net.Socket on the fd never reads in Bun: the child exits at
 //   once, as if nothing held the loop open.
-// Writes are synchronous (fs.writeSync/writevSync), which is what makes them
-// safe at exit; fd 4 is a blocking socket in both runtimes, so a write waits
-// while the parent is slow to read instead of failing with EAGAIN.
-// Deno's node:fs can use fds 3 and 4 only because the parent's
-// node:child_process names them in DENO_EXTRA_STDIO_FDS.
+// Writes are synchronous, which is what makes them safe at exit: Deno
+// writes fd 4 through a handle made blocking (stream_handles.ts), Bun and
+// Node (and Deno without the handles) with fs.writeSync/writevSync, where
+// fd 4 is a blocking socket, so a write waits while the parent is slow to
+// read instead of failing with EAGAIN. Deno's node:fs can use fds 3 and 4
+// only because the parent's node:child_process names them in
+// DENO_EXTRA_STDIO_FDS.
 
 import { Buffer } from "node:buffer";
-import * as fs from "node:fs";
 import process from "node:process";
 import { runtime } from "../_runtime/runtime.ts";
+import { openStreamHandles, type SyncOutput } from "./stream_handles.ts";
 
 const INPUT_FD = 3;
 const OUTPUT_FD = 4;
@@ -59,7 +63,10 @@ export function openParentChannel(
   onData: (chunk: Uint8Array) => void,
   onEnd: () => void,
 ): ParentChannel {
-  const writer = new CoalescingWriter(OUTPUT_FD);
+  const handles = runtime === "deno" ? openStreamHandles() : undefined;
+  const writer = new CoalescingWriter((lost) =>
+    handles?.output(OUTPUT_FD, lost) ?? fsOutput(OUTPUT_FD)
+  );
   // Whatever way the process ends (process.exit in a task, the end of the
   // input), what is queued still leaves. Deno.exit() skips process "exit"
   // listeners but dispatches "unload".
@@ -77,21 +84,56 @@ export function openParentChannel(
     onEnd();
   };
   if (runtime === "bun") readBunInput(onData, end);
-  else {
-    // Loaded here, not imported: Bun reads otherwise, and node:net costs a
-    // Bun child 1.8 MiB (bench/start_ab.ts).
-    const { Socket } = (process as unknown as NodeBuiltins).getBuiltinModule("node:net");
-    const input = new Socket({ fd: INPUT_FD, readable: true, writable: false });
-    input.on("data", onData);
-    input.on("end", end);
-    // A reset means the parent is gone, like end of input.
-    input.on("error", end);
-  }
+  // A reset means the parent is gone, like end of input.
+  else if (!handles?.read(INPUT_FD, onData, end)) readSocket(onData, end);
   return { write: (bytes) => writer.write(bytes), flush: () => writer.flush() };
 }
 
 interface NodeBuiltins {
   getBuiltinModule(id: "node:net"): typeof import("node:net");
+  getBuiltinModule(id: "node:fs"): typeof import("node:fs");
+}
+
+const builtins = process as unknown as NodeBuiltins;
+
+function readSocket(onData: (chunk: Uint8Array) => void, end: () => void): void {
+  // Loaded here, not imported: Bun reads otherwise, and node:net costs a
+  // Bun child 1.8 MiB (bench/start_ab.ts).
+  const { Socket } = builtins.getBuiltinModule("node:net");
+  const input = new Socket({ fd: INPUT_FD, readable: true, writable: false });
+  input.on("data", onData);
+  input.on("end", end);
+  // A reset means the parent is gone, like end of input.
+  input.on("error", end);
+}
+
+// Writes by node:fs, loaded here rather than imported: a Deno child with
+// stream handles never loads it.
+function fsOutput(fd: number): SyncOutput {
+  const fs = builtins.getBuiltinModule("node:fs");
+  return {
+    write(bytes) {
+      for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
+    },
+    writev(chunks) {
+      const queue = [...chunks];
+      let first = 0;
+      while (first < queue.length) {
+        const batch = queue.slice(first, first + MAX_IOV);
+        let written = fs.writevSync(fd, batch);
+        // A short write leaves a tail of one buffer and whole buffers after it.
+        for (const bytes of batch) {
+          if (written >= bytes.length) {
+            written -= bytes.length;
+            first++;
+            continue;
+          }
+          if (written > 0) queue[first] = bytes.subarray(written);
+          break;
+        }
+      }
+    },
+  };
 }
 
 interface BunFiles {
@@ -114,15 +156,16 @@ async function readBunInput(
 class CoalescingWriter {
   /** Set once the process is exiting: a failed write then only drops. */
   exiting = false;
-  readonly #fd: number;
+  readonly #output: SyncOutput;
   #queue: Uint8Array[] = [];
   #queued = 0;
   #scheduled = false;
   #broken = false;
   readonly #flush = () => this.flush();
 
-  constructor(fd: number) {
-    this.#fd = fd;
+  /** @param open Opens the output; a write it refuses later goes to `lost`. */
+  constructor(open: (lost: (error: unknown) => void) => SyncOutput) {
+    this.#output = open((error) => this.#lose(error));
   }
 
   write(bytes: Uint8Array): void {
@@ -146,52 +189,29 @@ class CoalescingWriter {
     this.#queue = [];
     this.#queued = 0;
     try {
-      if (queue.length === 1) this.#writeAll(queue[0]!);
-      else if (total <= CONCAT_BYTES) {
-        this.#writeAll(Buffer.concat(queue, total));
-      } else this.#writevAll(queue);
+      if (queue.length === 1) this.#output.write(queue[0]!);
+      else if (total <= CONCAT_BYTES) this.#output.write(Buffer.concat(queue, total));
+      else this.#output.writev(queue);
     } catch (error) {
-      // The channel is gone: the parent ended or died (EPIPE), or a task
-      // closed fd 4 (EBADF). No result can reach the pool again, and a child
-      // that stays would keep its futures pending: exit, unless exiting
-      // already. Only a task's doing is worth a line: after EPIPE nobody waits
-      // for this child, and the line would land after the user's program
-      // ended (a program that ends while its pool's children start).
-      this.#broken = true;
-      if (this.exiting) return;
-      const code = (error as { code?: string }).code ?? String(error);
-      if (code !== "EPIPE") {
-        process.stderr.write(
-          `@concurrent/futures: a worker lost its channel to the pool (${code}); it exits\n`,
-        );
-      }
-      process.exit(CHANNEL_LOST);
+      this.#lose(error);
     }
   }
 
-  #writeAll(bytes: Uint8Array): void {
-    for (let at = 0; at < bytes.length;) {
-      at += fs.writeSync(this.#fd, bytes, at);
+  // The channel is gone: the parent ended or died (EPIPE), or a task closed
+  // fd 4 (EBADF). No result can reach the pool again, and a child that stays
+  // would keep its futures pending: exit, unless exiting already. Only a
+  // task's doing is worth a line: after EPIPE nobody waits for this child,
+  // and the line would land after the user's program ended (a program that
+  // ends while its pool's children start).
+  #lose(error: unknown): void {
+    this.#broken = true;
+    if (this.exiting) return;
+    const code = (error as { code?: string }).code ?? String(error);
+    if (code !== "EPIPE") {
+      process.stderr.write(
+        `@concurrent/futures: a worker lost its channel to the pool (${code}); it exits\n`,
+      );
     }
-  }
-
-  #writevAll(queue: Uint8Array[]): void {
-    let first = 0;
-    while (first < queue.length) {
-      const batch = queue.slice(first, first + MAX_IOV);
-      let written = fs.writevSync(this.#fd, batch);
-      // A short write leaves a tail of one buffer and whole buffers after it.
-      for (const bytes of batch) {
-        if (written >= bytes.length) {
-          written -= bytes.length;
-          first++;
-          continue;
-        }
-        if (written > 0) {
-          queue[first] = bytes.subarray(written);
-        }
-        break;
-      }
-    }
+    process.exit(CHANNEL_LOST);
   }
 }

@@ -20,6 +20,7 @@ import { runtime } from "../_runtime/runtime.ts";
 
 /** The socket the parent holds open for the protocol thread. */
 const PROTOCOL_FD = 5;
+const CHANNEL_FAULT_HOOK = Symbol.for("@concurrent/futures.channelFault");
 
 // First, before any task module loads this package: this is the real worker
 // code, not a copy of the program (see _wire/worker_mark.ts).
@@ -50,6 +51,14 @@ const channel = openParentChannel((chunk) => {
     runner.receive(message);
   }
 }, () => process.exit(0));
+// Tests: a task in a Deno child cannot write on fd 4 (its stream handle
+// holds it, stream_handles.ts) as one in Bun or Node can; a fault test's
+// task writes part of a frame there through this
+// (tests/fixtures/fault_tasks.ts).
+(globalThis as Record<symbol, unknown>)[CHANNEL_FAULT_HOOK] = (bytes: Uint8Array) => {
+  channel.write(bytes);
+  channel.flush();
+};
 // Results leave in bursts (burst_log.ts), everything else at once.
 const outbox = new ChildOutbox(log, channel);
 const runner = new TaskRunner(outbox, ring);

@@ -1,10 +1,13 @@
-// What single things cost a child's main thread: a bare child (what the raw
-// baseline's child loads) against the same child that also loads node:fs
-// (our channel's synchronous writes), node:v8 (the clone codec), or
-// constructs one idle web Worker (our protocol thread); in Deno also the
-// bare child run with --no-config (a file child like the raw one: ours is a
-// data: module, for which the config costs less; both get the program's
-// deno.json). Alternating, medians: RSS once the thing is done,
+// What single things cost a child's main thread: a bare child (node:process
+// and node:buffer, which every child loads) against the same child that also
+// reads its channel as the raw baseline's child does (process.stdin), as a
+// pool child did until issue 25 (a net.Socket on fd 3, node:fs for fd 4), or
+// as a Deno pool child does now (the stream handles beneath net.Socket,
+// _worker/stream_handles.ts; Deno only), or that loads node:fs, node:v8 (the
+// clone codec), or constructs one idle web Worker (our protocol thread); in
+// Deno also the bare child run with --no-config (a file child like the raw
+// one: ours is a data: module, for which the config costs less; both get the
+// program's deno.json). Alternating, medians: RSS once the thing is done,
 // how long it held the main thread, and spawn → ready.
 //
 //   deno run -A bench/child_cost_probe.ts [--rounds N]
@@ -21,8 +24,8 @@ const argv = runtime === "deno" ? Deno.args : process.argv.slice(2);
 const rounds = argv.includes("--rounds") ? Number(argv[argv.indexOf("--rounds") + 1]) : 9;
 const CHILD = new URL("./_child_cost_probe_child.ts", import.meta.url).pathname;
 const variants = runtime === "deno"
-  ? ["none", "no-config", "fs", "v8", "worker"]
-  : ["none", "fs", "v8", "worker"];
+  ? ["none", "no-config", "stdin", "net+fs", "handles", "fs", "v8", "worker"]
+  : ["none", "stdin", "net+fs", "fs", "v8", "worker"];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const rss = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
@@ -36,14 +39,19 @@ function one(variant: string): Promise<Sample> {
     ? ["run", "-A", "--no-config", CHILD, "none"]
     : ["run", "-A", CHILD, variant];
   const start = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, args, {
+    stdio: ["pipe", "pipe", "inherit", "pipe", "pipe"],
+  });
   return new Promise((resolve) => {
     child.stdout!.once("data", (chunk: Uint8Array) => {
       const ready = performance.now() - start;
       const held = Number(new TextDecoder().decode(chunk).trim());
       const mib = rss(child.pid!);
-      child.once("exit", () => resolve({ held, mib, ready }));
-      child.stdin!.end();
+      child.once("exit", () => {
+        for (const stream of child.stdio) stream?.destroy();
+        resolve({ held, mib, ready });
+      });
+      child.kill();
     });
   });
 }

@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { runtime } from "../_runtime/runtime.ts";
-import { BrokenExecutor, fromModule } from "../future.ts";
+import { BrokenExecutor, fromModule, type Future } from "../future.ts";
 import { BrokenProcessPool, type DenoPermissions, ProcessPoolExecutor } from "../process.ts";
 import { openGate } from "./_gate.ts";
 import { isRunning, runScript, scriptArgv, waitFor } from "./_run_script.ts";
@@ -449,6 +449,21 @@ function settlesWithin<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, hang]).finally(() => clearTimeout(timer));
 }
 
+// A Deno child holds fds 3 and 4 by the stream handles beneath net.Socket
+// (_worker/stream_handles.ts), which node:fs cannot use: a task's write or
+// close of the channel fails with EBADF, and the channel stays whole. Bun and
+// Node children leave fd 4 to node:fs, and what a task does to it breaks the
+// pool.
+const channelRefused = runtime === "deno";
+
+/** A task refused the channel failed with EBADF, and the pool goes on. */
+async function assertRefused(executor: ProcessPoolExecutor, future: Future<unknown>) {
+  const error = await settlesWithin(future.exception(), 20_000, "the future");
+  assert.match(String(error), /Bad file descriptor|EBADF/);
+  const after = executor.submit((x: number) => x, 1);
+  assert.equal(await settlesWithin(after.result(), 20_000, "a later task"), 1);
+}
+
 for (
   const [what, bytes, cause] of [
     ["a frame header announcing 1 GiB", [0xff, 0xff, 0xff, 0x3f], /not the pool.s messages/],
@@ -461,24 +476,30 @@ for (
     ],
   ] as const
 ) {
-  test(`a task that writes ${what} on its child's channel breaks the pool at once, and nothing hangs`, async () => {
+  test(`a task that writes ${what} on its child's channel breaks the pool at once (a Deno child refuses it), and nothing hangs`, async () => {
     const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
     const forger = executor.submit(tasks.writeChannel, [...bytes], "forged");
-    const after = executor.submit((x: number) => x, 1);
-    for (const future of [forger, after]) {
-      const error = await settlesWithin(future.exception(), 20_000, "the future");
-      assert.ok(error instanceof BrokenProcessPool, String(error));
-      assert.match(error.message, cause);
+    if (channelRefused) await assertRefused(executor, forger);
+    else {
+      const after = executor.submit((x: number) => x, 1);
+      for (const future of [forger, after]) {
+        const error = await settlesWithin(future.exception(), 20_000, "the future");
+        assert.ok(error instanceof BrokenProcessPool, String(error));
+        assert.match(error.message, cause);
+      }
     }
     await settlesWithin(executor.shutdown(), 20_000, "shutdown()");
   });
 }
 
-test("a task that closes its child's channel breaks the pool, and nothing hangs", async () => {
+test("a task that closes its child's channel breaks the pool (a Deno child refuses it), and nothing hangs", async () => {
   const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
   const closer = executor.submit(tasks.closeChannel, "closed");
-  const error = await settlesWithin(closer.exception(), 20_000, "the future");
-  assert.ok(error instanceof BrokenProcessPool, String(error));
-  assert.throws(() => executor.submit(() => 1), BrokenProcessPool);
+  if (channelRefused) await assertRefused(executor, closer);
+  else {
+    const error = await settlesWithin(closer.exception(), 20_000, "the future");
+    assert.ok(error instanceof BrokenProcessPool, String(error));
+    assert.throws(() => executor.submit(() => 1), BrokenProcessPool);
+  }
   await settlesWithin(executor.shutdown(), 20_000, "shutdown()");
 });
