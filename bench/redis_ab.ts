@@ -12,7 +12,6 @@
 // redis_worker.ts, a local pool of 1). Prints each round's p50s and the
 // medians of the per-round ratios.
 
-import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
@@ -21,6 +20,7 @@ import { runtime } from "../_runtime/runtime.ts";
 import * as here from "../redis.ts";
 import { RedisServer } from "../tests/_redis_server.ts";
 import { add, sample, type Sched } from "./_sched.ts";
+import { startChild } from "./_bench_child.ts";
 import { RAW_RESULTS, RAW_TASKS } from "./_redis_echo.ts";
 
 const argv = process.argv.slice(2);
@@ -36,31 +36,6 @@ const WARM = 50;
 const HERE = new URL("..", import.meta.url).pathname;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
-interface Child {
-  pid: number;
-  stop: () => Promise<void>;
-}
-
-function child(file: string, args: string[]): Promise<Child> {
-  const argv = runtime === "deno" ? ["run", "-A", file, ...args] : [file, ...args];
-  const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
-  const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`${file} exited with ${code}`));
-    proc.once("exit", onExit);
-    proc.stdout!.once("data", () => {
-      proc.off("exit", onExit);
-      resolve({
-        pid: proc.pid!,
-        stop: () => {
-          proc.kill("SIGTERM");
-          return exited;
-        },
-      });
-    });
-  });
-}
 
 async function raw(url: string): Promise<number> {
   const client = new RedisClient(url);
@@ -100,14 +75,14 @@ async function main(): Promise<void> {
     const echo = new URL("./_redis_echo.ts", import.meta.url).pathname;
     const roles = new Map<number, string>([[process.pid, "executor"]]);
     for (const name of ["e1", "e2"]) {
-      const { pid, stop } = await child(echo, [server.url, name]);
+      const { pid, stop } = await startChild(echo, [server.url, name]);
       stops.push(stop);
       roles.set(pid, "echo");
     }
     for (const [dir, queue] of [[BASE, "a"], [HERE, "b"], [BASE, "a"], [HERE, "b"]]) {
       const node = ["--url", server.url, "--queue", queue!, "--allow-inline"];
       node.push("--pool", POOL, "--workers", "1");
-      const { pid, stop } = await child(resolve(dir!, "redis_worker.ts"), node);
+      const { pid, stop } = await startChild(resolve(dir!, "redis_worker.ts"), node);
       stops.push(stop);
       roles.set(pid, `node ${queue}`);
     }

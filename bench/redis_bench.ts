@@ -22,7 +22,7 @@
 // goes, leg by leg: bench/redis_legs.ts; against another version of this
 // package in the same run: bench/redis_ab.ts.
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import process from "node:process";
 import { RedisClient } from "../_redis/client.ts";
@@ -32,6 +32,7 @@ import type { Executor } from "../future.ts";
 import { RedisExecutor } from "../redis.ts";
 import { RedisServer } from "../tests/_redis_server.ts";
 import { RAW_RESULTS, RAW_TASKS } from "./_redis_echo.ts";
+import { startChild } from "./_bench_child.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined;
@@ -58,29 +59,9 @@ interface Figures {
 }
 const empty = (): Figures => ({ p50: [], p99: [], tiny: [], map: [] });
 
-/**
- * Starts a child of this runtime running `module` and resolves once it
- * prints a line, with a stop that resolves once it has exited (before the
- * server stops: an echo child still reading would fail on its way out).
- */
-function child(module: string, args: string[]): Promise<() => Promise<void>> {
-  const file = new URL(module, import.meta.url).pathname;
-  const argv = runtime === "deno" ? ["run", "-A", file, ...args] : [file, ...args];
-  const proc = spawn(process.execPath, argv, {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`${module} exited with ${code}`));
-    proc.once("exit", onExit);
-    proc.stdout!.once("data", () => {
-      proc.off("exit", onExit);
-      resolve(() => {
-        proc.kill("SIGTERM");
-        return exited;
-      });
-    });
-  });
+/** A child of this runtime running `module` (beside this file): its stop. */
+async function child(module: string, args: string[]): Promise<() => Promise<void>> {
+  return (await startChild(new URL(module, import.meta.url).pathname, args)).stop;
 }
 
 async function rawRound(url: string, figures: Figures): Promise<void> {

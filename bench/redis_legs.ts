@@ -20,13 +20,13 @@
 // they need not add up to the total), with the raw round trip's legs beside.
 // The trace costs a few µs per event; read the legs against each other.
 
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { events, mark, type TraceEvent } from "./_redis_trace.ts";
 import { add, sample, type Sched } from "./_sched.ts";
+import { type BenchChild, startChild } from "./_bench_child.ts";
 import { RedisClient } from "../_redis/client.ts";
 import { runtime } from "../_runtime/runtime.ts";
 import { RedisExecutor } from "../redis.ts";
@@ -45,38 +45,16 @@ const THREADS = argv.includes("--threads");
 type Source = "x" | "n" | "e";
 type Event = { at: number; what: string; text: string; from: Source };
 
-interface Child {
-  pid: number;
-  stop: () => Promise<void>;
-}
-
-function child(module: string, args: string[]): Promise<Child> {
+async function child(module: string, args: string[]): Promise<BenchChild> {
   const file = new URL(module, import.meta.url).pathname;
   const flags = process.env.LEGS_PERF && runtime === "deno" ? ["--v8-flags=--perf-basic-prof"] : [];
   // LEGS_PROF=<dir>: Bun writes a CPU profile of each node there (markdown).
   const prof = process.env.LEGS_PROF && runtime === "bun" && module.includes("node")
     ? ["--cpu-prof-md", `--cpu-prof-dir=${process.env.LEGS_PROF}`, "--cpu-prof-interval=50"]
     : [];
-  const argv = runtime === "deno"
-    ? ["run", "-A", ...flags, file, ...args]
-    : [...prof, file, ...args];
-  const proc = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
-  if (process.env.LEGS_PERF) console.error(`${module} pid ${proc.pid}`);
-  const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`${module} exited with ${code}`));
-    proc.once("exit", onExit);
-    proc.stdout!.once("data", () => {
-      proc.off("exit", onExit);
-      resolve({
-        pid: proc.pid!,
-        stop: () => {
-          proc.kill("SIGTERM");
-          return exited;
-        },
-      });
-    });
-  });
+  const started = await startChild(file, args, runtime === "deno" ? flags : prof);
+  if (process.env.LEGS_PERF) console.error(`${module} pid ${started.pid}`);
+  return started;
 }
 
 interface Window {
