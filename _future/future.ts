@@ -381,12 +381,9 @@ export class Future<T> {
     return new Promise((resolve, reject) => {
       const off = onDone(this, () => {
         clearTimeout(timer);
-        // Settled with the value itself: resolving with #outcome()'s promise
+        // Settled with the value itself: resolving with a promise of it
         // would cost two more turns of the microtask queue.
-        if (this.#state === "cancelled") reject(new CancelledError());
-        else if (exception) resolve(this.#failed ? this.#error : undefined);
-        else if (this.#failed) reject(this.#error);
-        else resolve(this.#value);
+        this.#give(exception, resolve, reject);
       });
       const timer = timeout === undefined ? undefined : startTimer(timeout, () => {
         off();
@@ -396,13 +393,20 @@ export class Future<T> {
   }
 
   #outcome(exception: boolean): Promise<unknown> {
-    if (this.#state === "cancelled") {
-      return Promise.reject(new CancelledError());
-    }
-    if (exception) {
-      return Promise.resolve(this.#failed ? this.#error : undefined);
-    }
-    return this.#failed ? Promise.reject(this.#error) : Promise.resolve(this.#value);
+    return new Promise((resolve, reject) => this.#give(exception, resolve, reject));
+  }
+
+  // What a read of a done future gives: its exception (or undefined) when
+  // `exception`, else its value; a CancelledError either way if cancelled.
+  #give(
+    exception: boolean,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    if (this.#state === "cancelled") reject(new CancelledError());
+    else if (exception) resolve(this.#failed ? this.#error : undefined);
+    else if (this.#failed) reject(this.#error);
+    else resolve(this.#value);
   }
 }
 
