@@ -36,7 +36,9 @@
 //   THREAD_SENT results the thread wrote (after its write completed)
 //   BYTES_END   bytes put in the log (wrapping)
 //   WAKE        bumped to wake the thread while it sleeps (IDLE)
-//   PENDING_AT  when the results waiting now began to wait (µs, wrapping)
+//   PENDING_AT  when the results waiting now began to wait (µs, wrapping;
+//               set as a task starts behind them, so it may be older: the
+//               thread also counts from when it first saw them)
 //   EPOCH       the main thread's messages other than results, so far
 //   BEAT        when the thread last looked at the log (µs, wrapping)
 //   LOCK        0, or who is writing on fd 5 (1: thread, 2: main at exit)
