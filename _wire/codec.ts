@@ -167,13 +167,18 @@ export function isJsonValue(value: unknown): boolean {
   return isJsonSafe(value, new Set(), 1);
 }
 
+/** True for a number JSON keeps as it is: finite, and not -0. */
+export function isJsonNumber(value: number): boolean {
+  return Number.isFinite(value) && (value !== 0 || 1 / value > 0);
+}
+
 function isJsonSafe(value: unknown, seen: Set<object>, depth: number): boolean {
   switch (typeof value) {
     case "string":
     case "boolean":
       return true;
     case "number":
-      return Number.isFinite(value) && (value !== 0 || 1 / value > 0);
+      return isJsonNumber(value);
     case "object":
       return value === null || isJsonSafeObject(value, seen, depth);
     default: // undefined, bigint, symbol, function
@@ -203,7 +208,7 @@ function isJsonSafeObject(
       // Numbers inline: a run message, a burst and a chunk are mostly
       // numbers, and a call per item was a third of encoding one in Bun.
       if (typeof item === "number") {
-        if (!Number.isFinite(item) || (item === 0 && 1 / item < 0)) return false;
+        if (!isJsonNumber(item)) return false;
       } else if (!isJsonSafe(item, seen, depth + 1)) return false;
     }
     return true;

@@ -37,15 +37,28 @@ export const MIN_PACKED = 16;
  * be worth a transfer; otherwise undefined.
  */
 export function packNumbers(values: ArrayLike<unknown>): Float64Array<ArrayBuffer> | undefined {
-  const length = values.length;
-  if (length < MIN_PACKED) return undefined;
-  const packed = new Float64Array(length);
-  for (let i = 0; i < length; i++) {
+  if (values.length < MIN_PACKED) return undefined;
+  const packed = new Float64Array(values.length);
+  return fillNumbers(packed, 0, values) ? packed : undefined;
+}
+
+/**
+ * Copies `values` into `numbers` from `offset`, or returns false at the
+ * first value that is not a number. A checked loop: in Bun, Float64Array's
+ * set() from an array took 8.6 ns a number, this 1.7 (Deno, Node: 1.1–1.5
+ * either way).
+ */
+export function fillNumbers(
+  numbers: Float64Array,
+  offset: number,
+  values: ArrayLike<unknown>,
+): boolean {
+  for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (typeof value !== "number") return undefined;
-    packed[i] = value;
+    if (typeof value !== "number") return false;
+    numbers[offset + i] = value;
   }
-  return packed;
+  return true;
 }
 
 /** The array of numbers that {@linkcode packNumbers} packed. */

@@ -5,7 +5,7 @@
 // holds. See burst_log.ts for who writes what, and when.
 
 import process from "node:process";
-import { encodeMessage, isJsonValue, TAG_JSON } from "../_wire/codec.ts";
+import { encodeMessage, isJsonNumber, isJsonValue, TAG_JSON } from "../_wire/codec.ts";
 import { FRAME_CHECK, HEADER_BYTES } from "../_wire/frames.ts";
 import {
   DONE_BUSY,
@@ -284,7 +284,7 @@ export class ChildOutbox implements Outbox {
 function resultText(value: unknown): string | undefined {
   if (value === null) return "null";
   if (typeof value === "number") {
-    return Number.isFinite(value) && !Object.is(value, -0) ? String(value) : undefined;
+    return isJsonNumber(value) ? String(value) : undefined;
   }
   return isJsonValue(value) ? JSON.stringify(value) : undefined;
 }
